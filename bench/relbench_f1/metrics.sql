@@ -1,0 +1,69 @@
+-- Writes metrics.json to stdout. The val and test scores are computed here from relbench_f1_out.predictions
+-- and relml's labels: AUROC by the rank formula (ties get their average rank), MAE. relml's own numbers from
+-- relml.train are kept beside them (relml_val, relml_test) as a cross-check.
+--   psql -X -q -At -v ON_ERROR_STOP=1 -v method=dfs -v options='{}' -v load_seconds=1.2 \
+--        -v total_seconds=99 -v uname="$(uname -a)" -v cpu=... -v cpus=16 -v memory_gb=128 \
+--        -f bench/relbench_f1/metrics.sql > metrics.json
+SET client_min_messages = warning;
+
+WITH ranked AS (
+	SELECT task, split, label,
+	       rank() OVER w + (count(*) OVER (PARTITION BY task, split, prediction) - 1) / 2.0 AS avg_rank
+	FROM relbench_f1_out.predictions
+	WINDOW w AS (PARTITION BY task, split ORDER BY prediction)
+), auroc AS (
+	SELECT task, split,
+	       (sum(avg_rank) FILTER (WHERE label = 1) - npos * (npos + 1) / 2.0) / nullif(npos * nneg, 0) AS value
+	FROM (SELECT *, count(*) FILTER (WHERE label = 1) OVER t AS npos, count(*) FILTER (WHERE label <> 1) OVER t AS nneg
+	      FROM ranked WINDOW t AS (PARTITION BY task, split)) r
+	GROUP BY task, split, npos, nneg
+), mae AS (
+	SELECT task, split, avg(abs(prediction - label)) AS value
+	FROM relbench_f1_out.predictions GROUP BY task, split
+), score AS (
+	SELECT d.name AS task, s.split,
+	       CASE d.metric WHEN 'auroc' THEN a.value::float8 WHEN 'mae' THEN m.value END AS value
+	FROM relbench_f1_out.tasks d
+	CROSS JOIN (VALUES ('val'), ('test')) s(split)
+	LEFT JOIN auroc a ON a.task = d.name AND a.split = s.split
+	LEFT JOIN mae m ON m.task = d.name AND m.split = s.split
+), per_task AS (
+	SELECT d.ord, d.name, jsonb_build_object(
+		'metric', d.metric,
+		'val', (SELECT round(value::numeric, 6) FROM score WHERE task = d.name AND split = 'val'),
+		'test', (SELECT round(value::numeric, 6) FROM score WHERE task = d.name AND split = 'test'),
+		'model_id', r.model_id,
+		'rows', (SELECT jsonb_object_agg(split, rows ORDER BY split_ord) FROM relbench_f1_out.task_check c
+		         WHERE c.task = d.name),
+		'task_table_matches_relbench', (SELECT bool_and(matches) FROM relbench_f1_out.task_check c
+		                                WHERE c.task = d.name),
+		'label_mean', (SELECT jsonb_object_agg(split, label_mean ORDER BY split_ord) FROM relbench_f1_out.task_check c
+		               WHERE c.task = d.name),
+		'seconds', jsonb_build_object(
+			'task_table', round(tt.seconds::numeric, 3),
+			'train', round(r.train_seconds::numeric, 3),
+			'predict', round(r.predict_seconds::numeric, 3)),
+		'relml_metric', r.metric,
+		'relml_val', r.val_metric,
+		'relml_test', r.test_metric,
+		'relml_metrics', r.metrics) AS j
+	FROM relbench_f1_out.tasks d
+	LEFT JOIN relbench_f1_out.runs r ON r.task = d.name
+	LEFT JOIN relbench_f1_out.task_tables tt ON tt.task = d.name
+)
+SELECT jsonb_pretty(jsonb_build_object(
+	'dataset', 'rel-f1',
+	'protocol', 'RelBench (shared/design/RELBENCH_F1.md): val 2005-01-01, test 2010-01-01, input cut at 2010-01-01',
+	'method', :'method',
+	'options', :'options'::jsonb,
+	'tasks', (SELECT jsonb_object_agg(name, j ORDER BY ord) FROM per_task),
+	'load_seconds', round(:'load_seconds'::numeric, 3),
+	'total_seconds_excluding_load', round(:'total_seconds'::numeric, 3),
+	'machine', jsonb_build_object(
+		'uname', :'uname',
+		'cpu', :'cpu',
+		'cpus', :'cpus'::int,
+		'memory_gb', :'memory_gb'::numeric,
+		'postgres', version(),
+		'relml', (SELECT extversion FROM pg_extension WHERE extname = 'relml')),
+	'finished_at', to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SSOF')));

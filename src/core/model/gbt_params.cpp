@@ -1,0 +1,211 @@
+#include "model/gbt_params.hpp"
+
+#include "common/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace relml {
+
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kAcceptedKeys = {
+    "max_rounds", "early_stopping_rounds", "learning_rate", "max_depth", "min_child_weight",
+    "subsample",  "colsample_bytree",      "reg_lambda",    "reg_alpha", "gamma",
+    "max_bin",    "seed",                  "objective",     "scale_pos_weight"};
+
+// The objectives relml accepts, each with the task whose prediction layout it produces.
+const std::vector<std::pair<std::string, TaskType>> kObjectives = {
+    {"binary:logistic", TaskType::BinaryClassification}, {"reg:squarederror", TaskType::Regression},
+    {"reg:absoluteerror", TaskType::Regression},         {"reg:pseudohubererror", TaskType::Regression},
+    {"count:poisson", TaskType::Regression},             {"reg:tweedie", TaskType::Regression},
+    {"multi:softprob", TaskType::MulticlassClassification}};
+
+std::string join(const std::vector<std::string> &items) {
+	std::string out;
+	for (const std::string &item : items) {
+		out += (out.empty() ? "" : ", ") + item;
+	}
+	return out;
+}
+
+std::string format_number(double value) {
+	std::ostringstream out;
+	out << value;
+	return out.str();
+}
+
+// The offending value as the user wrote it, shortened so a huge value cannot flood the message.
+std::string shown(const json &value) {
+	std::string text = value.dump();
+	return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+
+[[noreturn]] void reject(const std::string &key, const std::string &expected, const json &value) {
+	throw InvalidInputError("option \"" + key + "\" must be " + expected + ", got " + shown(value));
+}
+
+// Reads an integer option in [lower, upper]; integral floats such as 6.0 are accepted.
+int read_int(const json &options, const std::string &key, long long lower, long long upper, int fallback) {
+	auto it = options.find(key);
+	if (it == options.end()) {
+		return fallback;
+	}
+	const std::string expected = "an integer in [" + std::to_string(lower) + ", " + std::to_string(upper) + "]";
+	if (!it->is_number()) {
+		reject(key, expected, *it);
+	}
+	const double value = it->get<double>();
+	if (!std::isfinite(value) || value != std::floor(value) || value < static_cast<double>(lower) ||
+	    value > static_cast<double>(upper)) {
+		reject(key, expected, *it);
+	}
+	return static_cast<int>(value);
+}
+
+// Reads a number option above lower (strictly when lower_exclusive) and at most upper (infinity = unbounded).
+double read_number(const json &options, const std::string &key, double lower, bool lower_exclusive, double upper,
+                   double fallback) {
+	auto it = options.find(key);
+	if (it == options.end()) {
+		return fallback;
+	}
+	std::string expected;
+	if (std::isinf(upper)) {
+		expected = std::string("a number ") + (lower_exclusive ? "> " : ">= ") + format_number(lower);
+	} else {
+		expected = std::string("a number in ") + (lower_exclusive ? "(" : "[") + format_number(lower) + ", " +
+		           format_number(upper) + "]";
+	}
+	if (!it->is_number()) {
+		reject(key, expected, *it);
+	}
+	const double value = it->get<double>();
+	const bool above_lower = lower_exclusive ? value > lower : value >= lower;
+	if (!std::isfinite(value) || !above_lower || value > upper) {
+		reject(key, expected, *it);
+	}
+	return value;
+}
+
+std::vector<std::string> objectives_of(TaskType task) {
+	std::vector<std::string> names;
+	for (const auto &[name, objective_task] : kObjectives) {
+		if (objective_task == task) {
+			names.push_back(name);
+		}
+	}
+	return names;
+}
+
+std::string read_objective(const json &options, const std::string &fallback) {
+	auto it = options.find("objective");
+	if (it == options.end()) {
+		return fallback;
+	}
+	std::vector<std::string> names;
+	for (const auto &entry : kObjectives) {
+		names.push_back(entry.first);
+	}
+	const std::string expected = "\"\" (derive from the task type) or one of " + join(names);
+	if (!it->is_string()) {
+		reject("objective", expected, *it);
+	}
+	const std::string value = it->get<std::string>();
+	if (!value.empty() && std::find(names.begin(), names.end(), value) == names.end()) {
+		reject("objective", expected, *it);
+	}
+	return value;
+}
+
+} // namespace
+
+GbtParams GbtParams::from_json(const json &options) {
+	GbtParams params;
+	if (options.is_null()) {
+		return params;
+	}
+	if (!options.is_object()) {
+		throw InvalidInputError("options must be a JSON object, got " + shown(options));
+	}
+	for (const auto &item : options.items()) {
+		const std::string &key = item.key();
+		if (key != "method" && std::find(kAcceptedKeys.begin(), kAcceptedKeys.end(), key) == kAcceptedKeys.end()) {
+			throw InvalidInputError("unknown option \"" + key + "\" for gradient-boosted trees; accepted: " +
+			                        join(kAcceptedKeys));
+		}
+	}
+	constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+	params.max_rounds = read_int(options, "max_rounds", 1, 100000, params.max_rounds);
+	params.early_stopping_rounds = read_int(options, "early_stopping_rounds", 1, 100000, params.early_stopping_rounds);
+	params.learning_rate = read_number(options, "learning_rate", 0, true, 1, params.learning_rate);
+	params.max_depth = read_int(options, "max_depth", 1, 32, params.max_depth);
+	params.min_child_weight = read_number(options, "min_child_weight", 0, false, kUnbounded, params.min_child_weight);
+	params.subsample = read_number(options, "subsample", 0, true, 1, params.subsample);
+	params.colsample_bytree = read_number(options, "colsample_bytree", 0, true, 1, params.colsample_bytree);
+	params.reg_lambda = read_number(options, "reg_lambda", 0, false, kUnbounded, params.reg_lambda);
+	params.reg_alpha = read_number(options, "reg_alpha", 0, false, kUnbounded, params.reg_alpha);
+	params.gamma = read_number(options, "gamma", 0, false, kUnbounded, params.gamma);
+	params.max_bin = read_int(options, "max_bin", 2, 4096, params.max_bin);
+	params.seed = read_int(options, "seed", 0, std::numeric_limits<int>::max(), params.seed);
+	params.objective = read_objective(options, params.objective);
+	params.scale_pos_weight = read_number(options, "scale_pos_weight", 0, true, kUnbounded, params.scale_pos_weight);
+	return params;
+}
+
+json GbtParams::to_json() const {
+	return json{{"max_rounds", max_rounds},
+	            {"early_stopping_rounds", early_stopping_rounds},
+	            {"learning_rate", learning_rate},
+	            {"max_depth", max_depth},
+	            {"min_child_weight", min_child_weight},
+	            {"subsample", subsample},
+	            {"colsample_bytree", colsample_bytree},
+	            {"reg_lambda", reg_lambda},
+	            {"reg_alpha", reg_alpha},
+	            {"gamma", gamma},
+	            {"max_bin", max_bin},
+	            {"seed", seed},
+	            {"objective", objective},
+	            {"scale_pos_weight", scale_pos_weight}};
+}
+
+void GbtParams::validate_for(TaskType task) const {
+	if (!objective.empty()) {
+		const std::vector<std::string> fitting = objectives_of(task);
+		if (std::find(fitting.begin(), fitting.end(), objective) == fitting.end()) {
+			throw InvalidInputError("objective \"" + objective + "\" does not fit task type " + to_string(task) +
+			                        "; expected one of " + join(fitting));
+		}
+	}
+	if (scale_pos_weight != 1 && task != TaskType::BinaryClassification) {
+		throw InvalidInputError("option \"scale_pos_weight\" applies to binary classification only, not " +
+		                        to_string(task));
+	}
+	if (nthread < 1) {
+		throw InternalError("GbtParams.nthread must be at least 1, got " + std::to_string(nthread));
+	}
+}
+
+std::string GbtParams::objective_for(TaskType task) const {
+	if (!objective.empty()) {
+		return objective;
+	}
+	switch (task) {
+	case TaskType::BinaryClassification:
+		return "binary:logistic";
+	case TaskType::Regression:
+		return "reg:squarederror";
+	case TaskType::MulticlassClassification:
+		return "multi:softprob";
+	}
+	throw InternalError("invalid TaskType value");
+}
+
+} // namespace relml

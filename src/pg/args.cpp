@@ -1,0 +1,64 @@
+#include "pg/args.hpp"
+
+extern "C" {
+#include "utils/jsonb.h"
+}
+
+namespace relml::pg {
+
+std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int index) {
+	if (PG_ARGISNULL(index)) {
+		return std::nullopt;
+	}
+	Datum value = PG_GETARG_DATUM(index);
+	char *text = nullptr;
+	pg_call([&] {
+		Oid type = get_fn_expr_argtype(fcinfo->flinfo, index);
+		Oid output_function;
+		bool varlena;
+		getTypeOutputInfo(type, &output_function, &varlena);
+		text = OidOutputFunctionCall(output_function, value);
+	});
+	std::string result(text);
+	pfree(text);
+	return result;
+}
+
+std::string text_arg(FunctionCallInfo fcinfo, int index, const char *name) {
+	auto value = optional_text_arg(fcinfo, index);
+	if (!value) {
+		throw InvalidInputError(std::string("argument ") + name + " must not be NULL");
+	}
+	return *value;
+}
+
+nlohmann::json jsonb_arg(FunctionCallInfo fcinfo, int index, const char *name) {
+	auto text = optional_text_arg(fcinfo, index);
+	if (!text) {
+		return nlohmann::json::object();
+	}
+	nlohmann::json value = nlohmann::json::parse(*text);
+	if (!value.is_object()) {
+		throw InvalidInputError(std::string("argument ") + name + " must be a JSON object, got " + *text);
+	}
+	return value;
+}
+
+int64_t int_arg(FunctionCallInfo fcinfo, int index, const char *name) {
+	return std::stoll(text_arg(fcinfo, index, name));
+}
+
+Datum jsonb_datum(const nlohmann::json &value) {
+	std::string text = value.dump();
+	Datum result = 0;
+	pg_call([&] { result = DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())); });
+	return result;
+}
+
+Datum text_datum(const std::string &value) {
+	Datum result = 0;
+	pg_call([&] { result = CStringGetTextDatum(value.c_str()); });
+	return result;
+}
+
+} // namespace relml::pg

@@ -1,0 +1,93 @@
+#include "pg/error_bridge.hpp"
+
+#include <cstring>
+#include <new>
+
+namespace relml::pg {
+
+namespace {
+
+bool error_caught = false;
+
+// What run_entry raises once the C++ frames are gone. Plain data only: it outlives the catch blocks.
+struct PendingError {
+	int sqlstate = 0;
+	char message[2048] = {0};
+	ErrorData *pg_error = nullptr;
+	bool canceled = false;
+};
+
+void remember(PendingError &pending, int sqlstate, const char *message) {
+	pending.sqlstate = sqlstate;
+	strncpy(pending.message, message ? message : "unknown error", sizeof(pending.message) - 1);
+}
+
+} // namespace
+
+bool pg_error_caught() {
+	return error_caught;
+}
+
+void note_pg_error_caught() {
+	error_caught = true;
+}
+
+void check_interrupts() {
+	if (InterruptPending && (QueryCancelPending || ProcDiePending)) {
+		throw CanceledError("canceling relml work on request");
+	}
+}
+
+void notice(const std::string &message) {
+	const char *text = message.c_str();
+	pg_call([&] { ereport(NOTICE, (errmsg("%s", text))); });
+}
+
+RunHooks backend_hooks() {
+	RunHooks hooks;
+	hooks.check_interrupt = check_interrupts;
+	hooks.progress = notice;
+	return hooks;
+}
+
+Datum run_entry(FunctionCallInfo fcinfo, EntryBody body) {
+	PendingError pending;
+	error_caught = false;
+	try {
+		return body(fcinfo);
+	} catch (const PgError &e) {
+		pending.pg_error = e.data();
+	} catch (const CanceledError &e) {
+		pending.canceled = true;
+		remember(pending, ERRCODE_QUERY_CANCELED, e.what());
+	} catch (const InvalidInputError &e) {
+		remember(pending, ERRCODE_INVALID_PARAMETER_VALUE, e.what());
+	} catch (const NotFoundError &e) {
+		remember(pending, ERRCODE_UNDEFINED_OBJECT, e.what());
+	} catch (const DuplicateError &e) {
+		remember(pending, ERRCODE_DUPLICATE_OBJECT, e.what());
+	} catch (const ConflictError &e) {
+		remember(pending, ERRCODE_LOCK_NOT_AVAILABLE, e.what());
+	} catch (const NotSupportedError &e) {
+		remember(pending, ERRCODE_FEATURE_NOT_SUPPORTED, e.what());
+	} catch (const ResourceError &e) {
+		remember(pending, ERRCODE_PROGRAM_LIMIT_EXCEEDED, e.what());
+	} catch (const std::bad_alloc &) {
+		remember(pending, ERRCODE_OUT_OF_MEMORY, "relml ran out of memory");
+	} catch (const std::exception &e) {
+		remember(pending, ERRCODE_INTERNAL_ERROR, e.what());
+	} catch (...) {
+		remember(pending, ERRCODE_INTERNAL_ERROR, "unknown C++ exception");
+	}
+	// Every C++ object of the call is destroyed now; longjmp is safe again.
+	if (pending.pg_error) {
+		ReThrowError(pending.pg_error);
+	}
+	if (pending.canceled) {
+		CHECK_FOR_INTERRUPTS();
+	}
+	ereport(ERROR, (errcode(pending.sqlstate), errmsg("%s", pending.message)));
+	pg_unreachable();
+}
+
+} // namespace relml::pg

@@ -1,0 +1,26 @@
+// The module: its magic block and the settings (GUCs) it defines. Nothing heavy happens at load time: the
+// library may be loaded into the postmaster, which must never start threads.
+#include "pg/module.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+PGDLLEXPORT void _PG_init(void);
+}
+
+namespace relml::pg {
+
+int threads_setting = 2;
+int max_feature_mb_setting = 4096;
+
+} // namespace relml::pg
+
+void _PG_init(void) {
+	DefineCustomIntVariable("relml.threads", "Threads relml uses for training and prediction.",
+	                        "Applies to XGBoost and LibTorch; threads start only when a backend first trains.",
+	                        &relml::pg::threads_setting, 2, 1, 256, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("relml.max_feature_memory", "Largest feature matrix relml builds, in megabytes.",
+	                        "Training and batch prediction fail with a clear error instead of exhausting memory.",
+	                        &relml::pg::max_feature_mb_setting, 4096, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB,
+	                        nullptr, nullptr, nullptr);
+	MarkGUCPrefixReserved("relml");
+}

@@ -1,0 +1,11 @@
+// Settings of the module, read by the entry points.
+#pragma once
+
+#include "pg/pg_headers.hpp"
+
+namespace relml::pg {
+
+extern int threads_setting;        // relml.threads
+extern int max_feature_mb_setting; // relml.max_feature_memory
+
+} // namespace relml::pg

@@ -1,0 +1,70 @@
+// SPI from C++: a scoped connection, queries with text parameters (cast in SQL), and results copied out of
+// PostgreSQL memory into C++ columns.
+#pragma once
+
+#include "pg/error_bridge.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relml::pg {
+
+using SqlParam = std::optional<std::string>; // text, or NULL
+using SqlParams = std::vector<SqlParam>;
+
+// One result column. Numeric types (int, float, bool) decode into `numbers` (NaN = NULL); every other type
+// into `texts` through its output function.
+struct SpiColumn {
+	std::string name;
+	Oid type = InvalidOid;
+	bool numeric = false;
+	std::vector<double> numbers;
+	std::vector<std::optional<std::string>> texts;
+};
+
+class SpiResult {
+public:
+	size_t rows() const {
+		return rows_;
+	}
+	size_t columns() const {
+		return columns_.size();
+	}
+	const SpiColumn &column(size_t c) const {
+		return columns_.at(c);
+	}
+	bool is_null(size_t r, size_t c) const;
+	double number(size_t r, size_t c) const;      // numeric columns
+	std::string text(size_t r, size_t c) const;   // any column; numbers are formatted
+	int64_t integer(size_t r, size_t c) const;    // numeric columns holding integers
+
+	static SpiResult copy_from(SPITupleTable *table, uint64 rows);
+
+private:
+	size_t rows_ = 0;
+	std::vector<SpiColumn> columns_;
+};
+
+// A scoped SPI connection. On normal exit it disconnects; while an exception unwinds it leaves the
+// connection to transaction abort, which always follows.
+class SpiConnection {
+public:
+	SpiConnection();
+	~SpiConnection();
+	SpiConnection(const SpiConnection &) = delete;
+	SpiConnection &operator=(const SpiConnection &) = delete;
+
+	// Runs `sql` with $1..$n bound to `params` (all text); returns the rows it produced.
+	SpiResult query(const std::string &sql, const SqlParams &params = {}, bool read_only = false);
+	// Runs a statement, returns the number of rows it processed.
+	uint64 execute(const std::string &sql, const SqlParams &params = {});
+	// The first column of the single row `sql` returns (or NULL).
+	std::optional<std::string> scalar(const std::string &sql, const SqlParams &params = {});
+
+private:
+	int exceptions_at_entry_;
+};
+
+} // namespace relml::pg

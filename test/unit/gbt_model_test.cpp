@@ -1,0 +1,322 @@
+#include "common/error.hpp"
+#include "common/hooks.hpp"
+#include "model/gbt_model.hpp"
+#include "model/gbt_params.hpp"
+#include "model/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace relml {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kFeatures = 5;
+constexpr size_t kPlanted = 2;
+
+struct Dataset {
+	DenseMatrix x;
+	std::vector<float> y;
+};
+
+// Uniform features in [-1, 1] with 5% missing values in feature 0; the label depends on feature 2 (and a
+// little on feature 4 for regression), so a working model finds feature 2.
+Dataset make_data(TaskType task, size_t rows, unsigned seed) {
+	std::mt19937 rng(seed);
+	std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+	std::normal_distribution<float> noise(0.0f, 0.1f);
+	std::bernoulli_distribution flip(0.05);
+	Dataset data{DenseMatrix::filled(rows, kFeatures), {}};
+	for (size_t r = 0; r < rows; ++r) {
+		for (size_t c = 0; c < kFeatures; ++c) {
+			data.x.at(r, c) = uniform(rng);
+		}
+		if (flip(rng)) {
+			data.x.at(r, 0) = std::numeric_limits<float>::quiet_NaN();
+		}
+		const float planted = data.x.at(r, kPlanted);
+		switch (task) {
+		case TaskType::BinaryClassification:
+			data.y.push_back((planted > 0.2f) != flip(rng) ? 1.0f : 0.0f);
+			break;
+		case TaskType::Regression:
+			data.y.push_back(3.0f * planted + 0.5f * data.x.at(r, 4) + noise(rng));
+			break;
+		case TaskType::MulticlassClassification:
+			data.y.push_back(planted < -0.33f ? 0.0f : planted < 0.33f ? 1.0f : 2.0f);
+			break;
+		}
+	}
+	return data;
+}
+
+GbtParams fast_params() {
+	GbtParams params =
+	    GbtParams::from_json(json{{"learning_rate", 0.3}, {"max_rounds", 150}, {"early_stopping_rounds", 15}});
+	params.nthread = 1;
+	return params;
+}
+
+GbtModel train_on(TaskType task, const Dataset &train, const Dataset &val, const GbtParams &params,
+                  const RunHooks &hooks = {}) {
+	return GbtModel::train(task, 3, train.x, train.y, val.x, val.y, params, hooks);
+}
+
+std::vector<double> as_double(const std::vector<float> &values) {
+	return std::vector<double>(values.begin(), values.end());
+}
+
+TEST(GbtParamsTest, DefaultsWhenOptionsAreEmpty) {
+	for (const json &options : {json(nullptr), json::object(), json{{"method", "dfs"}}}) {
+		const GbtParams params = GbtParams::from_json(options);
+		EXPECT_EQ(params.max_rounds, 2000);
+		EXPECT_EQ(params.early_stopping_rounds, 50);
+		EXPECT_DOUBLE_EQ(params.learning_rate, 0.03);
+		EXPECT_EQ(params.max_depth, 6);
+		EXPECT_DOUBLE_EQ(params.subsample, 0.8);
+		EXPECT_DOUBLE_EQ(params.colsample_bytree, 0.8);
+		EXPECT_EQ(params.max_bin, 256);
+		EXPECT_EQ(params.seed, 42);
+		EXPECT_EQ(params.nthread, 1);
+		EXPECT_EQ(params.objective, "");
+		EXPECT_EQ(params.objective_for(TaskType::BinaryClassification), "binary:logistic");
+		EXPECT_EQ(params.objective_for(TaskType::Regression), "reg:squarederror");
+		EXPECT_EQ(params.objective_for(TaskType::MulticlassClassification), "multi:softprob");
+	}
+}
+
+TEST(GbtParamsTest, ReadsValuesAndRoundTripsThroughJson) {
+	const json options = {{"max_depth", 4},     {"learning_rate", 0.1},          {"subsample", 1},
+	                      {"max_rounds", 300.0}, {"objective", "reg:absoluteerror"}, {"reg_alpha", 0.5}};
+	const GbtParams params = GbtParams::from_json(options);
+	EXPECT_EQ(params.max_depth, 4);
+	EXPECT_DOUBLE_EQ(params.learning_rate, 0.1);
+	EXPECT_DOUBLE_EQ(params.subsample, 1.0);
+	EXPECT_EQ(params.max_rounds, 300);
+	EXPECT_EQ(params.objective_for(TaskType::Regression), "reg:absoluteerror");
+	EXPECT_EQ(GbtParams::from_json(params.to_json()).to_json(), params.to_json());
+	EXPECT_FALSE(params.to_json().contains("nthread"));
+}
+
+// The message of the InvalidInputError that from_json throws for options.
+std::string rejection(const json &options) {
+	try {
+		GbtParams::from_json(options);
+	} catch (const InvalidInputError &e) {
+		return e.what();
+	}
+	ADD_FAILURE() << "accepted " << options.dump();
+	return "";
+}
+
+TEST(GbtParamsTest, RejectsUnknownKeysWrongTypesAndOutOfRange) {
+	const std::string unknown = rejection({{"max_detph", 4}});
+	EXPECT_NE(unknown.find("max_detph"), std::string::npos);
+	EXPECT_NE(unknown.find("max_depth"), std::string::npos) << "lists the accepted keys";
+	EXPECT_NE(rejection({{"nthread", 8}}).find("nthread"), std::string::npos);
+
+	const std::string type = rejection({{"max_depth", "6"}});
+	EXPECT_NE(type.find("max_depth"), std::string::npos);
+	EXPECT_NE(type.find("integer"), std::string::npos);
+	EXPECT_NE(rejection({{"learning_rate", true}}).find("number"), std::string::npos);
+	EXPECT_NE(rejection({{"objective", 3}}).find("objective"), std::string::npos);
+	rejection({{"max_depth", 6.5}});
+	rejection(json::array({1, 2}));
+
+	const std::string range = rejection({{"subsample", 0}});
+	EXPECT_NE(range.find("subsample"), std::string::npos);
+	EXPECT_NE(range.find("(0, 1]"), std::string::npos);
+	rejection({{"learning_rate", 1.5}});
+	rejection({{"max_depth", 0}});
+	rejection({{"max_rounds", -3}});
+	rejection({{"reg_lambda", -1}});
+	rejection({{"max_bin", 1}});
+	rejection({{"scale_pos_weight", 0}});
+	rejection({{"objective", "binary:hinge"}});
+}
+
+TEST(GbtParamsTest, ValidatesAgainstTheTask) {
+	const GbtParams regression = GbtParams::from_json({{"objective", "count:poisson"}});
+	EXPECT_NO_THROW(regression.validate_for(TaskType::Regression));
+	EXPECT_THROW(regression.validate_for(TaskType::BinaryClassification), InvalidInputError);
+	const GbtParams weighted = GbtParams::from_json({{"scale_pos_weight", 3}});
+	EXPECT_NO_THROW(weighted.validate_for(TaskType::BinaryClassification));
+	EXPECT_THROW(weighted.validate_for(TaskType::Regression), InvalidInputError);
+}
+
+TEST(GbtModelTest, LearnsPlantedBinaryRule) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 1000, 1);
+	const Dataset val = make_data(TaskType::BinaryClassification, 400, 2);
+	std::vector<std::string> messages;
+	RunHooks hooks;
+	hooks.progress = [&](const std::string &message) { messages.push_back(message); };
+	const GbtModel model = train_on(TaskType::BinaryClassification, train, val, fast_params(), hooks);
+
+	const std::vector<double> predictions = model.predict(val.x);
+	ASSERT_EQ(predictions.size(), val.x.rows);
+	EXPECT_GT(auroc(as_double(val.y), predictions), 0.9);
+	// The kept model is the best round: its validation AUROC is the one recorded during training.
+	EXPECT_DOUBLE_EQ(auroc(as_double(val.y), predictions), model.best_val_metric());
+	EXPECT_EQ(model.val_metric().name, "auroc");
+	EXPECT_EQ(model.outputs_per_row(), 1);
+	EXPECT_EQ(model.num_features(), kFeatures);
+	for (double p : predictions) {
+		EXPECT_GE(p, 0.0);
+		EXPECT_LE(p, 1.0);
+	}
+	ASSERT_FALSE(messages.empty());
+	EXPECT_NE(messages.back().find("best val auroc"), std::string::npos) << messages.back();
+}
+
+TEST(GbtModelTest, LearnsRegressionBetterThanTheMean) {
+	const Dataset train = make_data(TaskType::Regression, 1000, 3);
+	const Dataset val = make_data(TaskType::Regression, 400, 4);
+	const GbtModel model = train_on(TaskType::Regression, train, val, fast_params());
+	const double mean = std::accumulate(train.y.begin(), train.y.end(), 0.0) / static_cast<double>(train.y.size());
+	const double baseline = mae(as_double(val.y), std::vector<double>(val.y.size(), mean));
+	const double model_mae = mae(as_double(val.y), model.predict(val.x));
+	EXPECT_LT(model_mae, 0.25 * baseline);
+	EXPECT_DOUBLE_EQ(model_mae, model.best_val_metric());
+}
+
+TEST(GbtModelTest, LearnsMulticlass) {
+	const Dataset train = make_data(TaskType::MulticlassClassification, 900, 5);
+	const Dataset val = make_data(TaskType::MulticlassClassification, 300, 6);
+	const GbtModel model = train_on(TaskType::MulticlassClassification, train, val, fast_params());
+	const std::vector<double> probabilities = model.predict(val.x);
+	ASSERT_EQ(model.outputs_per_row(), 3);
+	ASSERT_EQ(probabilities.size(), val.x.rows * 3);
+	EXPECT_NEAR(probabilities[0] + probabilities[1] + probabilities[2], 1.0, 1e-5);
+	EXPECT_GT(multiclass_accuracy(as_double(val.y), probabilities, 3), 0.9);
+	EXPECT_EQ(model.val_metric().name, "log_loss");
+}
+
+TEST(GbtModelTest, EarlyStoppingStopsBeforeMaxRounds) {
+	// Labels that are pure noise: validation error is best after a few rounds and only gets worse.
+	Dataset train = make_data(TaskType::Regression, 600, 7);
+	Dataset val = make_data(TaskType::Regression, 300, 8);
+	std::mt19937 rng(9);
+	std::normal_distribution<float> noise(0.0f, 1.0f);
+	for (float &y : train.y) {
+		y = noise(rng);
+	}
+	for (float &y : val.y) {
+		y = noise(rng);
+	}
+	GbtParams params = fast_params();
+	params.max_rounds = 500;
+	params.early_stopping_rounds = 10;
+	const GbtModel model = train_on(TaskType::Regression, train, val, params);
+	EXPECT_LT(model.rounds_trained(), 500);
+	EXPECT_EQ(model.rounds_trained(), model.best_iteration() + 1 + 10);
+}
+
+TEST(GbtModelTest, SameSeedGivesBitIdenticalPredictions) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 800, 10);
+	const Dataset val = make_data(TaskType::BinaryClassification, 300, 11);
+	const GbtModel first = train_on(TaskType::BinaryClassification, train, val, fast_params());
+	const GbtModel second = train_on(TaskType::BinaryClassification, train, val, fast_params());
+	EXPECT_EQ(first.best_iteration(), second.best_iteration());
+	EXPECT_EQ(first.predict(val.x), second.predict(val.x));
+	EXPECT_EQ(first.serialize(), second.serialize());
+}
+
+TEST(GbtModelTest, SerializeRoundTripPredictsIdentically) {
+	const Dataset train = make_data(TaskType::MulticlassClassification, 600, 12);
+	const Dataset val = make_data(TaskType::MulticlassClassification, 200, 13);
+	const GbtModel model = train_on(TaskType::MulticlassClassification, train, val, fast_params());
+	const std::vector<uint8_t> bytes = model.serialize();
+	const GbtModel restored = GbtModel::deserialize(bytes.data(), bytes.size(), 2);
+	EXPECT_EQ(restored.predict(val.x), model.predict(val.x));
+	EXPECT_EQ(restored.task(), TaskType::MulticlassClassification);
+	EXPECT_EQ(restored.outputs_per_row(), 3);
+	EXPECT_EQ(restored.best_iteration(), model.best_iteration());
+	EXPECT_EQ(restored.best_val_metric(), model.best_val_metric());
+	EXPECT_EQ(restored.rounds_trained(), model.rounds_trained());
+	EXPECT_EQ(restored.num_features(), kFeatures);
+
+	const std::vector<uint8_t> garbage = {1, 2, 3, 4};
+	EXPECT_THROW(GbtModel::deserialize(garbage.data(), garbage.size(), 1), InternalError);
+}
+
+TEST(GbtModelTest, ImportanceRanksThePlantedFeatureFirst) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 1000, 14);
+	const Dataset val = make_data(TaskType::BinaryClassification, 300, 15);
+	const GbtModel model = train_on(TaskType::BinaryClassification, train, val, fast_params());
+	const std::vector<double> importance = model.feature_importance(kFeatures);
+	ASSERT_EQ(importance.size(), kFeatures);
+	EXPECT_EQ(std::max_element(importance.begin(), importance.end()) - importance.begin(),
+	          static_cast<long>(kPlanted));
+	for (double gain : importance) {
+		EXPECT_GE(gain, 0.0);
+	}
+}
+
+TEST(GbtModelTest, CancellationPropagatesFromPoll) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 500, 16);
+	const Dataset val = make_data(TaskType::BinaryClassification, 200, 17);
+	int polls = 0;
+	RunHooks hooks;
+	hooks.check_interrupt = [&] {
+		if (++polls == 5) {
+			throw CanceledError("canceling statement due to user request");
+		}
+	};
+	EXPECT_THROW(train_on(TaskType::BinaryClassification, train, val, fast_params(), hooks), CanceledError);
+	EXPECT_EQ(polls, 5);
+	// Nothing is left half-initialised: a fresh run right after succeeds.
+	EXPECT_GT(train_on(TaskType::BinaryClassification, train, val, fast_params()).rounds_trained(), 0);
+}
+
+TEST(GbtModelTest, RejectsInvalidLabelsAndShapes) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 200, 18);
+	const Dataset val = make_data(TaskType::BinaryClassification, 100, 19);
+	const GbtParams params = fast_params();
+	const auto expect_invalid = [&](TaskType task, const Dataset &tr, const Dataset &va, const GbtParams &p) {
+		EXPECT_THROW(GbtModel::train(task, 3, tr.x, tr.y, va.x, va.y, p, {}), InvalidInputError);
+	};
+
+	Dataset bad = train;
+	bad.y[3] = 2;
+	expect_invalid(TaskType::BinaryClassification, bad, val, params);
+	bad.y[3] = std::numeric_limits<float>::quiet_NaN();
+	expect_invalid(TaskType::BinaryClassification, bad, val, params);
+	expect_invalid(TaskType::Regression, bad, val, params);
+	bad = train;
+	bad.y.pop_back();
+	expect_invalid(TaskType::BinaryClassification, bad, val, params);
+	bad = train;
+	bad.x.at(1, 1) = std::numeric_limits<float>::infinity();
+	expect_invalid(TaskType::BinaryClassification, bad, val, params);
+
+	Dataset one_class = val;
+	std::fill(one_class.y.begin(), one_class.y.end(), 0.0f);
+	expect_invalid(TaskType::BinaryClassification, train, one_class, params);
+
+	Dataset multiclass = train;
+	multiclass.y[0] = 3;
+	expect_invalid(TaskType::MulticlassClassification, multiclass, val, params);
+	multiclass.y[0] = 1.5f;
+	expect_invalid(TaskType::MulticlassClassification, multiclass, val, params);
+
+	Dataset negative = train;
+	negative.y[0] = -1;
+	expect_invalid(TaskType::Regression, negative, val, GbtParams::from_json({{"objective", "count:poisson"}}));
+	expect_invalid(TaskType::BinaryClassification, train, val, GbtParams::from_json({{"objective", "reg:tweedie"}}));
+
+	const GbtModel model = GbtModel::train(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y,
+	                                       params, {});
+	EXPECT_THROW(model.predict(DenseMatrix::filled(2, kFeatures + 1)), InvalidInputError);
+	EXPECT_TRUE(model.predict(DenseMatrix::filled(0, kFeatures)).empty());
+}
+
+} // namespace
+} // namespace relml
