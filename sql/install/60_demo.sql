@@ -178,7 +178,7 @@ BEGIN
 		CREATE UNLOGGED TABLE %1$I._demo_gen_customers AS
 		SELECT d.customer_id, d.signup_at, d.region, d.segment, d.birth_year,
 		       relml._demo_uniform(d.customer_id, $1, 7) < 0.2 + 0.45 / (1 + exp(-1.2 * d.e0)) AS newsletter,
-		       d.e0, d.fav_cat, d.rating_bias,
+		       d.e0, d.fav_cat, d.rating_bias, d.basket,
 		       CASE d.segment WHEN 'budget' THEN 0.8 WHEN 'regular' THEN 1.0 WHEN 'premium' THEN 1.25
 		                      ELSE 1.6 END AS segment_rate,
 		       CASE d.region WHEN 'north' THEN 1.0 WHEN 'south' THEN 0.85 WHEN 'east' THEN 1.05
@@ -200,6 +200,7 @@ BEGIN
 			                 [1 + floor(3 * relml._demo_uniform(g.id, $1, 9))::int]
 			            ELSE 1 + floor(8 * relml._demo_uniform(g.id, $1, 9))::int END AS fav_cat,
 			       0.5 * relml._demo_normal(g.id, $1, 10) AS rating_bias,
+			       exp(0.4 * relml._demo_normal(g.id, $1, 12) - 0.08) AS basket,
 			       -540 * exp(0.5 * relml._demo_normal(g.id, $1, 6))
 			            * CASE r.segment WHEN 'budget' THEN 0.8 WHEN 'regular' THEN 1.0 WHEN 'premium' THEN 1.3
 			                             ELSE 1.6 END
@@ -333,7 +334,7 @@ BEGIN
 				                                  $2, $3, $4, $5, $6, $7, $8) AS p1
 				FROM (
 					SELECT m.customer_id, i.cand_id, i.t, c.rating_bias,
-					       CASE WHEN relml._demo_uniform(i.cand_id, $1, 40) < 0.6 THEN c.fav_cat
+					       CASE WHEN relml._demo_uniform(i.cand_id, $1, 40) < 0.7 THEN c.fav_cat
 					            ELSE $10[1 + floor(100 * relml._demo_uniform(i.cand_id, $1, 41))::int] END AS cat
 					FROM %1$I._demo_gen_months AS m
 					JOIN %1$I._demo_gen_customers AS c USING (customer_id)
@@ -365,10 +366,10 @@ BEGIN
 		       x.*
 		FROM (
 			SELECT k.customer_id, k.cand_id, k.t, k.p1, k.has_review, k.rating, k.reviewed_at,
-			       c.segment, c.fav_cat,
-			       1 + relml._demo_geometric(CASE c.segment WHEN 'business' THEN 2.2 WHEN 'premium' THEN 1.2
-			                                                ELSE 0.8 END,
-			                                 relml._demo_uniform(k.cand_id, $1, 52)) AS n_items,
+			       c.segment, c.fav_cat, c.basket,
+			       1 + least(7, relml._demo_geometric(c.basket * CASE c.segment WHEN 'business' THEN 1.8
+			                                                                    WHEN 'premium' THEN 1.2 ELSE 0.8 END,
+			                                          relml._demo_uniform(k.cand_id, $1, 52))) AS n_items,
 			       CASE WHEN relml._demo_uniform(k.cand_id, $1, 53)
 			                 < CASE WHEN c.segment = 'business' THEN 0.1
 			                        ELSE greatest(0.1, least(0.75, 0.2 + 0.015 * (c.birth_year - 1960))) END
@@ -416,8 +417,9 @@ BEGIN
 	EXECUTE format($q$
 		CREATE TABLE %1$I.order_items AS
 		SELECT a.item_id, a.order_id, a.product_id, a.ordered_at,
-		       (1 + relml._demo_geometric(CASE a.segment WHEN 'business' THEN 2.5 ELSE 0.3 END,
-		                                  relml._demo_uniform(a.item_id, $1, 63)))::int AS quantity,
+		       1 + least(CASE a.segment WHEN 'business' THEN 19 ELSE 4 END,
+		                 relml._demo_geometric(a.basket * CASE a.segment WHEN 'business' THEN 1.5 ELSE 0.3 END,
+		                                       relml._demo_uniform(a.item_id, $1, 63))) AS quantity,
 		       round((p.price::float8
 		              * (1 + 0.04 * extract(epoch FROM a.ordered_at - timestamp '2023-01-01') / (365.25 * 86400))
 		              * (0.95 + 0.1 * relml._demo_uniform(a.item_id, $1, 64)))::numeric, 2)::numeric(10,2)
@@ -428,14 +430,14 @@ BEGIN
 		            THEN (ARRAY[0.05, 0.10, 0.15, 0.20, 0.30])[1 + floor(5 * relml._demo_uniform(a.item_id, $1, 66))::int]
 		            ELSE 0 END::numeric(4,2) AS discount
 		FROM (
-			SELECT b.item_id, b.order_id, b.ordered_at, b.segment,
+			SELECT b.item_id, b.order_id, b.ordered_at, b.segment, b.basket,
 			       CASE WHEN b.k = 1 THEN b.p1
 			            ELSE relml._demo_choose_product(b.cat, b.ordered_at, relml._demo_uniform(b.item_id, $1, 61),
 			                                            relml._demo_uniform(b.item_id, $1, 62),
 			                                            $2, $3, $4, $5, $6, $7, $8) END AS product_id
 			FROM (
-				SELECT o.items_before + k AS item_id, o.order_id, o.t AS ordered_at, o.segment, o.p1, k,
-				       CASE WHEN relml._demo_uniform(o.items_before + k, $1, 60) < 0.5 THEN o.fav_cat
+				SELECT o.items_before + k AS item_id, o.order_id, o.t AS ordered_at, o.segment, o.basket, o.p1, k,
+				       CASE WHEN relml._demo_uniform(o.items_before + k, $1, 60) < 0.6 THEN o.fav_cat
 				            ELSE $9[1 + floor(100 * relml._demo_uniform(o.items_before + k, $1, 67))::int] END AS cat
 				FROM %1$I._demo_gen_orders AS o
 				CROSS JOIN LATERAL generate_series(1, o.n_items) AS k

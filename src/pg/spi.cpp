@@ -33,7 +33,8 @@ double datum_to_double(Datum value, Oid type) {
 }
 
 // Runs SPI_execute_with_args with every parameter typed text. Returns the SPI result code.
-int run(const std::string &sql, const SqlParams &params, bool read_only) {
+// Never read-only: relml's queries must see the rows its earlier statements in the same call wrote.
+int run(const std::string &sql, const SqlParams &params) {
 	int nargs = static_cast<int>(params.size());
 	std::vector<Oid> types(nargs, TEXTOID);
 	std::vector<Datum> values(nargs, 0);
@@ -48,7 +49,7 @@ int run(const std::string &sql, const SqlParams &params, bool read_only) {
 				nulls[i] = 'n';
 			}
 		}
-		result = SPI_execute_with_args(query, nargs, types.data(), values.data(), nulls.data(), read_only, 0);
+		result = SPI_execute_with_args(query, nargs, types.data(), values.data(), nulls.data(), false, 0);
 	});
 	if (result < 0) {
 		throw InternalError(std::string("SPI failed (") + SPI_result_code_string(result) + ") running: " + sql);
@@ -79,6 +80,9 @@ std::string SpiResult::text(size_t r, size_t c) const {
 	const SpiColumn &col = columns_.at(c);
 	if (col.numeric) {
 		double v = col.numbers.at(r);
+		if (col.type == BOOLOID) {
+			return v != 0 ? "t" : "f";
+		}
 		if (v == std::floor(v) && std::fabs(v) < 1e15) {
 			return std::to_string(static_cast<long long>(v));
 		}
@@ -149,15 +153,15 @@ SpiConnection::~SpiConnection() {
 	}
 }
 
-SpiResult SpiConnection::query(const std::string &sql, const SqlParams &params, bool read_only) {
-	run(sql, params, read_only);
+SpiResult SpiConnection::query(const std::string &sql, const SqlParams &params) {
+	run(sql, params);
 	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
 	pg_call([] { SPI_freetuptable(SPI_tuptable); });
 	return result;
 }
 
 uint64 SpiConnection::execute(const std::string &sql, const SqlParams &params) {
-	run(sql, params, false);
+	run(sql, params);
 	uint64 processed = SPI_processed;
 	pg_call([] { SPI_freetuptable(SPI_tuptable); });
 	return processed;
@@ -169,6 +173,16 @@ std::optional<std::string> SpiConnection::scalar(const std::string &sql, const S
 		return std::nullopt;
 	}
 	return result.text(0, 0);
+}
+
+} // namespace relml::pg
+
+namespace relml::pg {
+
+void SpiConnection::drop_temp_table(const std::string &name) {
+	if (scalar("SELECT to_regclass($1)::text", {"pg_temp." + name})) {
+		execute("DROP TABLE pg_temp." + name);
+	}
 }
 
 } // namespace relml::pg

@@ -57,9 +57,11 @@ public:
 	SpiConnection &operator=(const SpiConnection &) = delete;
 
 	// Runs `sql` with $1..$n bound to `params` (all text); returns the rows it produced.
-	SpiResult query(const std::string &sql, const SqlParams &params = {}, bool read_only = false);
+	SpiResult query(const std::string &sql, const SqlParams &params = {});
 	// Runs a statement, returns the number of rows it processed.
 	uint64 execute(const std::string &sql, const SqlParams &params = {});
+	// Drops a temporary table of this session if it exists, without a NOTICE.
+	void drop_temp_table(const std::string &name);
 	// The first column of the single row `sql` returns (or NULL).
 	std::optional<std::string> scalar(const std::string &sql, const SqlParams &params = {});
 

@@ -36,9 +36,10 @@ void add_column_features(FeaturePath &path, const Table &target, const FeatureSp
 		f.categorical = categorical;
 		f.share_value = share_value;
 		f.zero_if_missing = aggregate == Aggregate::Count;
-		std::string what = aggregate == Aggregate::Count ? "count"
-		                   : aggregate == Aggregate::Share ? "share(" + column + "=" + share_value + ")"
+		// Column-less aggregates (count, days since last/first event) are named without parentheses.
+		std::string what = aggregate == Aggregate::Share ? "share(" + column + "=" + share_value + ")"
 		                   : aggregate == Aggregate::Value ? column
+		                   : column.empty()                ? to_string(aggregate)
 		                                                   : aggregate_name(aggregate, column);
 		f.name = path.name + "." + what;
 		if (path.aggregated && aggregate != Aggregate::DaysSinceLast && aggregate != Aggregate::DaysSinceFirst) {
@@ -237,7 +238,7 @@ std::string top_values_sql(const std::string &schema, const Table &table, const 
 	std::string sql = "SELECT " + col + "::text AS value FROM " + qualified_name(schema, table.name) + " WHERE " +
 	                  col + " IS NOT NULL";
 	if (table.has_time()) {
-		sql += " AND " + quote_ident(table.time_column) + " <= $1";
+		sql += " AND " + quote_ident(table.time_column) + " <= $1::timestamp";
 	}
 	sql += " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT " + std::to_string(limit);
 	return sql;

@@ -75,6 +75,10 @@ std::string filtered(const std::string &aggregate_call, const std::string &windo
 std::string feature_expression(const Feature &f, const FeatureSpec &spec, const Table &table, const std::string &target,
                                const std::string &time_expr, std::vector<std::string> &parameters) {
 	std::string column = f.column.empty() ? "" : target + "." + quote_ident(f.column);
+	// PostgreSQL casts boolean to int but not to float8.
+	const Column *source = f.column.empty() ? nullptr : table.find_column(f.column);
+	bool boolean = source && (source->role == ColumnRole::Boolean || source->data_type == "boolean");
+	std::string as_float = boolean ? column + "::int::float8" : column + "::float8";
 	std::string window;
 	if (f.window >= 0) {
 		window = time_expr + " > s.obs_time - " + days_literal(spec.window_days.at(f.window));
@@ -84,18 +88,17 @@ std::string feature_expression(const Feature &f, const FeatureSpec &spec, const 
 		if (f.categorical) {
 			return column + "::text";
 		}
-		const Column *source = table.find_column(f.column);
-		bool boolean = source && source->role == ColumnRole::Boolean;
-		return boolean ? column + "::int::float8" : column + "::float8";
+		return as_float;
 	}
+	// extract() returns numeric: cast, numeric features come back as float8.
 	case Aggregate::AgeDays:
-		return "extract(epoch FROM s.obs_time - " + column + "::timestamp) / 86400.0";
+		return "(extract(epoch FROM s.obs_time - " + column + "::timestamp) / 86400.0)::float8";
 	case Aggregate::Count:
 		return "(" + filtered("count(*)", window) + ")::float8";
 	case Aggregate::Sum:
 		return "(" + filtered("sum(" + column + ")", window) + ")::float8";
 	case Aggregate::Mean:
-		return "(" + filtered("avg(" + column + "::float8)", window) + ")::float8";
+		return "(" + filtered("avg(" + as_float + ")", window) + ")::float8";
 	case Aggregate::Min:
 		return "(" + filtered("min(" + column + ")", window) + ")::float8";
 	case Aggregate::Max:
@@ -111,9 +114,9 @@ std::string feature_expression(const Feature &f, const FeatureSpec &spec, const 
 		return "(" + filtered("avg((" + column + "::text = $" + std::to_string(parameters.size()) + ")::int)", window) +
 		       ")::float8";
 	case Aggregate::DaysSinceLast:
-		return "extract(epoch FROM s.obs_time - max(" + time_expr + ")::timestamp) / 86400.0";
+		return "(extract(epoch FROM s.obs_time - max(" + time_expr + ")::timestamp) / 86400.0)::float8";
 	case Aggregate::DaysSinceFirst:
-		return "extract(epoch FROM s.obs_time - min(" + time_expr + ")::timestamp) / 86400.0";
+		return "(extract(epoch FROM s.obs_time - min(" + time_expr + ")::timestamp) / 86400.0)::float8";
 	}
 	throw InternalError("unhandled aggregate in feature " + f.name);
 }

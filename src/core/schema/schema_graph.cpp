@@ -25,10 +25,18 @@ bool ends_with(const std::string &text, const std::string &suffix) {
 	return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Integer codes such as statusId or country_id name categories, not quantities.
+// Integer codes such as statusId or country_id name categories, not quantities. The "id" must be a word of
+// its own (id, *_id, *Id, *ID after a lower-case letter): paid, bid or valid are quantities and flags.
 bool looks_like_code(const std::string &column) {
 	std::string name = lower(column);
-	return name == "id" || ends_with(name, "id") || ends_with(name, "_code");
+	bool camel_id = column.size() > 2 && std::islower(static_cast<unsigned char>(column[column.size() - 3])) &&
+	                (ends_with(column, "Id") || ends_with(column, "ID"));
+	return name == "id" || ends_with(name, "_id") || camel_id || ends_with(name, "_code");
+}
+
+// Arrays of a type ("integer[]") are not values of it: no aggregate or comparison of the element type applies.
+bool is_array_type(const std::string &data_type) {
+	return ends_with(data_type, "[]");
 }
 
 } // namespace
@@ -53,6 +61,9 @@ ColumnRole parse_column_role(const std::string &text) {
 }
 
 bool is_numeric_type(const std::string &data_type) {
+	if (is_array_type(data_type)) {
+		return false;
+	}
 	static const char *kTypes[] = {"smallint", "integer", "bigint", "real", "double precision", "numeric"};
 	for (const char *type : kTypes) {
 		if (data_type.rfind(type, 0) == 0) {
@@ -63,12 +74,12 @@ bool is_numeric_type(const std::string &data_type) {
 }
 
 bool is_temporal_type(const std::string &data_type) {
-	return data_type == "date" || data_type.rfind("timestamp", 0) == 0;
+	return !is_array_type(data_type) && (data_type == "date" || data_type.rfind("timestamp", 0) == 0);
 }
 
 bool is_text_type(const std::string &data_type) {
-	return data_type == "text" || data_type.rfind("character", 0) == 0 || data_type == "name" ||
-	       data_type == "citext";
+	return !is_array_type(data_type) && (data_type == "text" || data_type.rfind("character", 0) == 0 ||
+	                                     data_type == "name" || data_type == "citext");
 }
 
 bool is_integer_type(const std::string &data_type) {

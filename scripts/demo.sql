@@ -1,0 +1,160 @@
+-- relml end to end: generate the demo e-commerce database, register it, define a churn task and a spend task,
+-- train DFS models on both, evaluate them, and predict from SQL.
+--
+-- Run against a database where CREATE EXTENSION relml has been done:
+--   psql -v ON_ERROR_STOP=1 -d mydb -f scripts/demo.sql                 # scale 1: 2,000 customers, ~30k orders
+--   psql -v ON_ERROR_STOP=1 -d mydb -v scale=0.1 -f scripts/demo.sql    # a quick run
+-- It replaces schema demo's five tables and the tasks customer_churn and customer_spend. docs/demo.md describes
+-- the data and its planted dynamics.
+
+\set ON_ERROR_STOP on
+\set QUIET on
+\pset pager off
+\if :{?scale}
+\else
+	\set scale 1
+\endif
+
+SELECT count(*) = 1 AS relml_installed FROM pg_extension WHERE extname = 'relml' \gset
+\if :relml_installed
+\else
+	DO $$ BEGIN RAISE EXCEPTION 'relml is not installed in this database: run CREATE EXTENSION relml first'; END $$;
+\endif
+
+\echo
+\echo '== 1. Generating the demo database into schema demo (scale' :scale', seed 42)'
+\echo '   customers, products, orders, order_items, reviews over 2023-01-01 .. 2024-12-31'
+SELECT relml.generate_demo('demo', :scale, 42) AS row_counts;
+
+\echo
+\echo '== 2. Registering schema demo as database demo (keys, foreign keys and time columns from the catalog)'
+SELECT relml.register_database('demo', 'demo') AS registered;
+SELECT table_name, column_name, data_type, role, references_table
+FROM relml.describe_database('demo')
+WHERE role IN ('primary_key', 'foreign_key', 'time');
+
+\echo
+\echo '== 3. Defining the tasks (horizon 30 days; validation from 2024-07-01, test from 2024-10-01)'
+-- Re-running the demo replaces the tasks and their models.
+DO $$ BEGIN PERFORM relml.drop_task(name) FROM relml.tasks WHERE name IN ('customer_churn', 'customer_spend'); END $$;
+
+\echo '   customer_churn: of the customers who ordered in the 90 days up to t, who places no order in (t, t + 30 days]?'
+SELECT relml.create_task(
+	name           => 'customer_churn',
+	database       => 'demo',
+	entity_table   => 'customers',
+	task_type      => 'binary_classification',
+	label_query    => $label$
+		SELECT t.seed_time, a.customer_id,
+		       (NOT EXISTS (SELECT 1 FROM demo.orders o
+		                    WHERE o.customer_id = a.customer_id
+		                      AND o.ordered_at > t.seed_time AND o.ordered_at <= t.window_end))::int AS churned
+		FROM timestamps t
+		CROSS JOIN LATERAL (
+			SELECT DISTINCT o.customer_id FROM demo.orders o
+			WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) AS a
+	$label$,
+	horizon        => interval '30 days',
+	val_timestamp  => timestamp '2024-07-01',
+	test_timestamp => timestamp '2024-10-01') AS customer_churn;
+
+\echo '   customer_spend: how much will a customer who ordered in the last 90 days spend in (t, t + 30 days]? (0 if nothing)'
+SELECT relml.create_task(
+	name           => 'customer_spend',
+	database       => 'demo',
+	entity_table   => 'customers',
+	task_type      => 'regression',
+	label_query    => $label$
+		SELECT t.seed_time, a.customer_id, coalesce(sum(f.total), 0)::float8 AS spend
+		FROM timestamps t
+		CROSS JOIN LATERAL (
+			SELECT DISTINCT o.customer_id FROM demo.orders o
+			WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) AS a
+		LEFT JOIN demo.orders f
+			ON f.customer_id = a.customer_id AND f.ordered_at > t.seed_time AND f.ordered_at <= t.window_end
+		GROUP BY t.seed_time, a.customer_id
+	$label$,
+	horizon        => interval '30 days',
+	val_timestamp  => timestamp '2024-07-01',
+	test_timestamp => timestamp '2024-10-01') AS customer_spend;
+
+\echo
+\echo '== 4. Training DFS (deep feature synthesis + gradient-boosted trees) on customer_churn'
+\timing on
+SELECT model_id, metric, val_metric, test_metric, deployed FROM relml.train('customer_churn', 'dfs') \gset churn_
+\timing off
+\echo '   model' :churn_model_id': validation' :churn_metric '=' :churn_val_metric', test' :churn_metric '=' :churn_test_metric', deployed:' :churn_deployed
+SELECT split, metric, round(value::numeric, 4) AS value, rows FROM relml.evaluate(:churn_model_id);
+\echo '   the 10 most important features'
+SELECT rank, feature, round(importance::numeric, 4) AS importance
+FROM relml.feature_importance(:churn_model_id)
+WHERE rank <= 10
+ORDER BY rank;
+
+\echo
+\echo '== 5. Training DFS on customer_spend'
+\timing on
+SELECT model_id, metric, val_metric, test_metric, deployed FROM relml.train('customer_spend', 'dfs') \gset spend_
+\timing off
+\echo '   model' :spend_model_id': validation' :spend_metric '=' :spend_val_metric', test' :spend_metric '=' :spend_test_metric', deployed:' :spend_deployed
+SELECT split, metric, round(value::numeric, 4) AS value, rows FROM relml.evaluate(:spend_model_id);
+\echo '   the 10 most important features'
+SELECT rank, feature, round(importance::numeric, 4) AS importance
+FROM relml.feature_importance(:spend_model_id)
+WHERE rank <= 10
+ORDER BY rank;
+
+\echo
+\echo '== 6. Predicting for a few customers as of 2024-10-01 (and what they actually did in the next 30 days)'
+SELECT relml.predict('customer_churn', 17, '2024-10-01') AS churn_probability_of_customer_17;
+SELECT c.customer_id, c.segment, c.region,
+       round(relml.predict('customer_churn', c.customer_id, '2024-10-01')::numeric, 3) AS p_churn,
+       round(relml.predict('customer_spend', c.customer_id, '2024-10-01')::numeric, 2) AS predicted_spend,
+       count(o.order_id) AS actual_orders,
+       coalesce(sum(o.total), 0) AS actual_spend
+FROM demo.customers c
+LEFT JOIN demo.orders o
+	ON o.customer_id = c.customer_id
+	AND o.ordered_at > timestamp '2024-10-01' AND o.ordered_at <= timestamp '2024-10-01' + interval '30 days'
+WHERE c.customer_id IN (17, 42, 99, 123)
+GROUP BY c.customer_id
+ORDER BY c.customer_id;
+
+\echo
+\echo '== 7. Batch prediction for every customer active as of 2024-12-01 (ordered in the 90 days before)'
+CREATE TEMP TABLE december_risk AS
+SELECT p.entity_key::bigint AS customer_id, p.as_of, p.prediction AS p_churn
+FROM relml.predict_batch('customer_churn', $seeds$
+	SELECT DISTINCT customer_id, timestamp '2024-12-01'
+	FROM demo.orders
+	WHERE ordered_at > timestamp '2024-12-01' - interval '90 days' AND ordered_at <= timestamp '2024-12-01'
+$seeds$) AS p;
+
+\echo '   the 10 most likely to churn (orders_next_30_days shows what happened next)'
+SELECT r.customer_id, round(r.p_churn::numeric, 3) AS p_churn, c.segment, c.region,
+       (SELECT max(o.ordered_at)::date FROM demo.orders o
+        WHERE o.customer_id = r.customer_id AND o.ordered_at <= r.as_of) AS last_order,
+       (SELECT count(*) FROM demo.orders o
+        WHERE o.customer_id = r.customer_id
+          AND o.ordered_at > r.as_of AND o.ordered_at <= r.as_of + interval '30 days') AS orders_next_30_days
+FROM december_risk r
+JOIN demo.customers c USING (customer_id)
+ORDER BY r.p_churn DESC, r.customer_id
+LIMIT 10;
+
+\echo '   predicted against actual churn, by predicted-risk decile'
+SELECT d.risk_decile, count(*) AS customers, round(avg(d.p_churn)::numeric, 3) AS mean_predicted,
+       round(avg(d.churned), 3) AS actual_churn_rate
+FROM (
+	SELECT r.p_churn, ntile(10) OVER (ORDER BY r.p_churn DESC, r.customer_id) AS risk_decile,
+	       (NOT EXISTS (SELECT 1 FROM demo.orders o
+	                    WHERE o.customer_id = r.customer_id
+	                      AND o.ordered_at > r.as_of AND o.ordered_at <= r.as_of + interval '30 days'))::int AS churned
+	FROM december_risk r
+) AS d
+GROUP BY d.risk_decile
+ORDER BY d.risk_decile;
+DROP TABLE december_risk;
+
+\echo
+\echo '== Done. Models: relml.models; deployed: SELECT * FROM relml.deployed_models;'

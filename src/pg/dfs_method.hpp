@@ -1,0 +1,35 @@
+// The DFS model family inside the server: SQL aggregate features over the task's seeds, gradient-boosted
+// trees on top, prediction with the exact feature specification saved with the model.
+#pragma once
+
+#include "pg/model_store.hpp"
+#include "pg/registry.hpp"
+
+#include "common/hooks.hpp"
+
+namespace relml::pg {
+
+struct TrainedModel {
+	NewModel model;
+	bool higher_is_better = true;
+};
+
+TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann::json &options, int threads,
+                       const RunHooks &hooks);
+
+struct Predictions {
+	std::vector<int64_t> row_ids;
+	// outputs_per_row values per row: binary, the probability of 1; regression, the value; multiclass, the
+	// probability of each class.
+	std::vector<double> values;
+	int outputs_per_row = 1;
+
+	// The prediction users see: the value, the probability of 1, or the most likely class.
+	double user_value(size_t row) const;
+};
+
+// Predicts for the seeds that `seeds_sql` returns as (row_id, entity_key, seed_time).
+Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredModel &model, const std::string &seeds_sql,
+                        const SqlParams &params, int threads, const RunHooks &hooks);
+
+} // namespace relml::pg

@@ -1,0 +1,255 @@
+// relml.train, relml.deploy, relml.predict, relml.predict_batch and relml.evaluate.
+#include "pg/args.hpp"
+#include "pg/dfs_method.hpp"
+#include "pg/module.hpp"
+#include "pg/registry.hpp"
+
+#include "common/stopwatch.hpp"
+#include "model/metrics.hpp"
+#include "sql/identifier.hpp"
+#include "task/task_sql.hpp"
+
+namespace relml::pg {
+
+namespace {
+
+void require_known_method(const std::string &method) {
+	if (method != "dfs" && method != "auto") {
+		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs and auto");
+	}
+}
+
+// Builds the composite result row of a function declared with OUT parameters.
+Datum composite_result(FunctionCallInfo fcinfo, std::vector<Datum> values, const std::vector<bool> &nulls) {
+	Datum result = 0;
+	bool is_null[16];
+	for (size_t i = 0; i < nulls.size(); ++i) {
+		is_null[i] = nulls[i];
+	}
+	pg_call([&] {
+		TupleDesc desc;
+		if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
+			elog(ERROR, "relml: function must return a composite type");
+		}
+		desc = BlessTupleDesc(desc);
+		result = HeapTupleGetDatum(heap_form_tuple(desc, values.data(), is_null));
+	});
+	return result;
+}
+
+Datum float8_datum(double value) {
+	return Float8GetDatum(value);
+}
+
+// A single-entity prediction needs an existing entity and an as_of that does not precede all data.
+void check_prediction_seed(SpiConnection &spi, const TaskInfo &task, const std::string &entity_key,
+                           const std::string &as_of) {
+	SchemaGraph graph = load_schema_graph(spi, task.database_id);
+	std::string table = qualified_name(graph.schema(), task.entity_table);
+	std::string key = quote_ident(task.entity_key);
+	std::optional<std::string> found;
+	try {
+		found = spi.scalar("SELECT 1 FROM " + table + " WHERE " + key + " = $1::" + task.entity_key_type, {entity_key});
+	} catch (const PgError &e) {
+		if (e.data()->sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION) {
+			throw;
+		}
+		throw InvalidInputError("entity key \"" + entity_key + "\" is not a valid " + task.entity_key_type + " (the type of " +
+		                        task.entity_table + "." + task.entity_key + ")");
+	}
+	if (!found) {
+		throw NotFoundError("entity " + entity_key + " does not exist in table " + graph.schema() + "." +
+		                    task.entity_table);
+	}
+	SpiResult range = spi.query(database_time_range_sql(graph));
+	auto early = spi.scalar("SELECT $1::timestamp < $2::timestamp", {as_of, range.text(0, 0)});
+	if (early && *early == "t") {
+		throw InvalidInputError("as_of " + as_of + " is before any data of database \"" + task.database_name +
+		                        "\" (its earliest time is " + range.text(0, 0) + ")");
+	}
+}
+
+StoredModel checked_model(SpiConnection &spi, const TaskInfo &task) {
+	StoredModel model = load_deployed_model(spi, task);
+	require_known_method(model.method);
+	return model;
+}
+
+} // namespace
+
+} // namespace relml::pg
+
+using namespace relml;
+using namespace relml::pg;
+
+RELML_SQL_FUNCTION(relml_train) {
+	std::string task_name = text_arg(fcinfo, 0, "task");
+	std::string method = text_arg(fcinfo, 1, "method");
+	nlohmann::json options = jsonb_arg(fcinfo, 2, "options");
+	require_known_method(method);
+	int64_t model_id = 0;
+	TrainedModel trained;
+	bool deployed = false;
+	{
+		SpiConnection spi;
+		TaskInfo task = load_task(spi, task_name);
+		lock_task_for_training(spi, task);
+		RunHooks hooks = backend_hooks();
+		Stopwatch watch;
+		hooks.report("training task " + task.name + " with dfs");
+		trained = train_dfs(spi, task, options, threads_setting, hooks);
+		std::string caller = current_role(spi);
+		model_id = store_model(spi, task, trained.model, caller);
+		deployed = deploy_if_better(spi, task, model_id, trained.higher_is_better, caller);
+		hooks.report("model " + std::to_string(model_id) + ": val " + trained.model.metric + " " +
+		             (trained.model.val_metric ? std::to_string(*trained.model.val_metric) : "n/a") + ", test " +
+		             (trained.model.test_metric ? std::to_string(*trained.model.test_metric) : "n/a") +
+		             (deployed ? ", deployed" : ", not deployed (the deployed model is better on val)") + " in " +
+		             Stopwatch::format(watch.seconds()));
+	}
+	const NewModel &m = trained.model;
+	return composite_result(fcinfo,
+	                        {Int64GetDatum(model_id), text_datum(m.metric), float8_datum(m.val_metric.value_or(0)),
+	                         float8_datum(m.test_metric.value_or(0)), BoolGetDatum(deployed), jsonb_datum(m.metrics)},
+	                        {false, false, !m.val_metric, !m.test_metric, false, false});
+}
+
+RELML_SQL_FUNCTION(relml_deploy) {
+	int64_t model_id = int_arg(fcinfo, 0, "model_id");
+	{
+		SpiConnection spi;
+		StoredModel model = load_model(spi, model_id);
+		TaskInfo task = load_task_by_id(spi, model.task_id);
+		auto allowed = spi.scalar("SELECT pg_has_role(current_user, $1::name, 'MEMBER')", {task.owner});
+		if (!allowed || *allowed != "t") {
+			throw InvalidInputError("permission denied: only role " + task.owner + " (or its members) may deploy models of task \"" +
+			                        task.name + "\"");
+		}
+		deploy(spi, task.task_id, model_id, "deployed by relml.deploy", current_role(spi));
+	}
+	PG_RETURN_VOID();
+}
+
+RELML_SQL_FUNCTION(relml_predict) {
+	std::string task_name = text_arg(fcinfo, 0, "task");
+	std::string entity_key = text_arg(fcinfo, 1, "entity_key");
+	std::string as_of = text_arg(fcinfo, 2, "as_of");
+	double value = 0;
+	{
+		SpiConnection spi;
+		TaskInfo task = load_task(spi, task_name);
+		StoredModel model = checked_model(spi, task);
+		check_prediction_seed(spi, task, entity_key, as_of);
+		Predictions p = predict_dfs(spi, task, model, "SELECT 1::int8, $1, $2::timestamp", {entity_key, as_of},
+		                            threads_setting, RunHooks{check_interrupts, nullptr});
+		value = p.user_value(0);
+	}
+	PG_RETURN_FLOAT8(value);
+}
+
+RELML_SQL_FUNCTION(relml_predict_batch) {
+	std::string task_name = text_arg(fcinfo, 0, "task");
+	std::string seeds_query = normalize_label_query(text_arg(fcinfo, 1, "seeds_query"));
+	struct Row {
+		std::string key;
+		std::string as_of;
+		double value;
+	};
+	std::vector<Row> rows;
+	{
+		SpiConnection spi;
+		TaskInfo task = load_task(spi, task_name);
+		StoredModel model = checked_model(spi, task);
+		std::string seeds = "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
+		Predictions p;
+		try {
+			p = predict_dfs(spi, task, model, seeds, {}, threads_setting, RunHooks{check_interrupts, nullptr});
+		} catch (const PgError &e) {
+			if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED) {
+				throw;
+			}
+			throw InvalidInputError(std::string("predict_batch of task \"") + task.name +
+			                        "\": the seeds query must return (entity key, as_of timestamp) rows: " + e.what());
+		}
+		SpiResult keys = spi.query("SELECT entity_key::text, seed_time::text FROM pg_temp.relml_seeds ORDER BY row_id");
+		for (size_t r = 0; r < keys.rows(); ++r) {
+			rows.push_back({keys.text(r, 0), keys.text(r, 1), p.user_value(r)});
+		}
+	}
+	pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	for (auto &row : rows) {
+		const char *key = row.key.c_str();
+		const char *as_of = row.as_of.c_str();
+		double value = row.value;
+		pg_call([&] {
+			Datum values[3];
+			bool nulls[3] = {false, false, false};
+			values[0] = CStringGetTextDatum(key);
+			values[1] = DirectFunctionCall3(timestamp_in, CStringGetDatum(as_of), ObjectIdGetDatum(InvalidOid),
+			                                Int32GetDatum(-1));
+			values[2] = Float8GetDatum(value);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		});
+	}
+	return (Datum)0;
+}
+
+RELML_SQL_FUNCTION(relml_evaluate) {
+	int64_t model_id = int_arg(fcinfo, 0, "model_id");
+	struct Row {
+		std::string split;
+		std::string metric;
+		double value;
+		int64_t rows;
+	};
+	std::vector<Row> rows;
+	{
+		SpiConnection spi;
+		StoredModel model = load_model(spi, model_id);
+		require_known_method(model.method);
+		TaskInfo task = load_task_by_id(spi, model.task_id);
+		Predictions p = predict_dfs(spi, task, model,
+		                            "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
+		                            {std::to_string(task.task_id)}, threads_setting, backend_hooks());
+		SpiResult labels = spi.query("SELECT split, label FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
+		                             {std::to_string(task.task_id)});
+		for (const char *split : {"train", "val", "test"}) {
+			std::vector<double> truth;
+			std::vector<double> predicted;
+			for (size_t r = 0; r < labels.rows(); ++r) {
+				if (labels.text(r, 0) == split) {
+					truth.push_back(labels.number(r, 1));
+					for (int k = 0; k < p.outputs_per_row; ++k) {
+						predicted.push_back(p.values[r * p.outputs_per_row + k]);
+					}
+				}
+			}
+			if (truth.empty()) {
+				continue;
+			}
+			std::map<std::string, double> metrics;
+			try {
+				metrics = all_metrics(task.type, truth, predicted, task.num_classes);
+			} catch (const InvalidInputError &) {
+				continue; // a split with one class has no AUROC
+			}
+			for (auto &entry : metrics) {
+				rows.push_back({split, entry.first, entry.second, static_cast<int64_t>(truth.size())});
+			}
+		}
+	}
+	pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	for (auto &row : rows) {
+		const char *split = row.split.c_str();
+		const char *metric = row.metric.c_str();
+		pg_call([&] {
+			Datum values[4] = {CStringGetTextDatum(split), CStringGetTextDatum(metric), Float8GetDatum(row.value),
+			                   Int64GetDatum(row.rows)};
+			bool nulls[4] = {false, false, false, false};
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		});
+	}
+	return (Datum)0;
+}
