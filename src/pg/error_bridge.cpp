@@ -1,13 +1,31 @@
 #include "pg/error_bridge.hpp"
 
+#include "pg/module.hpp"
+
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 namespace relml::pg {
 
 namespace {
 
 bool error_caught = false;
+long polls_in_call = 0;
+
+// relml.fault_injection = 'cxx_exception_after_polls:N': a plain C++ exception from deep inside the work,
+// the kind a library bug would throw, to prove the entry point contains it.
+void inject_fault() {
+	const char *setting = fault_injection_setting;
+	const char *prefix = "cxx_exception_after_polls:";
+	if (!setting || strncmp(setting, prefix, strlen(prefix)) != 0) {
+		return;
+	}
+	if (++polls_in_call >= atol(setting + strlen(prefix))) {
+		throw std::logic_error("relml.fault_injection: injected C++ exception at interrupt poll " +
+		                       std::to_string(polls_in_call));
+	}
+}
 
 // What run_entry raises once the C++ frames are gone. Plain data only: it outlives the catch blocks.
 struct PendingError {
@@ -32,7 +50,15 @@ void note_pg_error_caught() {
 	error_caught = true;
 }
 
+void shorten_error_context(ErrorData *error) {
+	constexpr size_t kMaxContext = 400;
+	if (error->context && strlen(error->context) > kMaxContext) {
+		strcpy(error->context + kMaxContext - 4, " ...");
+	}
+}
+
 void check_interrupts() {
+	inject_fault();
 	if (InterruptPending && (QueryCancelPending || ProcDiePending)) {
 		throw CanceledError("canceling relml work on request");
 	}
@@ -53,6 +79,7 @@ RunHooks backend_hooks() {
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body) {
 	PendingError pending;
 	error_caught = false;
+	polls_in_call = 0;
 	try {
 		return body(fcinfo);
 	} catch (const PgError &e) {

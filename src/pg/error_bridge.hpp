@@ -40,6 +40,9 @@ private:
 bool pg_error_caught();
 void note_pg_error_caught();
 
+// Long generated SQL in an error's CONTEXT buries the message: keep its start only.
+void shorten_error_context(ErrorData *error);
+
 template <class F>
 void pg_call(F &&f) {
 	MemoryContext context = CurrentMemoryContext;
@@ -53,6 +56,7 @@ void pg_call(F &&f) {
 		MemoryContextSwitchTo(context);
 		error = CopyErrorData();
 		FlushErrorState();
+		shorten_error_context(error);
 	}
 	PG_END_TRY();
 	if (error) {

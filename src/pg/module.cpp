@@ -11,6 +11,7 @@ namespace relml::pg {
 
 int threads_setting = 2;
 int max_feature_mb_setting = 4096;
+char *fault_injection_setting = nullptr;
 
 } // namespace relml::pg
 
@@ -22,5 +23,10 @@ void _PG_init(void) {
 	                        "Training and batch prediction fail with a clear error instead of exhausting memory.",
 	                        &relml::pg::max_feature_mb_setting, 4096, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("relml.fault_injection", "Makes relml fail on purpose, for testing its error handling.",
+	                           "'cxx_exception_after_polls:N' throws a C++ exception at the N-th interrupt poll of a "
+	                           "call, deep inside training. Superuser only; empty disables it.",
+	                           &relml::pg::fault_injection_setting, "", PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
+	                           nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("relml");
 }

@@ -145,8 +145,10 @@ DfsOptions DfsOptions::from_json(const nlohmann::json &options, double horizon_d
 			result.window_days.push_back(w.get<double>());
 		}
 	} else {
-		for (double days : {horizon_days, 4 * horizon_days, 12 * horizon_days, 365.0}) {
-			result.window_days.push_back(days);
+		result.window_days = {horizon_days, 4 * horizon_days, 12 * horizon_days};
+		// A year captures seasonality when twelve horizons fall well short of it.
+		if (12 * horizon_days < 0.75 * 365.0) {
+			result.window_days.push_back(365.0);
 		}
 	}
 	std::sort(result.window_days.begin(), result.window_days.end());

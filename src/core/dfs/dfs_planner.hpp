@@ -18,7 +18,8 @@ struct DfsOptions {
 	long max_share_cardinality = 50; // columns with more categories get no share features
 
 	// Reads "windows" (array of days), "max_depth", "share_top_k" from options; defaults derive the windows
-	// from the horizon: 1, 4 and 12 horizons and a year, all history always included.
+	// from the horizon: 1, 4 and 12 horizons, plus a year when 12 horizons are much shorter; all history is
+	// always included.
 	static DfsOptions from_json(const nlohmann::json &options, double horizon_days);
 	nlohmann::json to_json() const;
 };
