@@ -184,9 +184,10 @@ void expect_invalid_option(const nlohmann::json &json, const std::string &mentio
 }
 
 TEST(DfsOptionsTest, DefaultWindowsFollowTheHorizon) {
-	EXPECT_EQ(options_for(30).window_days, (std::vector<double>{30, 120, 360, 365}));
+	// Twelve horizons of 30 days already cover about a year: no separate 365-day window.
+	EXPECT_EQ(options_for(30).window_days, (std::vector<double>{30, 120, 360}));
+	// Twelve weeks fall well short of a year, which is added for seasonality.
 	EXPECT_EQ(options_for(7).window_days, (std::vector<double>{7, 28, 84, 365}));
-	// 365 x 1 and the year coincide; duplicates are dropped.
 	EXPECT_EQ(options_for(365).window_days, (std::vector<double>{365, 1460, 4380}));
 	EXPECT_EQ(options_for(91.25).window_days, (std::vector<double>{91.25, 365, 1095}));
 	DfsOptions defaults = options_for(30);
@@ -266,7 +267,7 @@ TEST(DfsPlannerTest, F1FeatureNames) {
 	top.values["results.statusId"] = {"1", "11", "12"};
 	FeatureSpec spec = plan_dfs(f1_graph(), "drivers", options_for(30), top.fn());
 	for (const char *name :
-	     {"results.mean(positionOrder).last_30d", "results.count.all", "results.count.last_365d",
+	     {"results.mean(positionOrder).last_30d", "results.count.all", "results.count.last_360d",
 	      "results.share(statusId=1).last_120d", "results.share(statusId=12).all", "results.days_since_last",
 	      "results.days_since_first", "results.races.mean(round).all", "results.races.count.last_360d",
 	      "results.sum(positionOrder).all", "results.min(positionOrder).all", "results.max(positionOrder).all",
@@ -288,7 +289,7 @@ TEST(DfsPlannerTest, F1FeatureNames) {
 TEST(DfsPlannerTest, EveryTimedPathHasAllWindows) {
 	FakeTopValues top;
 	FeatureSpec spec = plan_dfs(f1_graph(), "drivers", options_for(30), top.fn());
-	ASSERT_EQ(spec.window_days, (std::vector<double>{30, 120, 360, 365}));
+	ASSERT_EQ(spec.window_days, (std::vector<double>{30, 120, 360}));
 	for (auto &path : spec.paths) {
 		std::map<std::string, std::set<int>> windows_of;
 		for (auto &f : path.features) {
@@ -484,7 +485,7 @@ TEST(DfsPlannerTest, ShareFeaturesOnlyForSmallCategoricals) {
 	                            options_for(30, {{"share_top_k", 2}, {"max_share_cardinality", 5}}), top.fn());
 	// statusId has 4 <= 5 values: its 2 most frequent become shares, in every window.
 	EXPECT_TRUE(has_feature(spec, "results.share(statusId=1).all"));
-	EXPECT_TRUE(has_feature(spec, "results.share(statusId=11).last_365d"));
+	EXPECT_TRUE(has_feature(spec, "results.share(statusId=11).last_360d"));
 	EXPECT_FALSE(has_feature(spec, "results.share(statusId=12).all"));
 	// nationality has more than 5 values: modes but no shares.
 	EXPECT_TRUE(has_feature(spec, "results.constructors.mode(nationality).all"));

@@ -92,7 +92,9 @@ std::string feature_expression(const Feature &f, const FeatureSpec &spec, const 
 	}
 	// extract() returns numeric: cast, numeric features come back as float8.
 	case Aggregate::AgeDays:
-		return "(extract(epoch FROM s.obs_time - " + column + "::timestamp) / 86400.0)::float8";
+		// A date later than the observation time (e.g. a delivery recorded afterwards) is not known yet.
+		return "(CASE WHEN " + column + " <= s.obs_time THEN extract(epoch FROM s.obs_time - " + column +
+		       "::timestamp) / 86400.0 END)::float8";
 	case Aggregate::Count:
 		return "(" + filtered("count(*)", window) + ")::float8";
 	case Aggregate::Sum:
