@@ -299,7 +299,7 @@ TEST(DfsPlannerTest, EveryTimedPathHasAllWindows) {
 			if (entry.first.rfind("days_since", 0) == 0) {
 				EXPECT_EQ(entry.second, (std::set<int>{-1})) << path.name << " " << entry.first;
 			} else {
-				EXPECT_EQ(entry.second, (std::set<int>{-1, 0, 1, 2, 3})) << path.name << " " << entry.first;
+				EXPECT_EQ(entry.second, (std::set<int>{-1, 0, 1, 2})) << path.name << " " << entry.first;
 			}
 		}
 	}
