@@ -58,6 +58,7 @@ command -v psql >/dev/null || die "psql not found in PATH"
 mkdir -p "$OUT" || die "cannot create output folder $OUT"
 OUT=$(cd "$OUT" && pwd)
 [[ -w $OUT ]] || die "output folder not writable: $OUT"
+rm -f "$OUT/predictions.csv" "$OUT/metrics.json"   # never leave an earlier run's results beside a failed one
 
 export PGCLIENTENCODING=UTF8
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=default)
@@ -162,10 +163,15 @@ mv "$OUT/metrics.json.tmp" "$OUT/metrics.json"
 
 STEP="summary"
 echo "==> done: $OUT/predictions.csv ($(($(wc -l <"$OUT/predictions.csv") - 1)) rows), $OUT/metrics.json" >&2
-"${PSQL[@]}" -P footer=off -v m="$(cat "$OUT/metrics.json")" <<'SQL' >&2
-SELECT t.key AS task, t.value ->> 'metric' AS metric, t.value -> 'val' AS val, t.value -> 'test' AS test,
-       t.value -> 'seconds' ->> 'task_table' AS task_table_s, t.value -> 'seconds' ->> 'train' AS train_s,
-       t.value -> 'seconds' ->> 'predict' AS predict_s
-FROM jsonb_each(:'m'::jsonb -> 'tasks') t;
-SELECT :'m'::jsonb ->> 'load_seconds' AS load_s, :'m'::jsonb ->> 'total_seconds_excluding_load' AS total_s_excluding_load;
+"${PSQL[@]}" -P footer=off -v load_seconds="$LOAD_SECONDS" -v total_seconds="$TOTAL_SECONDS" <<'SQL' >&2
+SELECT d.name AS task, d.metric, round(v.value::numeric, 4) AS val, round(t.value::numeric, 4) AS test,
+       round(tt.seconds::numeric, 1) AS task_table_s, round(r.train_seconds::numeric, 1) AS train_s,
+       round(r.predict_seconds::numeric, 1) AS predict_s
+FROM relbench_f1_out.tasks d
+JOIN relbench_f1_out.scores v ON v.task = d.name AND v.split = 'val'
+JOIN relbench_f1_out.scores t ON t.task = d.name AND t.split = 'test'
+LEFT JOIN relbench_f1_out.runs r ON r.task = d.name
+LEFT JOIN relbench_f1_out.task_tables tt ON tt.task = d.name
+ORDER BY d.ord;
+SELECT :'load_seconds' AS load_s, :'total_seconds' AS total_s_excluding_load;
 SQL

@@ -1,11 +1,13 @@
--- Writes metrics.json to stdout. The val and test scores are computed here from relbench_f1_out.predictions
--- and relml's labels: AUROC by the rank formula (ties get their average rank), MAE. relml's own numbers from
--- relml.train are kept beside them (relml_val, relml_test) as a cross-check.
+-- Writes metrics.json to stdout. The val and test scores are computed here (into relbench_f1_out.scores) from
+-- relbench_f1_out.predictions and relml's labels: AUROC by the rank formula (ties get their average rank), MAE.
+-- relml's own numbers from relml.train are kept beside them (relml_val, relml_test) as a cross-check.
 --   psql -X -q -At -v ON_ERROR_STOP=1 -v method=dfs -v options='{}' -v load_seconds=1.2 \
 --        -v total_seconds=99 -v uname="$(uname -a)" -v cpu=... -v cpus=16 -v memory_gb=128 \
 --        -f bench/relbench_f1/metrics.sql > metrics.json
 SET client_min_messages = warning;
 
+DROP TABLE IF EXISTS relbench_f1_out.scores;
+CREATE TABLE relbench_f1_out.scores AS
 WITH ranked AS (
 	SELECT task, split, label,
 	       rank() OVER w + (count(*) OVER (PARTITION BY task, split, prediction) - 1) / 2.0 AS avg_rank
@@ -20,18 +22,19 @@ WITH ranked AS (
 ), mae AS (
 	SELECT task, split, avg(abs(prediction - label)) AS value
 	FROM relbench_f1_out.predictions GROUP BY task, split
-), score AS (
-	SELECT d.name AS task, s.split,
-	       CASE d.metric WHEN 'auroc' THEN a.value::float8 WHEN 'mae' THEN m.value END AS value
-	FROM relbench_f1_out.tasks d
-	CROSS JOIN (VALUES ('val'), ('test')) s(split)
-	LEFT JOIN auroc a ON a.task = d.name AND a.split = s.split
-	LEFT JOIN mae m ON m.task = d.name AND m.split = s.split
-), per_task AS (
+)
+SELECT d.name AS task, d.ord, s.split,
+       CASE d.metric WHEN 'auroc' THEN a.value::float8 WHEN 'mae' THEN m.value END AS value
+FROM relbench_f1_out.tasks d
+CROSS JOIN (VALUES ('val'), ('test')) s(split)
+LEFT JOIN auroc a ON a.task = d.name AND a.split = s.split
+LEFT JOIN mae m ON m.task = d.name AND m.split = s.split;
+
+WITH per_task AS (
 	SELECT d.ord, d.name, jsonb_build_object(
 		'metric', d.metric,
-		'val', (SELECT round(value::numeric, 6) FROM score WHERE task = d.name AND split = 'val'),
-		'test', (SELECT round(value::numeric, 6) FROM score WHERE task = d.name AND split = 'test'),
+		'val', (SELECT round(value::numeric, 6) FROM relbench_f1_out.scores WHERE task = d.name AND split = 'val'),
+		'test', (SELECT round(value::numeric, 6) FROM relbench_f1_out.scores WHERE task = d.name AND split = 'test'),
 		'model_id', r.model_id,
 		'rows', (SELECT jsonb_object_agg(split, rows ORDER BY split_ord) FROM relbench_f1_out.task_check c
 		         WHERE c.task = d.name),
@@ -46,7 +49,12 @@ WITH ranked AS (
 		'relml_metric', r.metric,
 		'relml_val', r.val_metric,
 		'relml_test', r.test_metric,
-		'relml_metrics', r.metrics) AS j
+		-- relml.train's metrics, with its per-feature importances cut to the 15 largest
+		'relml_metrics', (r.metrics - 'feature_importance') || jsonb_build_object('top_features',
+			(SELECT jsonb_agg(f ORDER BY (f ->> 'importance')::float8 DESC)
+			 FROM (SELECT f FROM jsonb_array_elements(CASE jsonb_typeof(r.metrics -> 'feature_importance')
+			                                          WHEN 'array' THEN r.metrics -> 'feature_importance' END) f
+			       ORDER BY (f ->> 'importance')::float8 DESC LIMIT 15) top))) AS j
 	FROM relbench_f1_out.tasks d
 	LEFT JOIN relbench_f1_out.runs r ON r.task = d.name
 	LEFT JOIN relbench_f1_out.task_tables tt ON tt.task = d.name

@@ -116,9 +116,8 @@ nlohmann::json validate_label_rows(SpiConnection &spi, const TaskDefinition &def
 		}
 		summary[stats.text(r, 0)] = split;
 		if (def.type != TaskType::Regression && stats.text(r, 0) == "train" && stats.integer(r, 4) < 2) {
-			throw InvalidInputError("the training split of task \"" + def.name +
-			                        "\" has a single class (every label is " + std::to_string(stats.number(r, 3)) +
-			                        "); a classifier needs both");
+			throw InvalidInputError("the training split of task \"" + def.name + "\" has a single class (every label is " +
+			                        stats.text(r, 3) + "); a classifier needs at least two");
 		}
 	}
 	if (summary["train"]["rows"] == 0) {

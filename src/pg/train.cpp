@@ -160,17 +160,22 @@ RELML_SQL_FUNCTION(relml_predict_batch) {
 		SpiConnection spi;
 		TaskInfo task = load_task(spi, task_name);
 		StoredModel model = checked_model(spi, task);
-		std::string seeds = "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
-		Predictions p;
+		std::string what = "the seeds query of predict_batch";
+		SpiResult shape;
 		try {
-			p = predict_dfs(spi, task, model, seeds, {}, threads_setting, RunHooks{check_interrupts, nullptr});
+			shape = spi.query("SELECT * FROM (" + seeds_query + "\n) AS s LIMIT 0");
 		} catch (const PgError &e) {
 			if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED) {
 				throw;
 			}
-			throw InvalidInputError(std::string("predict_batch of task \"") + task.name +
-			                        "\": the seeds query must return (entity key, as_of timestamp) rows: " + e.what());
+			throw InvalidInputError(what + " is invalid: " + e.what());
 		}
+		if (shape.columns() != 2) {
+			throw InvalidInputError(what + " must return 2 columns (entity key, as_of timestamp), it returns " +
+			                        std::to_string(shape.columns()));
+		}
+		std::string seeds = "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
+		Predictions p = predict_dfs(spi, task, model, seeds, {}, threads_setting, RunHooks{check_interrupts, nullptr});
 		SpiResult keys = spi.query("SELECT entity_key::text, seed_time::text FROM pg_temp.relml_seeds ORDER BY row_id");
 		for (size_t r = 0; r < keys.rows(); ++r) {
 			rows.push_back({keys.text(r, 0), keys.text(r, 1), p.user_value(r)});
