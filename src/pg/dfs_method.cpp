@@ -14,14 +14,30 @@ namespace relml::pg {
 
 namespace {
 
-const std::set<std::string> kDfsKeys = {"windows", "max_depth", "share_top_k", "max_share_cardinality"};
+const std::set<std::string> kDfsKeys = {"windows", "path_depth", "share_top_k", "max_share_cardinality"};
 
-// Splits the user's flat options into the feature part and the trees part.
+// Splits the user's flat options into the feature part and the trees part; a key neither part knows is an
+// error listing both.
 void split_options(const nlohmann::json &options, nlohmann::json &dfs, nlohmann::json &gbt) {
 	dfs = nlohmann::json::object();
 	gbt = nlohmann::json::object();
+	const nlohmann::json gbt_keys = GbtParams().to_json();
 	for (auto &item : options.items()) {
-		(kDfsKeys.count(item.key()) ? dfs : gbt)[item.key()] = item.value();
+		if (kDfsKeys.count(item.key())) {
+			dfs[item.key()] = item.value();
+		} else if (gbt_keys.contains(item.key())) {
+			gbt[item.key()] = item.value();
+		} else {
+			std::string known;
+			for (auto &key : kDfsKeys) {
+				known += key + ", ";
+			}
+			for (auto &key : gbt_keys.items()) {
+				known += key.key() + ", ";
+			}
+			throw InvalidInputError("unknown option \"" + item.key() + "\" of method dfs; accepted: " +
+			                        known.substr(0, known.size() - 2));
+		}
 	}
 }
 

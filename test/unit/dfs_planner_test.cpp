@@ -191,7 +191,7 @@ TEST(DfsOptionsTest, DefaultWindowsFollowTheHorizon) {
 	EXPECT_EQ(options_for(365).window_days, (std::vector<double>{365, 1460, 4380}));
 	EXPECT_EQ(options_for(91.25).window_days, (std::vector<double>{91.25, 365, 1095}));
 	DfsOptions defaults = options_for(30);
-	EXPECT_EQ(defaults.max_depth, 2);
+	EXPECT_EQ(defaults.path_depth, 2);
 	EXPECT_EQ(defaults.share_top_k, 5);
 	EXPECT_EQ(defaults.max_share_cardinality, 50);
 }
@@ -203,13 +203,13 @@ TEST(DfsOptionsTest, ExplicitWindowsAreSortedAndDeduplicated) {
 }
 
 TEST(DfsOptionsTest, ReadsIntegersAndRoundTrips) {
-	DfsOptions o = options_for(30, {{"max_depth", 1}, {"share_top_k", 0}, {"max_share_cardinality", 10}});
-	EXPECT_EQ(o.max_depth, 1);
+	DfsOptions o = options_for(30, {{"path_depth", 1}, {"share_top_k", 0}, {"max_share_cardinality", 10}});
+	EXPECT_EQ(o.path_depth, 1);
 	EXPECT_EQ(o.share_top_k, 0);
 	EXPECT_EQ(o.max_share_cardinality, 10);
 	DfsOptions back = DfsOptions::from_json(o.to_json(), 999);
 	EXPECT_EQ(back.window_days, o.window_days);
-	EXPECT_EQ(back.max_depth, 1);
+	EXPECT_EQ(back.path_depth, 1);
 	EXPECT_EQ(back.share_top_k, 0);
 	EXPECT_EQ(back.max_share_cardinality, 10);
 }
@@ -221,10 +221,10 @@ TEST(DfsOptionsTest, RejectsInvalidOptions) {
 	expect_invalid_option({{"windows", {30, 0}}}, "windows");
 	expect_invalid_option({{"windows", {-7}}}, "windows");
 	expect_invalid_option({{"windows", {"30 days"}}}, "windows");
-	expect_invalid_option({{"max_depth", 0}}, "max_depth");
-	expect_invalid_option({{"max_depth", 3}}, "max_depth");
-	expect_invalid_option({{"max_depth", "2"}}, "max_depth");
-	expect_invalid_option({{"max_depth", 1.5}}, "max_depth");
+	expect_invalid_option({{"path_depth", 0}}, "path_depth");
+	expect_invalid_option({{"path_depth", 3}}, "path_depth");
+	expect_invalid_option({{"path_depth", "2"}}, "path_depth");
+	expect_invalid_option({{"path_depth", 1.5}}, "path_depth");
 	expect_invalid_option({{"share_top_k", -1}}, "share_top_k");
 	expect_invalid_option({{"share_top_k", 21}}, "share_top_k");
 	expect_invalid_option({{"max_share_cardinality", 0}}, "max_share_cardinality");
@@ -307,12 +307,12 @@ TEST(DfsPlannerTest, EveryTimedPathHasAllWindows) {
 
 TEST(DfsPlannerTest, MaxDepthOneKeepsOnlyDirectNeighbours) {
 	FakeTopValues top;
-	FeatureSpec spec = plan_dfs(f1_graph(), "drivers", options_for(30, {{"max_depth", 1}}), top.fn());
+	FeatureSpec spec = plan_dfs(f1_graph(), "drivers", options_for(30, {{"path_depth", 1}}), top.fn());
 	EXPECT_EQ(path_names(spec), (std::set<std::string>{"results", "standings", "qualifying"}));
 	for (auto &path : spec.paths) {
 		EXPECT_EQ(path.hops.size(), 1u) << path.name;
 	}
-	FeatureSpec shop = plan_dfs(shop_graph(), "customers", options_for(7, {{"max_depth", 1}}), top.fn());
+	FeatureSpec shop = plan_dfs(shop_graph(), "customers", options_for(7, {{"path_depth", 1}}), top.fn());
 	EXPECT_EQ(path_names(shop), (std::set<std::string>{"orders", "reviews"}));
 }
 

@@ -11,7 +11,7 @@ namespace relml {
 
 namespace {
 
-const std::set<std::string> kOptionKeys = {"windows", "max_depth", "share_top_k", "max_share_cardinality"};
+const std::set<std::string> kOptionKeys = {"windows", "path_depth", "share_top_k", "max_share_cardinality"};
 
 std::string aggregate_name(Aggregate aggregate, const std::string &column) {
 	return to_string(aggregate) + "(" + column + ")";
@@ -130,7 +130,7 @@ DfsOptions DfsOptions::from_json(const nlohmann::json &options, double horizon_d
 	for (auto &item : options.items()) {
 		if (!kOptionKeys.count(item.key())) {
 			throw InvalidInputError("unknown DFS option \"" + item.key() +
-			                        "\": expected windows, max_depth, share_top_k or max_share_cardinality");
+			                        "\": expected windows, path_depth, share_top_k or max_share_cardinality");
 		}
 	}
 	if (options.contains("windows")) {
@@ -165,7 +165,7 @@ DfsOptions DfsOptions::from_json(const nlohmann::json &options, double horizon_d
 			target = value.template get<long>();
 		}
 	};
-	read_int("max_depth", 1, 2, result.max_depth);
+	read_int("path_depth", 1, 2, result.path_depth);
 	read_int("share_top_k", 0, 20, result.share_top_k);
 	read_int("max_share_cardinality", 1, 1000, result.max_share_cardinality);
 	return result;
@@ -173,7 +173,7 @@ DfsOptions DfsOptions::from_json(const nlohmann::json &options, double horizon_d
 
 nlohmann::json DfsOptions::to_json() const {
 	return {{"windows", window_days},
-	        {"max_depth", max_depth},
+	        {"path_depth", path_depth},
 	        {"share_top_k", share_top_k},
 	        {"max_share_cardinality", max_share_cardinality}};
 }
@@ -202,7 +202,7 @@ FeatureSpec plan_dfs(const SchemaGraph &graph, const std::string &entity_table, 
 		frontier.push_back({fk.table, {{fk.table, fk.table, fk.column, true}}, true, {}});
 	}
 	std::vector<FeaturePath> paths = frontier;
-	if (options.max_depth >= 2) {
+	if (options.path_depth >= 2) {
 		for (auto &first : frontier) {
 			const Hop &came_by = first.hops.back();
 			// Forward-then-backward (siblings through a shared parent) is quadratic and left out.

@@ -13,11 +13,11 @@ namespace relml {
 
 struct DfsOptions {
 	std::vector<double> window_days; // recent windows, in days
-	int max_depth = 2;               // hops along foreign keys (1 or 2)
+	int path_depth = 2;               // hops along foreign keys (1 or 2)
 	int share_top_k = 5;             // categories whose share of rows becomes a feature
 	long max_share_cardinality = 50; // columns with more categories get no share features
 
-	// Reads "windows" (array of days), "max_depth", "share_top_k" from options; defaults derive the windows
+	// Reads "windows" (array of days), "path_depth", "share_top_k" from options; defaults derive the windows
 	// from the horizon: 1, 4 and 12 horizons, plus a year when 12 horizons are much shorter; all history is
 	// always included.
 	static DfsOptions from_json(const nlohmann::json &options, double horizon_days);
