@@ -30,7 +30,7 @@ die() {
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SQL_DIR=$HERE/relbench_f1
 
-DATA= OUT= METHOD=dfs OPTIONS='{}' DATABASE= SEED=
+DATA='' OUT='' METHOD=dfs OPTIONS='{}' DATABASE='' SEED=''
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--data) [[ $# -ge 2 ]] || die "--data needs a value"; DATA=$2; shift 2 ;;
@@ -65,7 +65,12 @@ PSQL=(psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=default)
 
 # Every failure ends the script with the step it happened in.
 STEP="start"
-trap 'rc=$?; echo "relbench_f1: error: failed during: $STEP (exit $rc)" >&2; exit $rc' ERR
+on_error() {
+	local rc=$?
+	echo "relbench_f1: error: failed during: $STEP (exit $rc)" >&2
+	exit "$rc"
+}
+trap on_error ERR
 step() {
 	STEP=$1
 	echo "==> $1" >&2
