@@ -215,6 +215,8 @@ BEGIN
 			) AS r
 		) AS d
 	$q$, target_schema) USING seed, n_customers;
+	-- Each work table is analyzed: the later steps join it, and with statistics the planner picks hash joins
+	-- instead of sorts sized for its guess of the rows that generate_series returns.
 	EXECUTE format('ANALYZE %I._demo_gen_customers', target_schema);
 
 	-- Step 2: products. Streams 20-29. The first 8 products cover the 8 categories, and every category keeps at

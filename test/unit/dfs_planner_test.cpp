@@ -269,7 +269,7 @@ TEST(DfsPlannerTest, F1FeatureNames) {
 	for (const char *name :
 	     {"results.mean(positionOrder).last_30d", "results.count.all", "results.count.last_360d",
 	      "results.share(statusId=1).last_120d", "results.share(statusId=12).all", "results.days_since_last",
-	      "results.days_since_first", "results.races.mean(round).all", "results.races.count.last_360d",
+	      "results.days_since_first", "results.races.mean(round).all", "results.races.count.last_30d",
 	      "results.sum(positionOrder).all", "results.min(positionOrder).all", "results.max(positionOrder).all",
 	      "results.stddev(positionOrder).all", "results.mode(statusId).all", "results.count_distinct(statusId).all",
 	      "results.mean(fastest).last_30d", "standings.mean(points).last_30d", "qualifying.min(position).all",
@@ -286,21 +286,26 @@ TEST(DfsPlannerTest, F1FeatureNames) {
 	EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
 }
 
-TEST(DfsPlannerTest, EveryTimedPathHasAllWindows) {
+// Activity paths (children, children of children) get every window; context paths (a child's parents) get
+// all history and the shortest window; sorting aggregates (mode, count distinct) only all history.
+TEST(DfsPlannerTest, WindowsPerPathKindAndAggregate) {
 	FakeTopValues top;
+	top.values["results.statusId"] = {"1", "11"};
 	FeatureSpec spec = plan_dfs(f1_graph(), "drivers", options_for(30), top.fn());
 	ASSERT_EQ(spec.window_days, (std::vector<double>{30, 120, 360}));
 	for (auto &path : spec.paths) {
+		bool context = path.hops.size() > 1 && !path.hops.back().backward;
 		std::map<std::string, std::set<int>> windows_of;
 		for (auto &f : path.features) {
 			windows_of[to_string(f.aggregate) + "(" + f.column + ")"].insert(f.window);
 		}
 		for (auto &entry : windows_of) {
-			if (entry.first.rfind("days_since", 0) == 0) {
-				EXPECT_EQ(entry.second, (std::set<int>{-1})) << path.name << " " << entry.first;
-			} else {
-				EXPECT_EQ(entry.second, (std::set<int>{-1, 0, 1, 2})) << path.name << " " << entry.first;
+			std::set<int> expected = context ? std::set<int>{-1, 0} : std::set<int>{-1, 0, 1, 2};
+			if (entry.first.rfind("days_since", 0) == 0 || entry.first.rfind("mode", 0) == 0 ||
+			    entry.first.rfind("count_distinct", 0) == 0) {
+				expected = {-1};
 			}
+			EXPECT_EQ(entry.second, expected) << path.name << " " << entry.first;
 		}
 	}
 }

@@ -83,7 +83,7 @@ TEST(GbtParamsTest, DefaultsWhenOptionsAreEmpty) {
 		EXPECT_EQ(params.max_depth, 6);
 		EXPECT_DOUBLE_EQ(params.subsample, 0.8);
 		EXPECT_DOUBLE_EQ(params.colsample_bytree, 0.8);
-		EXPECT_EQ(params.max_bin, 256);
+		EXPECT_EQ(params.max_bin, 64);
 		EXPECT_EQ(params.seed, 42);
 		EXPECT_EQ(params.nthread, 1);
 		EXPECT_EQ(params.objective, "");

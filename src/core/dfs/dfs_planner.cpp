@@ -21,9 +21,13 @@ std::string aggregate_name(Aggregate aggregate, const std::string &column) {
 // (one row per seed) get the row's values.
 void add_column_features(FeaturePath &path, const Table &target, const FeatureSpec &spec, const DfsOptions &options,
                          const TopValuesFn &top_values, bool time_known) {
+	// A child's parents (e.g. the races of a driver's results) describe context more than recent activity:
+	// such two-hop paths get all history and the shortest window only.
+	bool context_path = path.hops.size() > 1 && !path.hops.back().backward;
 	std::vector<int> windows = {-1};
 	if (time_known) {
-		for (size_t w = 0; w < spec.window_days.size(); ++w) {
+		size_t count = context_path ? std::min<size_t>(1, spec.window_days.size()) : spec.window_days.size();
+		for (size_t w = 0; w < count; ++w) {
 			windows.push_back(static_cast<int>(w));
 		}
 	}
@@ -96,8 +100,11 @@ void add_column_features(FeaturePath &path, const Table &target, const FeatureSp
 				add(Aggregate::Mean, c.name, window, false);
 				break;
 			case ColumnRole::Categorical:
-				add(Aggregate::Mode, c.name, window, true);
-				add(Aggregate::CountDistinct, c.name, window, false);
+				// Sorting aggregates are the expensive ones: over all history only; shares cover the windows.
+				if (window < 0) {
+					add(Aggregate::Mode, c.name, window, true);
+					add(Aggregate::CountDistinct, c.name, window, false);
+				}
 				break;
 			default:
 				break;
