@@ -21,6 +21,9 @@ SELECT count(*) = 1 AS relml_installed FROM pg_extension WHERE extname = 'relml'
 	DO $$ BEGIN RAISE EXCEPTION 'relml is not installed in this database: run CREATE EXTENSION relml first'; END $$;
 \endif
 
+-- Re-running the demo replaces the tasks (and their models): they describe data that is about to be replaced.
+DO $$ BEGIN PERFORM relml.drop_task(name) FROM relml.tasks WHERE name IN ('customer_churn', 'customer_spend'); END $$;
+
 \echo
 \echo '== 1. Generating the demo database into schema demo (scale' :scale', seed 42)'
 \echo '   customers, products, orders, order_items, reviews over 2023-01-01 .. 2024-12-31'
@@ -35,8 +38,6 @@ WHERE role IN ('primary_key', 'foreign_key', 'time');
 
 \echo
 \echo '== 3. Defining the tasks (horizon 30 days; validation from 2024-07-01, test from 2024-10-01)'
--- Re-running the demo replaces the tasks and their models.
-DO $$ BEGIN PERFORM relml.drop_task(name) FROM relml.tasks WHERE name IN ('customer_churn', 'customer_spend'); END $$;
 
 \echo '   customer_churn: of the customers who ordered in the 90 days up to t, who places no order in (t, t + 30 days]?'
 SELECT relml.create_task(
@@ -58,7 +59,7 @@ SELECT relml.create_task(
 	val_timestamp  => timestamp '2024-07-01',
 	test_timestamp => timestamp '2024-10-01') AS customer_churn;
 
-\echo '   customer_spend: how much will a customer who ordered in the last 90 days spend in (t, t + 30 days]? (0 if nothing)'
+\echo '   customer_spend: how much will a customer who ordered in the 90 days up to t spend in (t, t + 30 days]?'
 SELECT relml.create_task(
 	name           => 'customer_spend',
 	database       => 'demo',
@@ -83,7 +84,8 @@ SELECT relml.create_task(
 \timing on
 SELECT model_id, metric, val_metric, test_metric, deployed FROM relml.train('customer_churn', 'dfs') \gset churn_
 \timing off
-\echo '   model' :churn_model_id': validation' :churn_metric '=' :churn_val_metric', test' :churn_metric '=' :churn_test_metric', deployed:' :churn_deployed
+\echo '   model' :churn_model_id': validation' :churn_metric '=' :churn_val_metric
+\echo '         test' :churn_metric '=' :churn_test_metric', deployed:' :churn_deployed
 SELECT split, metric, round(value::numeric, 4) AS value, rows FROM relml.evaluate(:churn_model_id);
 \echo '   the 10 most important features'
 SELECT rank, feature, round(importance::numeric, 4) AS importance
@@ -96,7 +98,8 @@ ORDER BY rank;
 \timing on
 SELECT model_id, metric, val_metric, test_metric, deployed FROM relml.train('customer_spend', 'dfs') \gset spend_
 \timing off
-\echo '   model' :spend_model_id': validation' :spend_metric '=' :spend_val_metric', test' :spend_metric '=' :spend_test_metric', deployed:' :spend_deployed
+\echo '   model' :spend_model_id': validation' :spend_metric '=' :spend_val_metric
+\echo '         test' :spend_metric '=' :spend_test_metric', deployed:' :spend_deployed
 SELECT split, metric, round(value::numeric, 4) AS value, rows FROM relml.evaluate(:spend_model_id);
 \echo '   the 10 most important features'
 SELECT rank, feature, round(importance::numeric, 4) AS importance

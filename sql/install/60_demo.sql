@@ -315,7 +315,7 @@ BEGIN
 	EXECUTE format('ANALYZE %I._demo_gen_months', target_schema);
 
 	-- Step 4: candidate orders. Streams 40-49. A uniform time in the month (kept only between signup and the
-	-- latent churn), a primary product (60% from the favourite category, else a category by its share), and with
+	-- latent churn), a primary product (70% from the favourite category, else a category by its share), and with
 	-- probability 0.22 a review of it: rating = round(3.7 + 0.8 quality + bias + 0.9 noise) in 1..5, written 2 to
 	-- 14 days after the order. The OFFSET 0 fences keep each drawn value a plain column for the next level.
 	EXECUTE format($q$
@@ -401,7 +401,7 @@ BEGIN
 	$q$, target_schema) USING seed;
 	EXECUTE format('ANALYZE %I._demo_gen_orders', target_schema);
 
-	-- Step 6: the final tables. Streams 60-79.
+	-- Step 6: the final tables. Streams 60-89.
 	EXECUTE format($q$
 		CREATE TABLE %1$I.customers AS
 		SELECT customer_id, signup_at, region, segment, birth_year, newsletter
@@ -413,7 +413,7 @@ BEGIN
 		FROM %1$I._demo_gen_products
 	$q$, target_schema);
 
-	-- Items: the primary product first, then products from the favourite category (50%) or a category by its
+	-- Items: the primary product first, then products from the favourite category (60%) or a category by its
 	-- share; business customers buy larger quantities; discounts are commoner in November-December and for the
 	-- budget segment; unit prices drift up 4% a year around the list price.
 	EXECUTE format($q$
@@ -476,8 +476,8 @@ BEGIN
 		               relml._demo_review_word(o.rating, relml._demo_uniform(o.order_id, $1, 78),
 		                                       relml._demo_uniform(o.order_id, $1, 79)) END,
 		           CASE WHEN relml._demo_uniform(o.order_id, $1, 69) >= 0.75 THEN
-		               relml._demo_review_word(o.rating, relml._demo_uniform(o.order_id, $1, 68),
-		                                       relml._demo_uniform(o.order_id, $1, 59)) END) AS body
+		               relml._demo_review_word(o.rating, relml._demo_uniform(o.order_id, $1, 80),
+		                                       relml._demo_uniform(o.order_id, $1, 81)) END) AS body
 		FROM %1$I._demo_gen_orders AS o
 		WHERE o.has_review AND o.reviewed_at < timestamp '2025-01-01'
 	$q$, target_schema) USING seed;
