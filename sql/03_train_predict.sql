@@ -40,8 +40,10 @@ SELECT entity_key, as_of, round(prediction::numeric, 6) = round(relml.predict('c
 FROM relml.predict_batch('churn', ARRAY['3', '17'], '2024-11-01') ORDER BY entity_key;
 
 -- Evaluation recomputes the features and metrics of a stored model.
-SELECT split, metric, rows, abs(value - CASE split WHEN 'val' THEN m.val_metric ELSE m.test_metric END) < 1e-9 AS matches_training
-FROM relml.evaluate(3), relml.models m WHERE m.model_id = 3 AND metric = 'auroc' AND split <> 'train' ORDER BY split;
+SELECT e.split, e.metric, e.rows,
+       abs(e.value - CASE e.split WHEN 'val' THEN m.val_metric ELSE m.test_metric END) < 1e-9 AS matches_training
+FROM relml.evaluate(3) e, relml.models m
+WHERE m.model_id = 3 AND e.metric = 'auroc' AND e.split <> 'train' ORDER BY e.split;
 
 -- Prediction errors.
 SELECT relml.predict('churn', 999999, '2024-10-01');

@@ -8,9 +8,10 @@
 --   tap_no_orders  the same without SELECT on demo.orders
 --   tap_other      another analyst like tap_reader, to check what one role sees of another's tasks
 --   tap_member     a member of tap_reader (sees what tap_reader sees)
+--   tap_evil       owns a schema with its own operators, and puts it first on its search_path
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(53);
+SELECT plan(56);
 
 -- One XGBoost thread: faster on a small shared CI machine, and bit-for-bit repeatable (01 and the
 -- fixture cover the default thread pool).
@@ -178,6 +179,36 @@ SELECT is((SELECT count(*) FROM relml.tasks WHERE name = 'tap_reader_churn'), 0:
 SELECT is((SELECT count(*) FROM relml.models m JOIN reader_models r USING (model_id)), 0::bigint,
           'its models are gone with it');
 SELECT is((SELECT count(*) FROM relml.task_rows), (SELECT all_task_rows FROM boot), 'its training rows are gone with it');
+
+----------------------------------------------------------------------------------------------------------------
+-- relml writes its catalog as the extension owner: a role's search_path must not slip the role's own operators
+-- into those statements (CVE-2018-1058 style: they would run with the owner's, here a superuser's, rights).
+
+CREATE ROLE tap_evil NOLOGIN;
+GRANT USAGE ON SCHEMA demo TO tap_evil;
+GRANT SELECT ON ALL TABLES IN SCHEMA demo TO tap_evil;
+CREATE SCHEMA tap_evil_ops AUTHORIZATION tap_evil;
+SET ROLE tap_evil;
+CREATE TABLE tap_evil_ops.calls (who name, superuser boolean);
+CREATE FUNCTION tap_evil_ops.text_eq(a text, b text) RETURNS boolean
+LANGUAGE sql
+AS $$
+	INSERT INTO tap_evil_ops.calls SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
+	SELECT pg_catalog.texteq(a, b);
+$$;
+CREATE OPERATOR tap_evil_ops.= (LEFTARG = text, RIGHTARG = text, FUNCTION = tap_evil_ops.text_eq);
+SET search_path = tap_evil_ops, pg_catalog, public;
+SELECT lives_ok($$SELECT relml.register_database('tap_evil_db', 'demo')$$,
+                'tap_evil: register_database with its own text = operator first on its search_path');
+SELECT lives_ok(
+	format('SELECT relml.create_task(%L, %L, %L, %L, %L, %L, %L, %L)', 'tap_evil_churn', 'tap_evil_db', 'customers',
+	       'binary_classification', (SELECT label_query FROM churn_label), '30 days', '2024-07-01', '2024-10-01'),
+	'tap_evil: create_task likewise');
+RESET search_path;
+RESET ROLE;
+DROP TABLE IF EXISTS pg_temp.relml_seeds, pg_temp.relml_label_rows;
+SELECT is((SELECT count(*) FROM tap_evil_ops.calls WHERE who <> 'tap_evil' OR superuser), 0::bigint,
+          'no operator of tap_evil ran as another role (the extension owner) during relml''s catalog writes');
 
 ----------------------------------------------------------------------------------------------------------------
 -- Two roles using relml in one transaction (SET ROLE, or a SECURITY DEFINER function calling relml)
