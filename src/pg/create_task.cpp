@@ -149,24 +149,12 @@ std::string store_task(SpiConnection &spi, const TaskDefinition &def, const Enti
 	return id;
 }
 
-std::string describe_pg_error(const PgError &e) {
-	std::string message = e.what();
-	if (e.data()->detail) {
-		message += " (" + std::string(e.data()->detail) + ")";
-	}
-	return message;
-}
-
-// Runs `sql` as part of reading the user's label source; a failure there is the user's input problem, reported
-// with `what` in front, except cancellation which stays a cancellation.
+// Runs `sql` as part of reading the user's label source; an error there names `what`.
 void run_user_sql(SpiConnection &spi, const std::string &sql, const SqlParams &params, const std::string &what) {
 	try {
 		spi.execute(sql, params);
 	} catch (const PgError &e) {
-		if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED || e.data()->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN) {
-			throw;
-		}
-		throw InvalidInputError(what + " failed: " + describe_pg_error(e));
+		rethrow_user_query_error(e, what);
 	}
 }
 
@@ -258,10 +246,7 @@ RELML_SQL_FUNCTION(relml_create_task) {
 		try {
 			shape = spi.query(labels + " LIMIT 0", params);
 		} catch (const PgError &e) {
-			if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED) {
-				throw;
-			}
-			throw InvalidInputError(what + " is invalid: " + describe_pg_error(e));
+			rethrow_user_query_error(e, what);
 		}
 		if (shape.columns() != 3) {
 			throw InvalidInputError(what + " must return 3 columns (seed_time, entity key, label), it returns " +
@@ -350,11 +335,7 @@ RELML_SQL_FUNCTION(relml_drop_task) {
 	{
 		SpiConnection spi;
 		TaskInfo task = load_task(spi, name);
-		auto allowed = spi.scalar("SELECT pg_has_role(current_user, $1::name, 'MEMBER')", {task.owner});
-		if (!allowed || *allowed != "t") {
-			throw InvalidInputError("permission denied: only role " + task.owner + " (or its members) may drop task \"" +
-			                        name + "\"");
-		}
+		require_member_of(spi, task.owner, "drop task \"" + name + "\"");
 		lock_task_for_training(spi, task);
 		AsExtensionOwner owner(spi);
 		spi.execute("DELETE FROM relml.tasks WHERE task_id = $1::int", {std::to_string(task.task_id)});

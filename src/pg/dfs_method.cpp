@@ -3,6 +3,8 @@
 #include "pg/dfs_runner.hpp"
 
 #include "common/stopwatch.hpp"
+#include "sql/identifier.hpp"
+#include "task/task_sql.hpp"
 #include "common/thread_pool.hpp"
 #include "model/gbt_model.hpp"
 #include "model/metrics.hpp"
@@ -111,14 +113,13 @@ TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann:
 	SchemaGraph graph = load_schema_graph(spi, task.database_id);
 
 	// Seeds: every row of the task's training table, in row_id order.
-	create_seed_table(spi, task.entity_key_type);
 	std::vector<int64_t> row_ids =
-	    fill_seed_table(spi, "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
+	    load_seed_table(spi, "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
 	                    {std::to_string(task.task_id)}, task.input_cutoff, task.entity_key_type);
 	SpiResult rows = spi.query("SELECT split, label FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
 	                           {std::to_string(task.task_id)});
 	if (rows.rows() != row_ids.size() || rows.rows() == 0) {
-		throw InvalidInputError("the training table of task \"" + task.name + "\" is empty or not visible to role " +
+		throw PermissionError("permission denied: the training table of task \"" + task.name + "\" is empty or not visible to role " +
 		                        current_role(spi) + " (only the task owner " + task.owner + " and its members read it)");
 	}
 	SplitRows split;
@@ -143,6 +144,7 @@ TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann:
 	             std::to_string(spec.paths.size()) + " paths and " + std::to_string(spec.window_days.size() + 1) +
 	             " windows");
 	DenseMatrix x = compute_features(spi, spec, graph, row_ids, &split.is_train, hooks);
+	drop_seed_table(spi);
 	timings["features"] = phase.lap();
 	hooks.report("features: " + std::to_string(x.rows) + " x " + std::to_string(x.cols) + " matrix in " +
 	             Stopwatch::format(timings["features"].get<double>()));
@@ -195,18 +197,57 @@ TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann:
 	return result;
 }
 
+void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph) {
+	std::string entity = qualified_name(graph.schema(), task.entity_table);
+	SpiResult unknown = spi.query("SELECT count(*)::int8, min(s.entity_key::text) FROM " + std::string(kSeedTable) +
+	                              " s WHERE NOT EXISTS (SELECT 1 FROM " + entity + " e WHERE e." +
+	                              quote_ident(task.entity_key) + " = s.entity_key)");
+	if (unknown.integer(0, 0) > 0) {
+		throw NotFoundError("entity " + unknown.text(0, 1) + " does not exist in table " + graph.schema() + "." +
+		                    task.entity_table +
+		                    (unknown.integer(0, 0) > 1 ? " (" + std::to_string(unknown.integer(0, 0)) + " unknown entities)"
+		                                               : ""));
+	}
+	SpiResult range = spi.query(database_time_range_sql(graph));
+	SpiResult early = spi.query("SELECT min(seed_time)::text FROM " + std::string(kSeedTable) +
+	                            " WHERE seed_time < $1::timestamp",
+	                            {range.is_null(0, 0) ? std::nullopt : SqlParam(range.text(0, 0))});
+	if (!early.is_null(0, 0)) {
+		throw InvalidInputError("as_of " + early.text(0, 0) + " is before any data of database \"" + task.database_name +
+		                        "\" (its earliest time is " + range.text(0, 0) + ")");
+	}
+}
+
 Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredModel &stored, const std::string &seeds_sql,
-                        const SqlParams &params, int threads, const RunHooks &hooks) {
+                        const SqlParams &params, int threads, const RunHooks &hooks,
+                        const std::optional<std::string> &user_seeds) {
 	FeatureSpec spec = FeatureSpec::from_json(stored.feature_spec.at("dfs"));
 	SchemaGraph graph = SchemaGraph::from_json(stored.feature_spec.at("graph"));
 	check_schema_unchanged(spi, spec, graph, "model " + std::to_string(stored.model_id));
-	create_seed_table(spi, task.entity_key_type);
 	Predictions result;
-	result.row_ids = fill_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
+	try {
+		result.row_ids = load_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
+	} catch (const PgError &e) {
+		if (!user_seeds) {
+			throw;
+		}
+		rethrow_user_query_error(e, *user_seeds);
+	}
+	if (user_seeds) {
+		check_prediction_seeds(spi, task, graph);
+	}
+	SpiResult seeds = spi.query("SELECT entity_key::text, seed_time::text FROM " + std::string(kSeedTable) +
+	                            " ORDER BY row_id");
+	for (size_t r = 0; r < seeds.rows(); ++r) {
+		result.entity_keys.push_back(seeds.text(r, 0));
+		result.as_of.push_back(seeds.text(r, 1));
+	}
 	if (result.row_ids.empty()) {
+		drop_seed_table(spi);
 		return result;
 	}
 	DenseMatrix x = compute_features(spi, spec, graph, result.row_ids, nullptr, hooks);
+	drop_seed_table(spi);
 	ensure_thread_pool(threads);
 	GbtModel model = GbtModel::deserialize(stored.bytes.data(), stored.bytes.size(), threads);
 	result.values = model.predict(x);

@@ -19,6 +19,8 @@ TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann:
 
 struct Predictions {
 	std::vector<int64_t> row_ids;
+	std::vector<std::string> entity_keys; // per row, as text
+	std::vector<std::string> as_of;       // per row, the seed time as text
 	// outputs_per_row values per row: binary, the probability of 1; regression, the value; multiclass, the
 	// probability of each class.
 	std::vector<double> values;
@@ -28,8 +30,11 @@ struct Predictions {
 	double user_value(size_t row) const;
 };
 
-// Predicts for the seeds that `seeds_sql` returns as (row_id, entity_key, seed_time).
+// Predicts for the seeds that `seeds_sql` returns as (row_id, entity_key, seed_time). `user_seeds` names seeds
+// that come from the user: errors reading them start with it, and unknown entities or times before any data
+// are rejected.
 Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredModel &model, const std::string &seeds_sql,
-                        const SqlParams &params, int threads, const RunHooks &hooks);
+                        const SqlParams &params, int threads, const RunHooks &hooks,
+                        const std::optional<std::string> &user_seeds);
 
 } // namespace relml::pg

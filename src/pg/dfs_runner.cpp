@@ -11,14 +11,11 @@
 
 namespace relml::pg {
 
-void create_seed_table(SpiConnection &spi, const std::string &key_type) {
+std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
+                                     const std::optional<std::string> &input_cutoff, const std::string &key_type) {
 	spi.drop_temp_table("relml_seeds");
 	spi.execute("CREATE TEMP TABLE relml_seeds (row_id int8 PRIMARY KEY, entity_key " + key_type +
-	            ", seed_time timestamp NOT NULL, obs_time timestamp NOT NULL) ON COMMIT DROP");
-}
-
-std::vector<int64_t> fill_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
-                                     const std::optional<std::string> &input_cutoff, const std::string &key_type) {
+	            " NOT NULL, seed_time timestamp NOT NULL, obs_time timestamp NOT NULL) ON COMMIT DROP");
 	SqlParams all = params;
 	all.push_back(input_cutoff);
 	std::string cutoff = "$" + std::to_string(all.size()) + "::timestamp";
@@ -33,6 +30,10 @@ std::vector<int64_t> fill_seed_table(SpiConnection &spi, const std::string &sele
 		row_ids[r] = ids.integer(r, 0);
 	}
 	return row_ids;
+}
+
+void drop_seed_table(SpiConnection &spi) {
+	spi.drop_temp_table("relml_seeds");
 }
 
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,

@@ -16,13 +16,12 @@ namespace relml::pg {
 // The seed relation every feature query reads: (row_id, entity_key, seed_time, obs_time).
 constexpr const char *kSeedTable = "pg_temp.relml_seeds";
 
-// (Re)creates the empty seed table with the entity key's type.
-void create_seed_table(SpiConnection &spi, const std::string &key_type);
-
-// Fills the seed table from `select_sql`, which returns (row_id, entity_key, seed_time) and may use `params`;
-// obs_time is least(seed_time, input cutoff). Returns the row ids in order.
-std::vector<int64_t> fill_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
+// (Re)creates the seed table with the entity key's type and fills it from `select_sql`, which returns
+// (row_id, entity_key, seed_time) and may use `params`; obs_time is least(seed_time, input cutoff). Returns the
+// row ids in order. The table lives until drop_seed_table, which every successful call runs.
+std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
                                      const std::optional<std::string> &input_cutoff, const std::string &key_type);
+void drop_seed_table(SpiConnection &spi);
 
 // Plans DFS features for `entity_table`, profiling categorical columns on rows up to `profile_until`.
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,

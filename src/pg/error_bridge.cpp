@@ -57,6 +57,19 @@ void shorten_error_context(ErrorData *error) {
 	}
 }
 
+void rethrow_user_query_error(const PgError &error, const std::string &prefix) {
+	ErrorData *data = error.data();
+	const char *text = prefix.c_str();
+	pg_call([&] {
+		data->message = psprintf("%s: %s", text, data->message ? data->message : "error");
+		data->context = nullptr;
+		data->internalquery = nullptr;
+		data->internalpos = 0;
+		data->cursorpos = 0;
+	});
+	throw PgError(data);
+}
+
 void check_interrupts() {
 	inject_fault();
 	if (InterruptPending && (QueryCancelPending || ProcDiePending)) {
@@ -95,6 +108,8 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body) {
 		remember(pending, ERRCODE_DUPLICATE_OBJECT, e.what());
 	} catch (const ConflictError &e) {
 		remember(pending, ERRCODE_LOCK_NOT_AVAILABLE, e.what());
+	} catch (const PermissionError &e) {
+		remember(pending, ERRCODE_INSUFFICIENT_PRIVILEGE, e.what());
 	} catch (const NotSupportedError &e) {
 		remember(pending, ERRCODE_FEATURE_NOT_SUPPORTED, e.what());
 	} catch (const ResourceError &e) {

@@ -65,6 +65,10 @@ void pg_call(F &&f) {
 	}
 }
 
+// Re-throws a PostgreSQL error raised by a query the user wrote (a label or seeds query) with `prefix` in
+// front of its message, so that the error says which query failed; the SQLSTATE stays.
+[[noreturn]] void rethrow_user_query_error(const PgError &error, const std::string &prefix);
+
 // Throws CanceledError when a query cancel or backend termination is pending. Never processes the
 // interrupt itself (that would longjmp): run_entry does, after unwinding.
 void check_interrupts();

@@ -47,6 +47,12 @@ std::map<std::string, CatalogTable> read_tables(SpiConnection &spi, const std::s
                                                 const nlohmann::json &options) {
 	std::set<std::string> only;
 	std::set<std::string> excluded;
+	for (const char *key : {"tables", "exclude_tables"}) {
+		if (options.contains(key) && !options[key].is_array()) {
+			throw InvalidInputError(std::string("option ") + key + " must be an array of table names, got " +
+			                        options[key].dump());
+		}
+	}
 	if (options.contains("tables")) {
 		for (auto &t : options["tables"]) {
 			only.insert(require_string(t, "option tables"));
@@ -299,8 +305,12 @@ RELML_SQL_FUNCTION(relml_register_database) {
 		SchemaGraph graph(schema, graph_tables, graph_fks);
 
 		std::string caller = current_role(spi);
-		AsExtensionOwner owner(spi);
 		auto existing = spi.scalar("SELECT database_id::text FROM relml.databases WHERE name = $1", {name});
+		if (existing) {
+			require_member_of(spi, *spi.scalar("SELECT owner::text FROM relml.databases WHERE name = $1", {name}),
+			                  "re-register database \"" + name + "\"");
+		}
+		AsExtensionOwner owner(spi);
 		std::string id;
 		if (existing) {
 			id = *existing;

@@ -101,6 +101,7 @@ void lock_task_for_training(SpiConnection &spi, const TaskInfo &task) {
 		return;
 	}
 	auto holder = spi.scalar("SELECT string_agg(pid::text, ', ') FROM pg_locks WHERE locktype = 'advisory' "
+	                         "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
 	                         "AND classid = $1::int::oid AND objid = $2::int::oid AND granted",
 	                         params);
 	throw ConflictError("task \"" + task.name + "\" is being trained by another session" +

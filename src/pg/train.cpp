@@ -2,11 +2,11 @@
 #include "pg/args.hpp"
 #include "pg/dfs_method.hpp"
 #include "pg/module.hpp"
+#include "pg/owner_context.hpp"
 #include "pg/registry.hpp"
 
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
-#include "sql/identifier.hpp"
 #include "task/task_sql.hpp"
 
 namespace relml::pg {
@@ -39,34 +39,6 @@ Datum composite_result(FunctionCallInfo fcinfo, std::vector<Datum> values, const
 
 Datum float8_datum(double value) {
 	return Float8GetDatum(value);
-}
-
-// A single-entity prediction needs an existing entity and an as_of that does not precede all data.
-void check_prediction_seed(SpiConnection &spi, const TaskInfo &task, const std::string &entity_key,
-                           const std::string &as_of) {
-	SchemaGraph graph = load_schema_graph(spi, task.database_id);
-	std::string table = qualified_name(graph.schema(), task.entity_table);
-	std::string key = quote_ident(task.entity_key);
-	std::optional<std::string> found;
-	try {
-		found = spi.scalar("SELECT 1 FROM " + table + " WHERE " + key + " = $1::" + task.entity_key_type, {entity_key});
-	} catch (const PgError &e) {
-		if (e.data()->sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION) {
-			throw;
-		}
-		throw InvalidInputError("entity key \"" + entity_key + "\" is not a valid " + task.entity_key_type + " (the type of " +
-		                        task.entity_table + "." + task.entity_key + ")");
-	}
-	if (!found) {
-		throw NotFoundError("entity " + entity_key + " does not exist in table " + graph.schema() + "." +
-		                    task.entity_table);
-	}
-	SpiResult range = spi.query(database_time_range_sql(graph));
-	auto early = spi.scalar("SELECT $1::timestamp < $2::timestamp", {as_of, range.text(0, 0)});
-	if (early && *early == "t") {
-		throw InvalidInputError("as_of " + as_of + " is before any data of database \"" + task.database_name +
-		                        "\" (its earliest time is " + range.text(0, 0) + ")");
-	}
 }
 
 StoredModel checked_model(SpiConnection &spi, const TaskInfo &task) {
@@ -120,11 +92,7 @@ RELML_SQL_FUNCTION(relml_deploy) {
 		SpiConnection spi;
 		StoredModel model = load_model(spi, model_id);
 		TaskInfo task = load_task_by_id(spi, model.task_id);
-		auto allowed = spi.scalar("SELECT pg_has_role(current_user, $1::name, 'MEMBER')", {task.owner});
-		if (!allowed || *allowed != "t") {
-			throw InvalidInputError("permission denied: only role " + task.owner + " (or its members) may deploy models of task \"" +
-			                        task.name + "\"");
-		}
+		require_member_of(spi, task.owner, "deploy models of task \"" + task.name + "\"");
 		deploy(spi, task.task_id, model_id, "deployed by relml.deploy", current_role(spi));
 	}
 	PG_RETURN_VOID();
@@ -139,9 +107,10 @@ RELML_SQL_FUNCTION(relml_predict) {
 		SpiConnection spi;
 		TaskInfo task = load_task(spi, task_name);
 		StoredModel model = checked_model(spi, task);
-		check_prediction_seed(spi, task, entity_key, as_of);
 		Predictions p = predict_dfs(spi, task, model, "SELECT 1::int8, $1, $2::timestamp", {entity_key, as_of},
-		                            threads_setting, RunHooks{check_interrupts, nullptr});
+		                            threads_setting, RunHooks{check_interrupts, nullptr},
+		                            "entity key \"" + entity_key + "\" of task \"" + task.name + "\" (a " +
+		                                task.entity_key_type + ")");
 		value = p.user_value(0);
 	}
 	PG_RETURN_FLOAT8(value);
@@ -165,20 +134,25 @@ RELML_SQL_FUNCTION(relml_predict_batch) {
 		try {
 			shape = spi.query("SELECT * FROM (" + seeds_query + "\n) AS s LIMIT 0");
 		} catch (const PgError &e) {
-			if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED) {
-				throw;
-			}
-			throw InvalidInputError(what + " is invalid: " + e.what());
+			rethrow_user_query_error(e, what);
 		}
 		if (shape.columns() != 2) {
 			throw InvalidInputError(what + " must return 2 columns (entity key, as_of timestamp), it returns " +
 			                        std::to_string(shape.columns()));
 		}
+		Oid as_of_type = shape.column(1).type;
+		if (as_of_type != TIMESTAMPOID && as_of_type != TIMESTAMPTZOID && as_of_type != DATEOID) {
+			char *type = nullptr;
+			pg_call([&] { type = format_type_be(as_of_type); });
+			throw InvalidInputError(what + ": its second column (as_of) must be a timestamp or date, not " +
+			                        std::string(type));
+		}
 		std::string seeds = "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
-		Predictions p = predict_dfs(spi, task, model, seeds, {}, threads_setting, RunHooks{check_interrupts, nullptr});
-		SpiResult keys = spi.query("SELECT entity_key::text, seed_time::text FROM pg_temp.relml_seeds ORDER BY row_id");
-		for (size_t r = 0; r < keys.rows(); ++r) {
-			rows.push_back({keys.text(r, 0), keys.text(r, 1), p.user_value(r)});
+		Predictions p = predict_dfs(spi, task, model, seeds, {}, threads_setting, RunHooks{check_interrupts, nullptr},
+		                            what + " (rows of entity key of type " + task.entity_key_type +
+		                                " and as_of timestamp, neither NULL)");
+		for (size_t r = 0; r < p.row_ids.size(); ++r) {
+			rows.push_back({p.entity_keys[r], p.as_of[r], p.user_value(r)});
 		}
 	}
 	pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
@@ -216,7 +190,11 @@ RELML_SQL_FUNCTION(relml_evaluate) {
 		TaskInfo task = load_task_by_id(spi, model.task_id);
 		Predictions p = predict_dfs(spi, task, model,
 		                            "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
-		                            {std::to_string(task.task_id)}, threads_setting, backend_hooks());
+		                            {std::to_string(task.task_id)}, threads_setting, backend_hooks(), std::nullopt);
+		if (p.row_ids.empty()) {
+			throw PermissionError("permission denied: the training table of task \"" + task.name + "\" is empty or not visible to role " +
+			                      current_role(spi) + " (only the task owner " + task.owner + " and its members read it)");
+		}
 		SpiResult labels = spi.query("SELECT split, label FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
 		                             {std::to_string(task.task_id)});
 		for (const char *split : {"train", "val", "test"}) {

@@ -89,13 +89,13 @@ SELECT relml_tap.fails_with(
 		'SELECT t.seed_time, c.customer_id, (1 / (c.customer_id - c.customer_id))::int
 		 FROM timestamps t CROSS JOIN demo.customers c',
 		'30 days', '2024-07-01', '2024-10-01')$$,
-	'22023|22012', 'label query of task "tap_div0" failed: division by zero',
+	'22023|22012', 'label query of task "tap_div0": division by zero',
 	'a label query dividing by zero fails with an error naming the label query');
 SELECT relml_tap.fails_with(
 	$$SELECT relml.create_task('tap_cast', 'demo', 'customers', 'binary_classification',
 		'SELECT t.seed_time, c.customer_id, c.segment::int FROM timestamps t CROSS JOIN demo.customers c',
 		'30 days', '2024-07-01', '2024-10-01')$$,
-	'22023|22P02', 'label query of task "tap_cast" failed: invalid input syntax for type integer: %',
+	'22023|22P02', 'label query of task "tap_cast": invalid input syntax for type integer: %',
 	'a label query with a failing cast fails with an error naming the label query');
 SELECT relml_tap.fails_with(
 	$$SELECT relml.create_task('tap_late', 'demo', 'customers', 'binary_classification',
@@ -103,7 +103,7 @@ SELECT relml_tap.fails_with(
 		        CASE WHEN t.seed_time >= timestamp ''2024-10-01'' THEN 1 / (c.customer_id - c.customer_id) ELSE c.customer_id % 2 END
 		 FROM timestamps t CROSS JOIN demo.customers c',
 		'30 days', '2024-07-01', '2024-10-01')$$,
-	'22023|22012', 'label query of task "tap_late" failed: division by zero',
+	'22023|22012', 'label query of task "tap_late": division by zero',
 	'a label query failing only on its last seed times fails the same way');
 SELECT is((SELECT count(*) FROM relml.tasks WHERE name IN ('tap_div0', 'tap_cast', 'tap_late')), 0::bigint,
           'no task row was left by the failing label queries');

@@ -75,7 +75,7 @@ SELECT is(relml_tap.catalog_counts(), (SELECT counts FROM nopk_counts), 'create_
 -- create_task: definitions and label queries
 
 SELECT relml_tap.fails_with(pg_temp.create_sql('binary_classification', 'SELEC t.seed_time FROM timestamps t'),
-	'22023|42601', 'label query of task "tap_bad" is invalid: syntax error at or near%', 'create_task: label query with a syntax error');
+	'22023|42601', 'label query of task "tap_bad": syntax error at or near%', 'create_task: label query with a syntax error');
 SELECT relml_tap.fails_with(pg_temp.create_sql('binary_classification', 'SELECT t.seed_time, 1 FROM timestamps t'),
 	'22023', 'label query of task "tap_bad" must return 3 columns (seed_time, entity key, label), it returns 2',
 	'create_task: label query with 2 columns');
@@ -108,11 +108,11 @@ SELECT relml_tap.fails_with(pg_temp.create_sql('binary_classification',
 	'22023', '%returned seed times that are not task timestamps%', 'create_task: seed times that relml did not give');
 SELECT relml_tap.fails_with(pg_temp.create_sql('binary_classification',
 		$$SELECT t.seed_time, 'c' || c.customer_id, (c.customer_id % 2)::int FROM timestamps t CROSS JOIN demo.customers c$$),
-	'22023|22P02', 'label query of task "tap_bad" failed: invalid input syntax for type bigint: "c%"',
+	'22023|22P02', 'label query of task "tap_bad": invalid input syntax for type bigint: "c%"',
 	'create_task: entity keys that are not of the key type');
 SELECT relml_tap.fails_with(pg_temp.create_sql('binary_classification',
 		'WITH gone AS (DELETE FROM demo.orders RETURNING 1) ' || pg_temp.label_sql('(c.customer_id % 2)::int')),
-	'22023|0A000', 'label query of task "tap_bad" is invalid: %', 'create_task: a label query cannot modify data');
+	'22023|0A000', 'label query of task "tap_bad": %', 'create_task: a label query cannot modify data');
 SELECT is((SELECT count(*) FROM demo.orders), (SELECT orders FROM boot), 'create_task: demo.orders is untouched');
 SELECT relml_tap.fails_with(
 	$$SELECT relml.create_task('churn', 'demo', 'customers', 'binary_classification',
@@ -196,7 +196,7 @@ SELECT relml_tap.fails_with($$SELECT relml.predict('spend', 1, '2024-10-01')$$,
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 999999, '2024-10-01')$$,
 	'42704', 'entity 999999 does not exist in table demo.customers', 'predict: unknown entity');
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 'abc', '2024-10-01')$$,
-	'22023', 'entity key "abc" is not a valid bigint%', 'predict: an entity key of the wrong type');
+	'22023|22P02', 'entity key "abc"%bigint%invalid input syntax%', 'predict: an entity key of the wrong type');
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 1, '1990-01-01')$$,
 	'22023', 'as_of 1990-01-01 00:00:00 is before any data of database "demo"%', 'predict: as_of before any data');
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', NULL::text, '2024-10-01')$$,
@@ -206,7 +206,7 @@ SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 1, NULL)$$,
 SELECT relml_tap.fails_with($$SELECT * FROM relml.predict_batch('no_such_task', ARRAY['1'], '2024-10-01')$$,
 	'42704', 'task "no_such_task" does not exist%', 'predict_batch: unknown task');
 SELECT relml_tap.fails_with($$SELECT * FROM relml.predict_batch('churn', 'SELEC 1')$$,
-	'22023|42601', 'the seeds query of predict_batch is invalid: syntax error%', 'predict_batch: seeds query with a syntax error');
+	'22023|42601', 'the seeds query of predict_batch: syntax error%', 'predict_batch: seeds query with a syntax error');
 SELECT relml_tap.fails_with($$SELECT * FROM relml.predict_batch('churn', 'SELECT 1')$$,
 	'22023', 'the seeds query of predict_batch must return 2 columns (entity key, as_of timestamp), it returns 1',
 	'predict_batch: seeds query with 1 column');

@@ -38,6 +38,12 @@ public:
 	using Error::Error;
 };
 
+// The caller's role may not do this.
+class PermissionError : public Error {
+public:
+	using Error::Error;
+};
+
 // Valid input that relml does not support (yet).
 class NotSupportedError : public Error {
 public:
