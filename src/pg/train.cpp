@@ -9,6 +9,8 @@
 #include "model/metrics.hpp"
 #include "task/task_sql.hpp"
 
+#include <array>
+
 namespace relml::pg {
 
 namespace {
@@ -20,25 +22,21 @@ void require_known_method(const std::string &method) {
 }
 
 // Builds the composite result row of a function declared with OUT parameters.
-Datum composite_result(FunctionCallInfo fcinfo, std::vector<Datum> values, const std::vector<bool> &nulls) {
+template <size_t N>
+Datum composite_result(FunctionCallInfo fcinfo, std::array<Datum, N> values, std::array<bool, N> is_null) {
 	Datum result = 0;
-	bool is_null[16];
-	for (size_t i = 0; i < nulls.size(); ++i) {
-		is_null[i] = nulls[i];
-	}
 	pg_call([&] {
 		TupleDesc desc;
 		if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
 			elog(ERROR, "relml: function must return a composite type");
 		}
 		desc = BlessTupleDesc(desc);
-		result = HeapTupleGetDatum(heap_form_tuple(desc, values.data(), is_null));
+		if (desc->natts != static_cast<int>(N)) {
+			elog(ERROR, "relml: function returns %d columns, expected %d", desc->natts, static_cast<int>(N));
+		}
+		result = HeapTupleGetDatum(heap_form_tuple(desc, values.data(), is_null.data()));
 	});
 	return result;
-}
-
-Datum float8_datum(double value) {
-	return Float8GetDatum(value);
 }
 
 StoredModel checked_model(SpiConnection &spi, const TaskInfo &task) {
@@ -80,10 +78,10 @@ RELML_SQL_FUNCTION(relml_train) {
 		             Stopwatch::format(watch.seconds()));
 	}
 	const NewModel &m = trained.model;
-	return composite_result(fcinfo,
-	                        {Int64GetDatum(model_id), text_datum(m.metric), float8_datum(m.val_metric.value_or(0)),
-	                         float8_datum(m.test_metric.value_or(0)), BoolGetDatum(deployed), jsonb_datum(m.metrics)},
-	                        {false, false, !m.val_metric, !m.test_metric, false, false});
+	return composite_result<6>(fcinfo,
+	                           {Int64GetDatum(model_id), text_datum(m.metric), Float8GetDatum(m.val_metric.value_or(0)),
+	                            Float8GetDatum(m.test_metric.value_or(0)), BoolGetDatum(deployed), jsonb_datum(m.metrics)},
+	                           {false, false, !m.val_metric, !m.test_metric, false, false});
 }
 
 RELML_SQL_FUNCTION(relml_deploy) {
