@@ -620,4 +620,49 @@ TEST(TopValuesSqlTest, QuotesIdentifiers) {
 }
 
 } // namespace
+
+namespace {
+
+// A marketplace: users sell to users (two foreign keys from orders to users) and refer users (a foreign key
+// from users to itself).
+SchemaGraph marketplace_graph() {
+	std::vector<Table> tables = {
+	    {"users",
+	     "user_id",
+	     "joined_at",
+	     {{"user_id", "bigint", R::PrimaryKey},
+	      {"referred_by", "bigint", R::ForeignKey},
+	      {"joined_at", "timestamp without time zone", R::Time},
+	      {"rating", "real", R::Numerical}}},
+	    {"orders",
+	     "order_id",
+	     "placed_at",
+	     {{"order_id", "bigint", R::PrimaryKey},
+	      {"buyer_id", "bigint", R::ForeignKey},
+	      {"seller_id", "bigint", R::ForeignKey},
+	      {"placed_at", "timestamp without time zone", R::Time},
+	      {"amount", "numeric", R::Numerical}}}};
+	std::vector<ForeignKey> fks = {
+	    {"users", "referred_by", "users"}, {"orders", "buyer_id", "users"}, {"orders", "seller_id", "users"}};
+	return SchemaGraph("market", tables, fks);
+}
+
+} // namespace
+
+// Two foreign keys to the same table, or one to itself, give paths named by their column: feature names stay
+// unique and say which relation they follow.
+TEST(DfsPlannerTest, PathsThroughSeveralForeignKeysAreNamedByColumn) {
+	FakeTopValues top;
+	FeatureSpec spec = plan_dfs(marketplace_graph(), "users", options_for(30), top.fn());
+	auto names = spec.feature_names();
+	EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
+	for (const char *name : {"orders(buyer_id).sum(amount).last_30d", "orders(seller_id).count.all",
+	                         "users(referred_by).rating", "users(referred_by).count.all",
+	                         "orders(buyer_id).users(seller_id).mean(rating).all"}) {
+		EXPECT_TRUE(has_feature(spec, name)) << name;
+	}
+	// The entity's own columns keep the plain table name.
+	EXPECT_TRUE(has_feature(spec, "users.rating"));
+}
+
 } // namespace relml

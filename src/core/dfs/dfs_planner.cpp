@@ -118,6 +118,22 @@ void add_column_features(FeaturePath &path, const Table &target, const FeatureSp
 	}
 }
 
+// The name a hop adds to a path: the table it arrives at, plus the foreign key column when the table is
+// reachable by more than one foreign key (two references to the same table, or a table referencing itself).
+std::string hop_name(const SchemaGraph &graph, const ForeignKey &fk, bool backward) {
+	int links = 0;
+	for (auto &other : graph.foreign_keys()) {
+		bool same_pair = (other.table == fk.table && other.referenced_table == fk.referenced_table) ||
+		                 (other.table == fk.referenced_table && other.referenced_table == fk.table);
+		links += same_pair ? 1 : 0;
+	}
+	std::string name = backward ? fk.table : fk.referenced_table;
+	if (links > 1 || fk.table == fk.referenced_table) {
+		name += "(" + fk.column + ")";
+	}
+	return name;
+}
+
 bool path_has_time(const SchemaGraph &graph, const FeaturePath &path) {
 	for (auto &hop : path.hops) {
 		if (graph.table(hop.table).has_time()) {
@@ -203,10 +219,10 @@ FeatureSpec plan_dfs(const SchemaGraph &graph, const std::string &entity_table, 
 	// hop, except straight back along the foreign key it came by.
 	std::vector<FeaturePath> frontier;
 	for (auto &fk : graph.parents_of(entity.name)) {
-		frontier.push_back({fk.referenced_table, {{fk.referenced_table, fk.table, fk.column, false}}, false, {}});
+		frontier.push_back({hop_name(graph, fk, false), {{fk.referenced_table, fk.table, fk.column, false}}, false, {}});
 	}
 	for (auto &fk : graph.children_of(entity.name)) {
-		frontier.push_back({fk.table, {{fk.table, fk.table, fk.column, true}}, true, {}});
+		frontier.push_back({hop_name(graph, fk, true), {{fk.table, fk.table, fk.column, true}}, true, {}});
 	}
 	std::vector<FeaturePath> paths = frontier;
 	if (options.path_depth >= 2) {
@@ -215,7 +231,7 @@ FeatureSpec plan_dfs(const SchemaGraph &graph, const std::string &entity_table, 
 			// Forward-then-backward (siblings through a shared parent) is quadratic and left out.
 			if (!first.aggregated) {
 				for (auto &fk : graph.parents_of(first.hops.back().table)) {
-					paths.push_back({first.name + "." + fk.referenced_table,
+					paths.push_back({first.name + "." + hop_name(graph, fk, false),
 					                 {came_by, {fk.referenced_table, fk.table, fk.column, false}}, false, {}});
 				}
 				continue;
@@ -224,11 +240,12 @@ FeatureSpec plan_dfs(const SchemaGraph &graph, const std::string &entity_table, 
 				if (fk.column == came_by.fk_column) {
 					continue;
 				}
-				paths.push_back({first.name + "." + fk.referenced_table,
+				paths.push_back({first.name + "." + hop_name(graph, fk, false),
 				                 {came_by, {fk.referenced_table, fk.table, fk.column, false}}, true, {}});
 			}
 			for (auto &fk : graph.children_of(came_by.table)) {
-				paths.push_back({first.name + "." + fk.table, {came_by, {fk.table, fk.table, fk.column, true}}, true, {}});
+				paths.push_back({first.name + "." + hop_name(graph, fk, true),
+				                 {came_by, {fk.table, fk.table, fk.column, true}}, true, {}});
 			}
 		}
 	}
