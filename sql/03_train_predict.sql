@@ -67,3 +67,16 @@ ALTER TABLE demo.orders DROP COLUMN channel;
 SELECT relml.predict('churn', 17, '2024-10-01');
 ROLLBACK;
 SELECT relml.predict('churn', 17, '2024-10-01') BETWEEN 0 AND 1 AS works_again;
+
+-- Multiclass: how many orders (0, 1, 2 or more) an active customer places in the next 30 days.
+SELECT relml.create_task('order_count', 'demo', 'customers', 'multiclass', $$
+	SELECT t.seed_time, a.customer_id, least(count(f.order_id), 2)
+	FROM timestamps t
+	CROSS JOIN LATERAL (SELECT DISTINCT o.customer_id FROM demo.orders o
+	                    WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) a
+	LEFT JOIN demo.orders f ON f.customer_id = a.customer_id AND f.ordered_at > t.seed_time AND f.ordered_at <= t.window_end
+	GROUP BY 1, 2
+$$, '30 days', '2024-07-01', '2024-10-01')->'num_classes' AS num_classes;
+SELECT metric, val_metric > 0.4 AS beats_uniform_guess FROM relml.train('order_count', 'dfs', '{"max_rounds": 100}');
+SELECT relml.predict('order_count', 17, '2024-10-01') IN (0, 1, 2) AS predicts_a_class;
+SELECT DISTINCT metric FROM relml.evaluate((SELECT model_id FROM relml.deployed_models WHERE task = 'order_count')) ORDER BY 1;
