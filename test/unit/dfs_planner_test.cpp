@@ -1,5 +1,6 @@
 #include "common/error.hpp"
 #include "dfs/dfs_planner.hpp"
+#include "fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,141 +13,8 @@
 namespace relml {
 namespace {
 
+using namespace relml::testing;
 using R = ColumnRole;
-
-// Like rel-f1: drivers <- results -> races -> circuits; drivers <- standings; drivers <- qualifying;
-// results -> constructors.
-SchemaGraph f1_graph() {
-	std::vector<Table> tables = {
-	    {"circuits",
-	     "circuitId",
-	     "",
-	     {{"circuitId", "integer", R::PrimaryKey},
-	      {"name", "text", R::Text},
-	      {"lat", "double precision", R::Numerical},
-	      {"country", "text", R::Categorical}}},
-	    {"races",
-	     "raceId",
-	     "date",
-	     {{"raceId", "integer", R::PrimaryKey},
-	      {"circuitId", "integer", R::ForeignKey},
-	      {"date", "timestamp without time zone", R::Time},
-	      {"round", "integer", R::Numerical}}},
-	    {"drivers",
-	     "driverId",
-	     "",
-	     {{"driverId", "integer", R::PrimaryKey},
-	      {"dob", "date", R::Timestamp},
-	      {"nationality", "text", R::Categorical},
-	      {"code", "text", R::Text}}},
-	    {"constructors",
-	     "constructorId",
-	     "",
-	     {{"constructorId", "integer", R::PrimaryKey}, {"nationality", "text", R::Categorical}}},
-	    {"results",
-	     "resultId",
-	     "date",
-	     {{"resultId", "integer", R::PrimaryKey},
-	      {"raceId", "integer", R::ForeignKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"constructorId", "integer", R::ForeignKey},
-	      {"positionOrder", "integer", R::Numerical},
-	      {"statusId", "integer", R::Categorical},
-	      {"fastest", "boolean", R::Boolean},
-	      {"date", "timestamp without time zone", R::Time}}},
-	    {"standings",
-	     "driverStandingsId",
-	     "date",
-	     {{"driverStandingsId", "integer", R::PrimaryKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"points", "double precision", R::Numerical},
-	      {"date", "timestamp without time zone", R::Time}}},
-	    {"qualifying",
-	     "qualifyId",
-	     "date",
-	     {{"qualifyId", "integer", R::PrimaryKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"position", "integer", R::Numerical},
-	      {"date", "timestamp without time zone", R::Time}}},
-	    {"lap_log", "", "", {{"note", "text", R::Text}}},
-	};
-	std::vector<ForeignKey> fks = {{"races", "circuitId", "circuits"},     {"results", "raceId", "races"},
-	                               {"results", "driverId", "drivers"},     {"results", "constructorId", "constructors"},
-	                               {"standings", "driverId", "drivers"},   {"qualifying", "driverId", "drivers"}};
-	return SchemaGraph("f1", tables, fks);
-}
-
-// Like an e-commerce database: customers <- orders <- order_items -> products; customers <- reviews -> products.
-// order_items has no time column.
-SchemaGraph shop_graph() {
-	std::vector<Table> tables = {
-	    {"customers",
-	     "customer_id",
-	     "created_at",
-	     {{"customer_id", "bigint", R::PrimaryKey},
-	      {"created_at", "timestamp with time zone", R::Time},
-	      {"country", "text", R::Categorical}}},
-	    {"orders",
-	     "order_id",
-	     "ordered_at",
-	     {{"order_id", "bigint", R::PrimaryKey},
-	      {"customer_id", "bigint", R::ForeignKey},
-	      {"ordered_at", "timestamp with time zone", R::Time},
-	      {"total", "numeric(10,2)", R::Numerical}}},
-	    {"order_items",
-	     "item_id",
-	     "",
-	     {{"item_id", "bigint", R::PrimaryKey},
-	      {"order_id", "bigint", R::ForeignKey},
-	      {"product_id", "bigint", R::ForeignKey},
-	      {"quantity", "integer", R::Numerical}}},
-	    {"products",
-	     "product_id",
-	     "",
-	     {{"product_id", "bigint", R::PrimaryKey},
-	      {"category", "text", R::Categorical},
-	      {"price", "numeric", R::Numerical},
-	      {"launched", "date", R::Timestamp}}},
-	    {"reviews",
-	     "review_id",
-	     "reviewed_at",
-	     {{"review_id", "bigint", R::PrimaryKey},
-	      {"customer_id", "bigint", R::ForeignKey},
-	      {"product_id", "bigint", R::ForeignKey},
-	      {"rating", "smallint", R::Numerical},
-	      {"body", "text", R::Text},
-	      {"reviewed_at", "timestamp with time zone", R::Time}}},
-	};
-	std::vector<ForeignKey> fks = {{"orders", "customer_id", "customers"},
-	                               {"order_items", "order_id", "orders"},
-	                               {"order_items", "product_id", "products"},
-	                               {"reviews", "customer_id", "customers"},
-	                               {"reviews", "product_id", "products"}};
-	return SchemaGraph("shop", tables, fks);
-}
-
-// A fake of the adapter's top-values query: fixed values per table.column, at most `limit` of them, and a log
-// of the calls.
-struct FakeTopValues {
-	std::map<std::string, std::vector<std::string>> values;
-	std::vector<std::pair<std::string, long>> calls;
-
-	TopValuesFn fn() {
-		return [this](const Table &table, const Column &column, long limit) {
-			std::string key = table.name + "." + column.name;
-			calls.push_back({key, limit});
-			std::vector<std::string> result = values.count(key) ? values.at(key) : std::vector<std::string>{};
-			if (static_cast<long>(result.size()) > limit) {
-				result.resize(limit);
-			}
-			return result;
-		};
-	}
-};
-
-DfsOptions options_for(double horizon_days, const nlohmann::json &json = nlohmann::json::object()) {
-	return DfsOptions::from_json(json, horizon_days);
-}
 
 std::set<std::string> path_names(const FeatureSpec &spec) {
 	std::set<std::string> names;

@@ -1,11 +1,11 @@
 #include "common/error.hpp"
 #include "dfs/dfs_planner.hpp"
 #include "dfs/dfs_query_builder.hpp"
+#include "fixtures.hpp"
 #include "sql/identifier.hpp"
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,114 +13,10 @@
 namespace relml {
 namespace {
 
+using namespace relml::testing;
 using R = ColumnRole;
 
 const std::string kSeeds = "pg_temp.relml_seeds";
-
-// Like rel-f1: drivers <- results -> races -> circuits; drivers <- standings; drivers <- qualifying;
-// results -> constructors.
-SchemaGraph f1_graph() {
-	std::vector<Table> tables = {
-	    {"circuits",
-	     "circuitId",
-	     "",
-	     {{"circuitId", "integer", R::PrimaryKey}, {"lat", "double precision", R::Numerical}}},
-	    {"races",
-	     "raceId",
-	     "date",
-	     {{"raceId", "integer", R::PrimaryKey},
-	      {"circuitId", "integer", R::ForeignKey},
-	      {"date", "timestamp without time zone", R::Time},
-	      {"round", "integer", R::Numerical}}},
-	    {"drivers",
-	     "driverId",
-	     "",
-	     {{"driverId", "integer", R::PrimaryKey},
-	      {"dob", "date", R::Timestamp},
-	      {"nationality", "text", R::Categorical},
-	      {"active", "boolean", R::Boolean}}},
-	    {"constructors",
-	     "constructorId",
-	     "",
-	     {{"constructorId", "integer", R::PrimaryKey}, {"nationality", "text", R::Categorical}}},
-	    {"results",
-	     "resultId",
-	     "date",
-	     {{"resultId", "integer", R::PrimaryKey},
-	      {"raceId", "integer", R::ForeignKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"constructorId", "integer", R::ForeignKey},
-	      {"positionOrder", "integer", R::Numerical},
-	      {"statusId", "integer", R::Categorical},
-	      {"fastest", "boolean", R::Boolean},
-	      {"date", "timestamp without time zone", R::Time}}},
-	    {"standings",
-	     "driverStandingsId",
-	     "date",
-	     {{"driverStandingsId", "integer", R::PrimaryKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"points", "double precision", R::Numerical},
-	      {"date", "timestamp without time zone", R::Time}}},
-	    {"qualifying",
-	     "qualifyId",
-	     "date",
-	     {{"qualifyId", "integer", R::PrimaryKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"position", "integer", R::Numerical},
-	      {"date", "timestamp without time zone", R::Time}}},
-	};
-	std::vector<ForeignKey> fks = {{"races", "circuitId", "circuits"},     {"results", "raceId", "races"},
-	                               {"results", "driverId", "drivers"},     {"results", "constructorId", "constructors"},
-	                               {"standings", "driverId", "drivers"},   {"qualifying", "driverId", "drivers"}};
-	return SchemaGraph("f1", tables, fks);
-}
-
-// customers <- orders <- order_items -> products; customers <- reviews -> products. Every table but
-// order_items and products has time.
-SchemaGraph shop_graph() {
-	std::vector<Table> tables = {
-	    {"customers",
-	     "customer_id",
-	     "created_at",
-	     {{"customer_id", "bigint", R::PrimaryKey},
-	      {"created_at", "timestamp with time zone", R::Time},
-	      {"country", "text", R::Categorical}}},
-	    {"orders",
-	     "order_id",
-	     "ordered_at",
-	     {{"order_id", "bigint", R::PrimaryKey},
-	      {"customer_id", "bigint", R::ForeignKey},
-	      {"ordered_at", "timestamp with time zone", R::Time},
-	      {"total", "numeric(10,2)", R::Numerical}}},
-	    {"order_items",
-	     "item_id",
-	     "",
-	     {{"item_id", "bigint", R::PrimaryKey},
-	      {"order_id", "bigint", R::ForeignKey},
-	      {"product_id", "bigint", R::ForeignKey},
-	      {"quantity", "integer", R::Numerical}}},
-	    {"products",
-	     "product_id",
-	     "",
-	     {{"product_id", "bigint", R::PrimaryKey},
-	      {"category", "text", R::Categorical},
-	      {"price", "numeric", R::Numerical}}},
-	    {"reviews",
-	     "review_id",
-	     "reviewed_at",
-	     {{"review_id", "bigint", R::PrimaryKey},
-	      {"customer_id", "bigint", R::ForeignKey},
-	      {"product_id", "bigint", R::ForeignKey},
-	      {"rating", "smallint", R::Numerical},
-	      {"reviewed_at", "timestamp with time zone", R::Time}}},
-	};
-	std::vector<ForeignKey> fks = {{"orders", "customer_id", "customers"},
-	                               {"order_items", "order_id", "orders"},
-	                               {"order_items", "product_id", "products"},
-	                               {"reviews", "customer_id", "customers"},
-	                               {"reviews", "product_id", "products"}};
-	return SchemaGraph("shop", tables, fks);
-}
 
 // Every identifier has a double quote in it, and a categorical value has a single quote.
 SchemaGraph weird_graph() {
@@ -139,22 +35,6 @@ SchemaGraph weird_graph() {
 	      {"va,lue", "double precision", R::Numerical}}},
 	};
 	return SchemaGraph("sch\"ema", tables, {{"ev\"ents", "u\"ser", "us\"ers"}});
-}
-
-TopValuesFn fixed_top_values(std::map<std::string, std::vector<std::string>> values) {
-	return [values](const Table &table, const Column &column, long limit) {
-		auto it = values.find(table.name + "." + column.name);
-		return it == values.end() ? std::vector<std::string>{} : it->second;
-	};
-}
-
-FeatureSpec plan(const SchemaGraph &graph, const std::string &entity, const nlohmann::json &options = nlohmann::json::object(),
-                 std::map<std::string, std::vector<std::string>> top = {}) {
-	return plan_dfs(graph, entity, DfsOptions::from_json(options, 30), fixed_top_values(std::move(top)));
-}
-
-bool contains(const std::string &text, const std::string &part) {
-	return text.find(part) != std::string::npos;
 }
 
 size_t occurrences(const std::string &text, const std::string &part) {

@@ -1,6 +1,7 @@
 #include "common/error.hpp"
 #include "dfs/dfs_planner.hpp"
 #include "dfs/feature_spec.hpp"
+#include "fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,41 +11,12 @@
 namespace relml {
 namespace {
 
-using R = ColumnRole;
-
-// drivers <- results -> races
-SchemaGraph graph() {
-	std::vector<Table> tables = {
-	    {"races",
-	     "raceId",
-	     "date",
-	     {{"raceId", "integer", R::PrimaryKey},
-	      {"date", "timestamp without time zone", R::Time},
-	      {"round", "integer", R::Numerical}}},
-	    {"drivers",
-	     "driverId",
-	     "",
-	     {{"driverId", "integer", R::PrimaryKey},
-	      {"dob", "date", R::Timestamp},
-	      {"nationality", "text", R::Categorical}}},
-	    {"results",
-	     "resultId",
-	     "date",
-	     {{"resultId", "integer", R::PrimaryKey},
-	      {"raceId", "integer", R::ForeignKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"positionOrder", "integer", R::Numerical},
-	      {"statusId", "integer", R::Categorical},
-	      {"date", "timestamp without time zone", R::Time}}},
-	};
-	return SchemaGraph("f1", tables, {{"results", "raceId", "races"}, {"results", "driverId", "drivers"}});
-}
+using namespace relml::testing;
 
 FeatureSpec planned() {
-	auto top = [](const Table &, const Column &column, long) {
-		return column.name == "statusId" ? std::vector<std::string>{"1", "it's \"odd\""} : std::vector<std::string>{};
-	};
-	FeatureSpec spec = plan_dfs(graph(), "drivers", DfsOptions::from_json({{"windows", {30, 91.5}}}, 30), top);
+	// drivers <- results -> races
+	SchemaGraph graph = f1_graph({"drivers", "results", "races"});
+	FeatureSpec spec = plan(graph, "drivers", {{"windows", {30, 91.5}}}, {{"results.statusId", {"1", "it's \"odd\""}}});
 	// As after fitting: vocabularies on the categorical features.
 	for (auto *path : {&spec.own, &spec.paths[0]}) {
 		for (auto &f : path->features) {

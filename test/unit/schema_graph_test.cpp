@@ -1,4 +1,5 @@
 #include "common/error.hpp"
+#include "fixtures.hpp"
 #include "schema/schema_graph.hpp"
 
 #include <gtest/gtest.h>
@@ -10,35 +11,12 @@
 namespace relml {
 namespace {
 
+using namespace relml::testing;
 using R = ColumnRole;
 
 // drivers <- results -> races -> circuits
 SchemaGraph small_f1() {
-	std::vector<Table> tables = {
-	    {"circuits", "circuitId", "", {{"circuitId", "integer", R::PrimaryKey}, {"country", "text", R::Categorical}}},
-	    {"races",
-	     "raceId",
-	     "date",
-	     {{"raceId", "integer", R::PrimaryKey},
-	      {"circuitId", "integer", R::ForeignKey},
-	      {"date", "timestamp without time zone", R::Time},
-	      {"round", "integer", R::Numerical}}},
-	    {"drivers", "driverId", "", {{"driverId", "integer", R::PrimaryKey}, {"dob", "date", R::Timestamp}}},
-	    {"results",
-	     "resultId",
-	     "date",
-	     {{"resultId", "integer", R::PrimaryKey},
-	      {"raceId", "integer", R::ForeignKey},
-	      {"driverId", "integer", R::ForeignKey},
-	      {"positionOrder", "integer", R::Numerical},
-	      {"statusId", "integer", R::Categorical},
-	      {"fastest", "boolean", R::Boolean},
-	      {"date", "timestamp without time zone", R::Time}}},
-	};
-	std::vector<ForeignKey> fks = {{"races", "circuitId", "circuits"},
-	                               {"results", "raceId", "races"},
-	                               {"results", "driverId", "drivers"}};
-	return SchemaGraph("f1", tables, fks);
+	return f1_graph({"circuits", "races", "drivers", "results"});
 }
 
 std::vector<std::string> fk_names(const std::vector<ForeignKey> &fks) {
@@ -48,10 +26,6 @@ std::vector<std::string> fk_names(const std::vector<ForeignKey> &fks) {
 	}
 	std::sort(names.begin(), names.end());
 	return names;
-}
-
-bool contains(const std::string &text, const std::string &part) {
-	return text.find(part) != std::string::npos;
 }
 
 TEST(SchemaGraphTest, ChildrenAndParents) {
