@@ -79,6 +79,7 @@ DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const Schema
 				builder.set_numeric(offset + c - 1, ids, column.numbers);
 			}
 		}
+		hooks.step("features", double(q + 1) / queries.size(), static_cast<long>(q + 1));
 		const FeaturePath &path = *queries[q].path;
 		hooks.report("features: " + (queries[q].own ? spec.entity_table + " (own columns)" : path.name) + ", " +
 		             std::to_string(result.columns() - 1) + " features, " + std::to_string(result.rows()) + " rows in " +

@@ -12,6 +12,7 @@ namespace relml::pg {
 int threads_setting = 2;
 int max_feature_mb_setting = 4096;
 char *fault_injection_setting = nullptr;
+int max_training_jobs_setting = 2;
 
 } // namespace relml::pg
 
@@ -23,6 +24,9 @@ void _PG_init(void) {
 	                        "Training and batch prediction fail with a clear error instead of exhausting memory.",
 	                        &relml::pg::max_feature_mb_setting, 4096, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("relml.max_training_jobs", "Training jobs that run at once in one database.",
+	                        "Jobs beyond it wait in the queue (state queued) and start when a running one ends.",
+	                        &relml::pg::max_training_jobs_setting, 2, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomStringVariable("relml.fault_injection", "Makes relml fail on purpose, for testing its error handling.",
 	                           "'cxx_exception_after_polls:N' throws a C++ exception at the N-th interrupt poll of a "
 	                           "call, deep inside training. Superuser only; empty disables it.",

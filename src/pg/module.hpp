@@ -8,5 +8,6 @@ namespace relml::pg {
 extern int threads_setting;        // relml.threads
 extern int max_feature_mb_setting; // relml.max_feature_memory
 extern char *fault_injection_setting; // relml.fault_injection
+extern int max_training_jobs_setting; // relml.max_training_jobs
 
 } // namespace relml::pg

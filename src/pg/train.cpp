@@ -4,6 +4,7 @@
 #include "pg/module.hpp"
 #include "pg/owner_context.hpp"
 #include "pg/registry.hpp"
+#include "pg/training.hpp"
 
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
@@ -14,12 +15,6 @@
 namespace relml::pg {
 
 namespace {
-
-void require_known_method(const std::string &method) {
-	if (method != "dfs" && method != "auto") {
-		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs and auto");
-	}
-}
 
 // Builds the composite result row of a function declared with OUT parameters.
 template <size_t N>
@@ -39,6 +34,16 @@ Datum composite_result(FunctionCallInfo fcinfo, std::array<Datum, N> values, std
 	return result;
 }
 
+} // namespace
+
+void require_known_method(const std::string &method) {
+	if (method != "dfs" && method != "auto") {
+		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs and auto");
+	}
+}
+
+namespace {
+
 StoredModel checked_model(SpiConnection &spi, const TaskInfo &task) {
 	StoredModel model = load_deployed_model(spi, task);
 	require_known_method(model.method);
@@ -52,32 +57,61 @@ StoredModel checked_model(SpiConnection &spi, const TaskInfo &task) {
 using namespace relml;
 using namespace relml::pg;
 
+namespace relml::pg {
+
+TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,
+                        nlohmann::json options, const RunHooks &hooks) {
+	require_known_method(method);
+	std::string policy = "if_better";
+	if (options.contains("deploy")) {
+		if (!options["deploy"].is_string()) {
+			throw InvalidInputError("option \"deploy\" must be \"if_better\", \"always\" or \"never\", got " +
+			                        options["deploy"].dump());
+		}
+		policy = options["deploy"].get<std::string>();
+		if (policy != "if_better" && policy != "always" && policy != "never") {
+			throw InvalidInputError("option \"deploy\" must be \"if_better\", \"always\" or \"never\", got \"" +
+			                        policy + "\"");
+		}
+		options.erase("deploy");
+	}
+	TrainOutcome outcome;
+	TaskInfo task = load_task(spi, task_name);
+	lock_task_for_training(spi, task);
+	Stopwatch watch;
+	hooks.report("training task " + task.name + " with dfs");
+	outcome.trained = train_dfs(spi, task, options, threads_setting, hooks);
+	std::string caller = current_role(spi);
+	outcome.model_id = store_model(spi, task, outcome.trained.model, caller);
+	if (policy == "always") {
+		deploy(spi, task.task_id, outcome.model_id, "deployed on training (deploy: always)", caller);
+		outcome.deployed = true;
+	} else if (policy == "if_better") {
+		outcome.deployed = deploy_if_better(spi, task, outcome.model_id, outcome.trained.higher_is_better, caller);
+	}
+	const NewModel &m = outcome.trained.model;
+	hooks.report("model " + std::to_string(outcome.model_id) + ": val " + m.metric + " " +
+	             (m.val_metric ? std::to_string(*m.val_metric) : "n/a") + ", test " +
+	             (m.test_metric ? std::to_string(*m.test_metric) : "n/a") +
+	             (outcome.deployed ? ", deployed" : ", not deployed (deploy: " + policy + ")") + " in " +
+	             Stopwatch::format(watch.seconds()));
+	return outcome;
+}
+
+} // namespace relml::pg
+
 RELML_SQL_FUNCTION(relml_train) {
 	std::string task_name = text_arg(fcinfo, 0, "task");
 	std::string method = text_arg(fcinfo, 1, "method");
 	nlohmann::json options = jsonb_arg(fcinfo, 2, "options");
-	require_known_method(method);
-	int64_t model_id = 0;
-	TrainedModel trained;
-	bool deployed = false;
+	TrainOutcome outcome;
 	{
 		SpiConnection spi;
-		TaskInfo task = load_task(spi, task_name);
-		lock_task_for_training(spi, task);
-		RunHooks hooks = backend_hooks();
-		Stopwatch watch;
-		hooks.report("training task " + task.name + " with dfs");
-		trained = train_dfs(spi, task, options, threads_setting, hooks);
-		std::string caller = current_role(spi);
-		model_id = store_model(spi, task, trained.model, caller);
-		deployed = deploy_if_better(spi, task, model_id, trained.higher_is_better, caller);
-		hooks.report("model " + std::to_string(model_id) + ": val " + trained.model.metric + " " +
-		             (trained.model.val_metric ? std::to_string(*trained.model.val_metric) : "n/a") + ", test " +
-		             (trained.model.test_metric ? std::to_string(*trained.model.test_metric) : "n/a") +
-		             (deployed ? ", deployed" : ", not deployed (the deployed model is better on val)") + " in " +
-		             Stopwatch::format(watch.seconds()));
+		outcome = train_task(spi, task_name, method, options, backend_hooks());
 	}
-	const NewModel &m = trained.model;
+	int64_t model_id = outcome.model_id;
+	bool deployed = outcome.deployed;
+	const NewModel &m = outcome.trained.model;
 	return composite_result<6>(fcinfo,
 	                           {Int64GetDatum(model_id), text_datum(m.metric), Float8GetDatum(m.val_metric.value_or(0)),
 	                            Float8GetDatum(m.test_metric.value_or(0)), BoolGetDatum(deployed), jsonb_datum(m.metrics)},

@@ -14,6 +14,9 @@ struct RunHooks {
 	std::function<void()> check_interrupt;
 	// Called with a one-line progress message.
 	std::function<void(const std::string &)> progress;
+	// Called as a phase advances: the phase ("features", "training"), the fraction of it done (0..1) and the
+	// step (feature query, boosting round) just finished.
+	std::function<void(const std::string &phase, double fraction, long step)> advance;
 
 	void poll() const {
 		if (check_interrupt) {
@@ -23,6 +26,11 @@ struct RunHooks {
 	void report(const std::string &message) const {
 		if (progress) {
 			progress(message);
+		}
+	}
+	void step(const std::string &phase, double fraction, long step) const {
+		if (advance) {
+			advance(phase, fraction, step);
 		}
 	}
 };

@@ -235,6 +235,9 @@ GbtModel GbtModel::train(TaskType task, int num_class, const DenseMatrix &train_
 			             " (best " + metric_text(best_value) + " at round " + std::to_string(best_iteration + 1) +
 			             ")");
 		}
+		// Done when max_rounds is reached or when early stopping's patience runs out, whichever comes first.
+		double patience_used = double(round - best_iteration) / params.early_stopping_rounds;
+		hooks.step("training", std::max(double(rounds) / params.max_rounds, patience_used), rounds);
 		if (round - best_iteration >= params.early_stopping_rounds) {
 			break;
 		}

@@ -1,0 +1,129 @@
+-- Asynchronous training: jobs run by dynamic background workers, and retraining on a pg_cron schedule.
+
+-- Members of relml_admin see and cancel every role's jobs. Roles are cluster-wide: another database's
+-- CREATE EXTENSION finds it already there.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'relml_admin') THEN
+		CREATE ROLE relml_admin NOLOGIN;
+	END IF;
+END
+$$;
+GRANT pg_signal_backend, pg_read_all_stats TO relml_admin;
+
+-- One row per submitted job. The state is written by train_async (queued), by the worker (running, then
+-- succeeded, failed or canceled) and by cancel_job (queued -> canceled). Progress lives in the worker's
+-- pg_stat_activity entry while it runs; relml.jobs reads it from there.
+CREATE TABLE relml.job_rows (
+	job_id       bigserial PRIMARY KEY,
+	owner        name NOT NULL,
+	task         text NOT NULL,
+	method       text NOT NULL,
+	options      jsonb NOT NULL,
+	state        text NOT NULL DEFAULT 'queued'
+	             CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+	worker_pid   int,
+	model_id     bigint,
+	error        text,
+	final_progress jsonb,
+	submitted_at timestamptz NOT NULL DEFAULT now(),
+	started_at   timestamptz,
+	finished_at  timestamptz,
+	submitted_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+);
+CREATE INDEX job_rows_active ON relml.job_rows (state) WHERE state IN ('queued', 'running');
+
+-- Whether `pid` is the live worker of a job (a crashed worker or a restarted server leaves a stale pid).
+CREATE FUNCTION relml._job_worker_alive(pid int)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = $1 AND a.backend_type = 'relml training') $$;
+
+-- The worker's progress report, a JSON object it keeps as its pg_stat_activity query text.
+CREATE FUNCTION relml._job_progress(pid int)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+	SELECT CASE WHEN a.query LIKE '{%' THEN a.query::jsonb END
+	FROM pg_stat_activity a WHERE a.pid = $1 AND a.backend_type = 'relml training'
+$$;
+
+CREATE VIEW relml.jobs AS
+SELECT j.job_id, j.owner, j.task, j.method, j.options,
+       CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid) THEN 'failed' ELSE j.state END
+           AS state,
+       coalesce(p.progress->>'phase', j.final_progress->>'phase') AS phase,
+       (coalesce(p.progress, j.final_progress)->>'round')::int AS round,
+       (coalesce(p.progress, j.final_progress)->>'fraction')::float8 AS fraction_done,
+       coalesce(j.finished_at, now()) - j.started_at AS elapsed,
+       CASE WHEN (p.progress->>'fraction')::float8 > 0.01
+            THEN (now() - j.started_at) * (1 - (p.progress->>'fraction')::float8) / (p.progress->>'fraction')::float8
+       END AS time_left,
+       p.progress->>'message' AS message,
+       j.model_id,
+       CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid)
+            THEN 'the training worker (pid ' || j.worker_pid || ') ended without finishing the job: it crashed, was '
+                 'terminated, or the server restarted'
+            ELSE j.error END AS error,
+       j.worker_pid, j.submitted_at, j.started_at, j.finished_at, j.submitted_xid
+FROM relml.job_rows j
+LEFT JOIN LATERAL (SELECT relml._job_progress(j.worker_pid) AS progress WHERE j.state = 'running') p ON true
+WHERE pg_has_role(current_user, j.owner, 'MEMBER') OR pg_has_role(current_user, 'relml_admin', 'MEMBER');
+GRANT SELECT ON relml.jobs TO PUBLIC;
+
+CREATE FUNCTION relml.train_async(task text, method text DEFAULT 'dfs', options jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'relml_train_async' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION relml.train_async(text, text, jsonb) IS
+'Queues relml.train(task, method, options) for a background worker, started when this transaction commits; returns the job id';
+
+CREATE FUNCTION relml.cancel_job(job_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'relml_cancel_job' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION relml.cancel_job(bigint) IS
+'Drops a queued job or stops a running one (within about a second); false when the job had already ended';
+
+CREATE FUNCTION relml.wait_job(job_id bigint, timeout interval DEFAULT NULL)
+RETURNS SETOF relml.jobs
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + timeout;
+	current_state text;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM relml.jobs j WHERE j.job_id = wait_job.job_id) THEN
+		RAISE EXCEPTION 'job % does not exist or is not visible to role %', wait_job.job_id, current_user
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF EXISTS (SELECT 1 FROM relml.jobs j WHERE j.job_id = wait_job.job_id AND j.state = 'queued'
+	           AND j.submitted_xid = pg_current_xact_id_if_assigned()) THEN
+		RAISE EXCEPTION 'job % was submitted in this transaction: it starts when the transaction commits', wait_job.job_id
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	LOOP
+		SELECT j.state INTO current_state FROM relml.jobs j WHERE j.job_id = wait_job.job_id;
+		EXIT WHEN current_state IN ('succeeded', 'failed', 'canceled');
+		EXIT WHEN deadline IS NOT NULL AND clock_timestamp() >= deadline;
+		PERFORM relml._start_queued_jobs(false);
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+	RETURN QUERY SELECT * FROM relml.jobs j WHERE j.job_id = wait_job.job_id;
+END
+$$;
+COMMENT ON FUNCTION relml.wait_job(bigint, interval) IS
+'Blocks until the job ends or the timeout passes, and returns its row from relml.jobs';
+
+-- Starts workers for queued jobs of this database (oldest first, while relml.max_training_jobs allows);
+-- without `force`, not for jobs this session launched in the last few seconds. It writes nothing, so that
+-- wait_job, which calls it while it waits, holds no lock a worker could need. Returns how many it started.
+CREATE FUNCTION relml._start_queued_jobs(force boolean)
+RETURNS int
+AS 'MODULE_PATHNAME', 'relml_start_queued_jobs' LANGUAGE C VOLATILE;
+
+-- Steps of a job's own worker; they refuse to run anywhere else.
+CREATE FUNCTION relml._job_claim(job_id bigint) RETURNS boolean
+AS 'MODULE_PATHNAME', 'relml_job_claim' LANGUAGE C VOLATILE;
+CREATE FUNCTION relml._job_run(job_id bigint) RETURNS bigint
+AS 'MODULE_PATHNAME', 'relml_job_run' LANGUAGE C VOLATILE;
+CREATE FUNCTION relml._job_finish(job_id bigint, state text, error text) RETURNS void
+AS 'MODULE_PATHNAME', 'relml_job_finish' LANGUAGE C VOLATILE;
