@@ -18,8 +18,9 @@ port = $RELML_PGPORT
 listen_addresses = ''
 unix_socket_directories = '$RELML_SOCKET_DIR'
 shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
-max_worker_processes = 16
+cron.database_name = '${RELML_CRON_DATABASE:-relml_tap}'
+cron.use_background_workers = on
+max_worker_processes = 24
 fsync = off
 synchronous_commit = off
 CONF

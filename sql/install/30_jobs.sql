@@ -127,3 +127,95 @@ CREATE FUNCTION relml._job_run(job_id bigint) RETURNS bigint
 AS 'MODULE_PATHNAME', 'relml_job_run' LANGUAGE C VOLATILE;
 CREATE FUNCTION relml._job_finish(job_id bigint, state text, error text) RETURNS void
 AS 'MODULE_PATHNAME', 'relml_job_finish' LANGUAGE C VOLATILE;
+
+-- Submits a retrain of `task` with the method and options of its deployed model (DFS defaults when it has
+-- none), deploying the new model by `policy`: 'if_better' (better validation metric than the deployed one) or
+-- 'always'. When a job of the task is still queued or running, nothing is submitted: the skip is logged and
+-- NULL returned. This is what a pg_cron schedule runs.
+CREATE FUNCTION relml.retrain(task text, policy text DEFAULT 'if_better')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	busy bigint;
+	chosen_method text := 'dfs';
+	chosen_options jsonb := '{}';
+BEGIN
+	IF policy IS NULL OR policy NOT IN ('if_better', 'always') THEN
+		RAISE EXCEPTION 'retrain policy must be ''if_better'' or ''always'', got %', coalesce(quote_literal(policy), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM relml.tasks t WHERE t.name = retrain.task) THEN
+		RAISE EXCEPTION 'task "%" does not exist', retrain.task USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT j.job_id INTO busy FROM relml.jobs j
+	WHERE j.task = retrain.task AND j.state IN ('queued', 'running') ORDER BY j.job_id LIMIT 1;
+	IF busy IS NOT NULL THEN
+		RAISE LOG 'relml: retrain of task "%" skipped: job % is still queued or running', retrain.task, busy;
+		RAISE NOTICE 'retrain of task "%" skipped: job % is still queued or running', retrain.task, busy;
+		RETURN NULL;
+	END IF;
+	SELECT m.method, coalesce(m.options->'dfs', '{}') || coalesce(m.options->'gbt', '{}')
+	INTO chosen_method, chosen_options
+	FROM relml.deployed_models d JOIN relml.models m USING (model_id)
+	WHERE d.task = retrain.task;
+	RETURN relml.train_async(retrain.task, coalesce(chosen_method, 'dfs'),
+	                         coalesce(chosen_options, '{}') || jsonb_build_object('deploy', policy));
+END
+$$;
+
+-- The pg_cron job name of a task's retraining schedule.
+CREATE FUNCTION relml._retrain_job_name(task text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT 'relml retrain ' || task $$;
+
+CREATE FUNCTION relml._require_pg_cron()
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'scheduled retraining needs the pg_cron extension in this database (%)', current_database()
+			USING ERRCODE = 'feature_not_supported',
+			      HINT = format('Add pg_cron to shared_preload_libraries and set cron.database_name = %L in '
+			                    'postgresql.conf, restart the server, then run CREATE EXTENSION pg_cron in this database.',
+			                    current_database());
+	END IF;
+END
+$$;
+
+-- Retrains `task` on a cron schedule (pg_cron syntax, e.g. '0 3 * * *' for 03:00 every night) as the calling
+-- role; replaces the task's previous schedule. Returns the pg_cron job id.
+CREATE FUNCTION relml.schedule_retrain(task text, cron_expression text, policy text DEFAULT 'if_better')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	PERFORM relml._require_pg_cron();
+	IF NOT EXISTS (SELECT 1 FROM relml.tasks t WHERE t.name = schedule_retrain.task) THEN
+		RAISE EXCEPTION 'task "%" does not exist', schedule_retrain.task USING ERRCODE = 'undefined_object';
+	END IF;
+	IF policy IS NULL OR policy NOT IN ('if_better', 'always') THEN
+		RAISE EXCEPTION 'retrain policy must be ''if_better'' or ''always'', got %', coalesce(quote_literal(policy), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN cron.schedule(relml._retrain_job_name(schedule_retrain.task), cron_expression,
+	                     format('SELECT relml.retrain(%L, %L)', schedule_retrain.task, policy));
+END
+$$;
+
+-- Removes the task's retraining schedule; false when it had none.
+CREATE FUNCTION relml.unschedule_retrain(task text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	PERFORM relml._require_pg_cron();
+	IF NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = relml._retrain_job_name(unschedule_retrain.task)
+	               AND j.username = current_user) THEN
+		RETURN false;
+	END IF;
+	RETURN cron.unschedule(relml._retrain_job_name(unschedule_retrain.task)::name);
+END
+$$;
