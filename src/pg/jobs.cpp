@@ -62,18 +62,25 @@ void warn_no_slot(int64_t job_id) {
 	                  errhint("Raise max_worker_processes (and restart the server) to run more jobs at once.")));
 }
 
-// At commit, start the workers of the jobs this transaction submitted; at abort, forget them.
+// At commit, start the workers of the jobs this transaction submitted; at abort, forget them. Called by
+// PostgreSQL's C code: nothing may throw out of it (a job whose worker did not start stays queued, and the
+// next wait_job or finishing job starts it).
 void launch_at_commit(XactEvent event, void *) {
-	if (event == XACT_EVENT_COMMIT) {
-		for (auto &launch : pending_launches) {
-			if (launch_worker(launch.job_id, launch.role)) {
-				recent_launches[launch.job_id] = std::chrono::steady_clock::now();
-			} else {
-				warn_no_slot(launch.job_id);
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT) {
+		return;
+	}
+	try {
+		if (event == XACT_EVENT_COMMIT) {
+			for (auto &launch : pending_launches) {
+				if (launch_worker(launch.job_id, launch.role)) {
+					recent_launches[launch.job_id] = std::chrono::steady_clock::now();
+				} else {
+					warn_no_slot(launch.job_id);
+				}
 			}
 		}
 		pending_launches.clear();
-	} else if (event == XACT_EVENT_ABORT) {
+	} catch (...) {
 		pending_launches.clear();
 	}
 }
