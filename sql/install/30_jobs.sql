@@ -33,11 +33,14 @@ CREATE TABLE relml.job_rows (
 );
 CREATE INDEX job_rows_active ON relml.job_rows (state) WHERE state IN ('queued', 'running');
 
--- Whether `pid` is the live worker of a job (a crashed worker or a restarted server leaves a stale pid).
-CREATE FUNCTION relml._job_worker_alive(pid int)
+-- Whether `pid` is the live worker of job `job_id` (a crashed worker or a restarted server leaves a stale pid).
+CREATE FUNCTION relml._job_worker_alive(pid int, job_id bigint)
 RETURNS boolean
 LANGUAGE sql STABLE
-AS $$ SELECT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = $1 AND a.backend_type = 'relml training') $$;
+AS $$
+	SELECT EXISTS (SELECT 1 FROM pg_stat_activity a
+	               WHERE a.pid = $1 AND a.backend_type = 'relml training' AND a.application_name = 'relml job ' || $2)
+$$;
 
 -- The worker's progress report, a JSON object it keeps as its pg_stat_activity query text.
 CREATE FUNCTION relml._job_progress(pid int)
@@ -50,7 +53,7 @@ $$;
 
 CREATE VIEW relml.jobs AS
 SELECT j.job_id, j.owner, j.task, j.method, j.options,
-       CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid) THEN 'failed' ELSE j.state END
+       CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid, j.job_id) THEN 'failed' ELSE j.state END
            AS state,
        coalesce(p.progress->>'phase', j.final_progress->>'phase') AS phase,
        (coalesce(p.progress, j.final_progress)->>'round')::int AS round,
@@ -61,7 +64,7 @@ SELECT j.job_id, j.owner, j.task, j.method, j.options,
        END AS time_left,
        p.progress->>'message' AS message,
        j.model_id,
-       CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid)
+       CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid, j.job_id)
             THEN 'the training worker (pid ' || j.worker_pid || ') ended without finishing the job: it crashed, was '
                  'terminated, or the server restarted'
             ELSE j.error END AS error,

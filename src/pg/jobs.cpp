@@ -218,7 +218,7 @@ RELML_SQL_FUNCTION(relml_job_claim) {
 		AsExtensionOwner owner(spi);
 		spi.execute("SELECT pg_catalog.pg_advisory_xact_lock($1::int, 0)", {std::to_string(kJobLockClass)});
 		auto running = spi.scalar("SELECT count(*) FROM relml.job_rows WHERE state = 'running' "
-		                          "AND relml._job_worker_alive(worker_pid)");
+		                          "AND relml._job_worker_alive(worker_pid, job_id)");
 		if (std::stoll(*running) < max_training_jobs_setting) {
 			claimed = spi.execute("UPDATE relml.job_rows SET state = 'running', worker_pid = pg_catalog.pg_backend_pid(), "
 			                      "started_at = pg_catalog.now() WHERE job_id = $1::int8 AND state = 'queued'",
@@ -339,7 +339,10 @@ void relml_job_worker_main(Datum main_arg) {
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(ids[0], ids[1], 0);
-	pgstat_report_appname("relml training");
+	// The view matches a job to its live worker by pid and this name: a reused pid cannot pass for the worker.
+	char name[NAMEDATALEN];
+	snprintf(name, sizeof(name), "relml job %lld", static_cast<long long>(job_id));
+	pgstat_report_appname(name);
 
 	Datum value = 0;
 	bool is_null = true;
