@@ -120,7 +120,16 @@ ORDER BY d.task_id, d.deployment_id DESC;
 GRANT USAGE ON SCHEMA relml TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA relml TO PUBLIC;
 
+-- Whether the current role is `role_name` or a member of it; false (not an error) once that role is dropped.
+CREATE FUNCTION relml._is_member_of(role_name name)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = role_name)
+	            THEN pg_catalog.pg_has_role(current_user, role_name, 'MEMBER') ELSE false END
+$$;
+
 -- Labels are derived from the task owner's data: only the owner (and roles that are members of it) read them.
 ALTER TABLE relml.task_rows ENABLE ROW LEVEL SECURITY;
 CREATE POLICY task_rows_owner_read ON relml.task_rows FOR SELECT
-	USING (pg_has_role(current_user, (SELECT t.owner FROM relml.tasks t WHERE t.task_id = task_rows.task_id), 'MEMBER'));
+	USING (relml._is_member_of((SELECT t.owner FROM relml.tasks t WHERE t.task_id = task_rows.task_id)));

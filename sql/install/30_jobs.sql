@@ -71,7 +71,7 @@ SELECT j.job_id, j.owner, j.task, j.method, j.options,
        j.worker_pid, j.submitted_at, j.started_at, j.finished_at, j.submitted_xid
 FROM relml.job_rows j
 LEFT JOIN LATERAL (SELECT relml._job_progress(j.worker_pid) AS progress WHERE j.state = 'running') p ON true
-WHERE pg_has_role(current_user, j.owner, 'MEMBER') OR pg_has_role(current_user, 'relml_admin', 'MEMBER');
+WHERE relml._is_member_of(j.owner) OR relml._is_member_of('relml_admin');
 GRANT SELECT ON relml.jobs TO PUBLIC;
 
 CREATE FUNCTION relml.train_async(task text, method text DEFAULT 'dfs', options jsonb DEFAULT '{}')

@@ -26,7 +26,7 @@ AsExtensionOwner::~AsExtensionOwner() {
 }
 
 void require_member_of(SpiConnection &spi, const std::string &owner, const std::string &what) {
-	auto allowed = spi.scalar("SELECT pg_catalog.pg_has_role(current_user, $1::name, 'MEMBER')", {owner});
+	auto allowed = spi.scalar("SELECT relml._is_member_of($1::name)", {owner});
 	if (!allowed || *allowed != "t") {
 		throw PermissionError("permission denied: only role " + owner + " (or its members) may " + what);
 	}
