@@ -198,6 +198,7 @@ RELML_SQL_FUNCTION(relml_cancel_job) {
 		}
 		if (!stopped && (state == "running" || state == "queued")) {
 			// Either it was running, or it started between the two statements: stop its worker.
+			AsExtensionOwner owner(spi); // the caller may see the job (checked above), not job_rows
 			auto signaled = spi.scalar("SELECT pg_catalog.pg_cancel_backend(worker_pid) FROM relml.job_rows "
 			                           "WHERE job_id = $1::int8 AND state = 'running' AND worker_pid IS NOT NULL",
 			                           {std::to_string(job_id)});

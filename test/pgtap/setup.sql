@@ -9,12 +9,22 @@
 --   task spend           regression: what a customer active in the 90 days up to t spends in (t, t + 30 days]
 --   model of churn       DFS, '{"max_rounds": 30}', deployed (the first model of the task)
 --   relml_tap.fixture    the ids of the above, for suites that need them
+--   pg_cron              created when this database is pg_cron's cron.database_name (relml_tap)
 
 SET client_min_messages = warning;
 
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS dblink;
 CREATE EXTENSION IF NOT EXISTS relml;
+-- pg_cron (scheduled retraining, 07_jobs) can only be created in the database it schedules in, its
+-- cron.database_name: scripts/cluster.sh makes that relml_tap. Elsewhere 07_jobs skips the scheduling tests.
+DO $$
+BEGIN
+	IF current_setting('cron.database_name', true) = current_database() THEN
+		CREATE EXTENSION IF NOT EXISTS pg_cron;
+	END IF;
+END
+$$;
 
 SELECT relml.generate_demo('demo', 0.1, 42) AS demo_rows;
 SELECT relml.register_database('demo', 'demo') IS NOT NULL AS demo_registered;
