@@ -33,13 +33,19 @@ CREATE TABLE relml.job_rows (
 );
 CREATE INDEX job_rows_active ON relml.job_rows (state) WHERE state IN ('queued', 'running');
 
--- Whether `pid` is the live worker of job `job_id` (a crashed worker or a restarted server leaves a stale pid).
+-- Whether job `job_id` is still running: its worker holds the job's session advisory lock until it exits
+-- (a crashed worker or a restarted server holds none). pg_locks is read live, unlike pg_stat_activity, and a
+-- job that ended after the caller's snapshot is recognised by reading its row again.
+-- SECURITY DEFINER: it reads relml.job_rows, which callers cannot; it reveals only whether a job is running.
 CREATE FUNCTION relml._job_worker_alive(pid int, job_id bigint)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT EXISTS (SELECT 1 FROM pg_stat_activity a
-	               WHERE a.pid = $1 AND a.backend_type = 'relml training' AND a.application_name = 'relml job ' || $2)
+	SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+	               WHERE l.locktype = 'advisory' AND l.classid = 2019 AND l.objid = ($2 % 4294967296)::oid
+	                 AND l.objsubid = 2 AND l.pid = $1 AND l.granted
+	                 AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))
+	    OR EXISTS (SELECT 1 FROM relml.job_rows j WHERE j.job_id = $2 AND j.state <> 'running')
 $$;
 
 -- The worker's progress report, a JSON object it keeps as its pg_stat_activity query text.
@@ -47,7 +53,7 @@ CREATE FUNCTION relml._job_progress(pid int)
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-	SELECT CASE WHEN a.query LIKE '{%' THEN a.query::jsonb END
+	SELECT CASE WHEN a.query LIKE '{%}' THEN a.query::jsonb END
 	FROM pg_stat_activity a WHERE a.pid = $1 AND a.backend_type = 'relml training'
 $$;
 
@@ -58,11 +64,12 @@ SELECT j.job_id, j.owner, j.task, j.method, j.options,
        coalesce(p.progress->>'phase', j.final_progress->>'phase') AS phase,
        (coalesce(p.progress, j.final_progress)->>'round')::int AS round,
        (coalesce(p.progress, j.final_progress)->>'fraction')::float8 AS fraction_done,
-       coalesce(j.finished_at, now()) - j.started_at AS elapsed,
+       coalesce(j.finished_at, clock_timestamp()) - j.started_at AS elapsed,
        CASE WHEN (p.progress->>'fraction')::float8 > 0.01
-            THEN (now() - j.started_at) * (1 - (p.progress->>'fraction')::float8) / (p.progress->>'fraction')::float8
+            THEN (clock_timestamp() - j.started_at) * (1 - (p.progress->>'fraction')::float8)
+                 / (p.progress->>'fraction')::float8
        END AS time_left,
-       p.progress->>'message' AS message,
+       coalesce(p.progress, j.final_progress)->>'message' AS message,
        j.model_id,
        CASE WHEN j.state = 'running' AND NOT relml._job_worker_alive(j.worker_pid, j.job_id)
             THEN 'the training worker (pid ' || j.worker_pid || ') ended without finishing the job: it crashed, was '
@@ -70,7 +77,8 @@ SELECT j.job_id, j.owner, j.task, j.method, j.options,
             ELSE j.error END AS error,
        j.worker_pid, j.submitted_at, j.started_at, j.finished_at, j.submitted_xid
 FROM relml.job_rows j
-LEFT JOIN LATERAL (SELECT relml._job_progress(j.worker_pid) AS progress WHERE j.state = 'running') p ON true
+LEFT JOIN LATERAL (SELECT CASE WHEN j.state = 'running' THEN relml._job_progress(j.worker_pid) END AS progress) p
+	ON true
 WHERE relml._is_member_of(j.owner) OR relml._is_member_of('relml_admin');
 GRANT SELECT ON relml.jobs TO PUBLIC;
 
@@ -94,6 +102,13 @@ DECLARE
 	deadline timestamptz := clock_timestamp() + timeout;
 	current_state text;
 BEGIN
+	IF wait_job.job_id IS NULL THEN
+		RAISE EXCEPTION 'job_id must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF current_setting('transaction_isolation') <> 'read committed' THEN
+		RAISE EXCEPTION 'wait_job needs READ COMMITTED isolation: a % transaction would never see the job end',
+			upper(current_setting('transaction_isolation')) USING ERRCODE = 'invalid_transaction_state';
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM relml.jobs j WHERE j.job_id = wait_job.job_id) THEN
 		RAISE EXCEPTION 'job % does not exist or is not visible to role %', wait_job.job_id, current_user
 			USING ERRCODE = 'undefined_object';
@@ -108,6 +123,7 @@ BEGIN
 		EXIT WHEN current_state IN ('succeeded', 'failed', 'canceled');
 		EXIT WHEN deadline IS NOT NULL AND clock_timestamp() >= deadline;
 		PERFORM relml._start_queued_jobs(false);
+		PERFORM pg_stat_clear_snapshot();
 		PERFORM pg_sleep(0.1);
 	END LOOP;
 	RETURN QUERY SELECT * FROM relml.jobs j WHERE j.job_id = wait_job.job_id;

@@ -25,6 +25,9 @@ namespace {
 constexpr const char *kWorkerType = "relml training";
 // Advisory lock class serialising job claims of one database (the concurrency cap).
 constexpr int kJobLockClass = 0x7e2;
+// Advisory lock class (2019) a worker holds, keyed by its job, for as long as it lives: relml.jobs tells a
+// running job from a dead worker by it (relml._job_worker_alive).
+constexpr int kJobAliveLockClass = 0x7e3;
 
 struct PendingLaunch {
 	int64_t job_id;
@@ -66,7 +69,8 @@ void warn_no_slot(int64_t job_id) {
 // PostgreSQL's C code: nothing may throw out of it (a job whose worker did not start stays queued, and the
 // next wait_job or finishing job starts it).
 void launch_at_commit(XactEvent event, void *) {
-	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT) {
+	// A prepared transaction's jobs stay queued until something starts them (wait_job, a finishing job).
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PREPARE) {
 		return;
 	}
 	try {
@@ -107,7 +111,11 @@ struct JobProgress {
 	long round = 0;
 	std::string message;
 
-	void publish() const {
+	void publish() {
+		// pg_stat_activity keeps track_activity_query_size bytes (1 kB by default): stay well inside it.
+		if (message.size() > 400) {
+			message = message.substr(0, 397) + "...";
+		}
 		// Task table and planning take little; features and training share the rest.
 		double overall = phase == "features" ? 0.05 + 0.45 * fraction : phase == "training" ? 0.5 + 0.45 * fraction
 		                                                                                     : 0.0;
@@ -115,7 +123,7 @@ struct JobProgress {
 		if (phase == "training") {
 			report["round"] = round;
 		}
-		std::string text = report.dump();
+		std::string text = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 		pg_call([&] { pgstat_report_activity(STATE_RUNNING, text.c_str()); });
 	}
 };
@@ -137,6 +145,11 @@ RELML_SQL_FUNCTION(relml_train_async) {
 		SpiConnection spi;
 		load_task(spi, task_name);
 		std::string caller = current_role(spi);
+		auto can_login = spi.scalar("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = current_user");
+		if (!can_login || *can_login != "t") {
+			throw PermissionError("role " + caller + " cannot log in, and a background training job connects as the "
+			                      "role that submits it: submit it as a role with LOGIN, or train with relml.train");
+		}
 		AsExtensionOwner owner(spi);
 		job_id = std::stoll(*spi.scalar("INSERT INTO relml.job_rows (owner, task, method, options) "
 		                                "VALUES ($1, $2, $3, $4::jsonb) RETURNING job_id",
@@ -220,9 +233,16 @@ RELML_SQL_FUNCTION(relml_job_claim) {
 		spi.execute("SELECT pg_catalog.pg_advisory_xact_lock($1::int, 0)", {std::to_string(kJobLockClass)});
 		auto running = spi.scalar("SELECT count(*) FROM relml.job_rows WHERE state = 'running' "
 		                          "AND relml._job_worker_alive(worker_pid, job_id)");
-		if (std::stoll(*running) < max_training_jobs_setting) {
+		// A second job of a task that is being trained waits for the first instead of failing on its lock.
+		auto same_task = spi.scalar("SELECT count(*) FROM relml.job_rows r WHERE r.state = 'running' "
+		                            "AND r.task = (SELECT q.task FROM relml.job_rows q WHERE q.job_id = $1::int8) "
+		                            "AND relml._job_worker_alive(r.worker_pid, r.job_id)",
+		                            {std::to_string(job_id)});
+		if (std::stoll(*running) < max_training_jobs_setting && std::stoll(*same_task) == 0) {
+			spi.execute("SELECT pg_catalog.pg_advisory_lock($1::int, $2::int)",
+			            {std::to_string(kJobAliveLockClass), std::to_string(job_id % 4294967296LL)});
 			claimed = spi.execute("UPDATE relml.job_rows SET state = 'running', worker_pid = pg_catalog.pg_backend_pid(), "
-			                      "started_at = pg_catalog.now() WHERE job_id = $1::int8 AND state = 'queued'",
+			                      "started_at = pg_catalog.clock_timestamp() WHERE job_id = $1::int8 AND state = 'queued'",
 			                      {std::to_string(job_id)}) > 0;
 		}
 	}
@@ -262,7 +282,8 @@ RELML_SQL_FUNCTION(relml_job_run) {
 		nlohmann::json final_progress = {{"phase", "done"}, {"fraction", 1.0}, {"round", progress.round},
 		                                 {"message", progress.message}};
 		AsExtensionOwner owner(spi);
-		spi.execute("UPDATE relml.job_rows SET state = 'succeeded', model_id = $2::int8, finished_at = pg_catalog.now(), "
+		spi.execute("UPDATE relml.job_rows SET state = 'succeeded', model_id = $2::int8, "
+		            "finished_at = pg_catalog.clock_timestamp(), "
 		            "final_progress = $3::jsonb WHERE job_id = $1::int8",
 		            {std::to_string(job_id), std::to_string(model_id), final_progress.dump()});
 	}
@@ -278,7 +299,7 @@ RELML_SQL_FUNCTION(relml_job_finish) {
 	{
 		SpiConnection spi;
 		AsExtensionOwner owner(spi);
-		spi.execute("UPDATE relml.job_rows SET state = $2, error = $3, finished_at = pg_catalog.now() "
+		spi.execute("UPDATE relml.job_rows SET state = $2, error = $3, finished_at = pg_catalog.clock_timestamp() "
 		            "WHERE job_id = $1::int8 AND state = 'running'",
 		            {std::to_string(job_id), state, error});
 	}
