@@ -16,7 +16,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=relml --dbname=relml_regress
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: cmake-build unittest prove test demo bench-f1 clean-build
+.PHONY: cmake-build unittest clean-build
 
 all: cmake-build
 
@@ -34,10 +34,6 @@ install-module: cmake-build
 
 unittest: cmake-build
 	cd $(BUILD_DIR) && ctest --output-on-failure
-
-# pgTAP suites against the server in PGHOST/PGPORT/PGUSER; each suite runs in its own scratch database.
-prove:
-	PGDATABASE=$${PGDATABASE:-postgres} pg_prove --ext .sql -r test/pgtap
 
 clean-build:
 	rm -rf $(BUILD_DIR)
