@@ -361,7 +361,7 @@ void relml_job_worker_main(Datum main_arg) {
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(ids[0], ids[1], 0);
-	// The view matches a job to its live worker by pid and this name: a reused pid cannot pass for the worker.
+	// Names the worker's pg_stat_activity row after its job, for whoever looks at the server's activity.
 	char name[NAMEDATALEN];
 	snprintf(name, sizeof(name), "relml job %lld", static_cast<long long>(job_id));
 	pgstat_report_appname(name);
