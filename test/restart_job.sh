@@ -33,34 +33,12 @@ PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists --force "$db"
 createdb "$db"
 trap cleanup EXIT
 
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
-SET client_min_messages = warning;
-CREATE EXTENSION relml;
-SELECT relml.generate_demo('demo', 0.1, 42);
-SELECT relml.register_database('demo', 'demo');
-SELECT relml.create_task(
-	name           => 'churn',
-	database       => 'demo',
-	entity_table   => 'customers',
-	task_type      => 'binary_classification',
-	label_query    => $label$
-		SELECT t.seed_time, a.customer_id,
-		       (NOT EXISTS (SELECT 1 FROM demo.orders o
-		                    WHERE o.customer_id = a.customer_id
-		                      AND o.ordered_at > t.seed_time AND o.ordered_at <= t.window_end))::int AS churned
-		FROM timestamps t
-		CROSS JOIN LATERAL (
-			SELECT DISTINCT o.customer_id FROM demo.orders o
-			WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) AS a
-	$label$,
-	horizon        => interval '30 days',
-	val_timestamp  => timestamp '2024-07-01',
-	test_timestamp => timestamp '2024-10-01');
-SQL
+# The pgTAP fixture: the demo at scale 0.1, task churn, helpers such as relml_tap.long_training_options().
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$repo/test/pgtap/setup.sql" >/dev/null
 
 # A job that would train for hours.
-job=$(q "SELECT relml.train_async('churn', 'dfs',
-          '{\"max_rounds\": 100000, \"early_stopping_rounds\": 100000, \"learning_rate\": 0.0001}')")
+models_before=$(q "SELECT count(*) FROM relml.models")
+job=$(q "SELECT relml.train_async('churn', 'dfs', relml_tap.long_training_options())")
 state=$(poll "SELECT state FROM relml.jobs WHERE job_id = $job" running 30)
 pid=$(q "SELECT worker_pid FROM relml.jobs WHERE job_id = $job")
 started=$(q "SELECT pg_postmaster_start_time()")
@@ -75,7 +53,7 @@ conditions=(
   "relml.jobs reports the job failed|$(q "SELECT state FROM relml.jobs WHERE job_id = $job")|failed"
   "its error says the worker ended without finishing it|$(q "SELECT error LIKE 'the training worker (pid $pid) ended without finishing the job: %' FROM relml.jobs WHERE job_id = $job")|t"
   "its stored row is still 'running'|$(q "SELECT state FROM relml.job_rows WHERE job_id = $job")|running"
-  "it has no model|$(q "SELECT count(*) FROM relml.models")|0"
+  "it added no model|$(q "SELECT count(*) FROM relml.models")|$models_before"
   "wait_job returns it failed at once|$(q "SELECT state FROM relml.wait_job($job, '5 s')")|failed"
   "cancel_job of it returns false|$(q "SELECT relml.cancel_job($job)")|f"
 )
