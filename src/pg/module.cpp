@@ -9,7 +9,7 @@ PGDLLEXPORT void _PG_init(void);
 
 namespace relml::pg {
 
-int threads_setting = 2;
+int threads_setting = 1;
 int max_feature_mb_setting = 4096;
 char *fault_injection_setting = nullptr;
 int max_training_jobs_setting = 2;
@@ -18,8 +18,9 @@ int max_training_jobs_setting = 2;
 
 void _PG_init(void) {
 	DefineCustomIntVariable("relml.threads", "Threads relml uses for training and prediction.",
-	                        "Applies to XGBoost and LibTorch; threads start only when a backend first trains.",
-	                        &relml::pg::threads_setting, 2, 1, 256, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+	                        "Applies to XGBoost and LibTorch; threads start only when a backend first trains. More than 1 pays off "
+	                        "only on cores that are otherwise idle: waiting OpenMP threads spin.",
+	                        &relml::pg::threads_setting, 1, 1, 256, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("relml.max_feature_memory", "Largest feature matrix relml builds, in megabytes.",
 	                        "Training and batch prediction fail with a clear error instead of exhausting memory.",
 	                        &relml::pg::max_feature_mb_setting, 4096, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB,
