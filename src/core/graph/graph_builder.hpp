@@ -1,0 +1,79 @@
+// Builds a RelGraph from rows that the PostgreSQL adapter streams in, table by table, in any order. Keys are
+// integers or text; foreign keys are resolved to row indices when the graph is finished, and a value with no
+// matching primary key simply has no edge. Memory is counted as rows arrive and bounded by a budget.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "graph/rel_graph.hpp"
+#include "schema/schema_graph.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace relml {
+
+struct GraphBuildOptions {
+	// 0 means unbounded; past it, append throws ResourceError naming the table and `budget_setting`.
+	size_t memory_budget_bytes = 0;
+	std::string budget_setting = "relml.max_graph_memory";
+};
+
+// The columns a TableLoader expects for one table, in the order the adapter should select them.
+struct TableLayout {
+	std::string table;
+	std::string primary_key;              // empty when the table has none
+	std::vector<std::string> foreign_keys; // columns, in slot order
+	std::string time_column;               // empty for a static table
+	std::vector<Column> feature_columns;   // roles Numerical, Categorical, Boolean, Timestamp, Text
+};
+
+class GraphBuilder {
+public:
+	GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options);
+	~GraphBuilder();
+
+	// Tables and their layouts, in schema order.
+	const std::vector<TableLayout> &layouts() const;
+
+	// Appends rows to one table. Call begin_row(), then any setters (unset cells are NULL), per row.
+	class TableLoader {
+	public:
+		void begin_row();
+		void set_primary_key(int64_t key);
+		void set_primary_key(std::string_view key);
+		void set_foreign_key(size_t slot, int64_t key);
+		void set_foreign_key(size_t slot, std::string_view key);
+		void set_time(EpochMicros time);
+		// `column` is the index in TableLayout::feature_columns.
+		void set_number(size_t column, double value); // Numerical, Boolean (0/1), Timestamp (epoch seconds)
+		void set_category(size_t column, std::string_view value);
+		void set_text(size_t column, std::string_view value);
+		size_t rows() const;
+
+	private:
+		friend class GraphBuilder;
+		struct State;
+		explicit TableLoader(State *state) : state_(state) {
+		}
+		State *state_;
+	};
+
+	TableLoader &table(const std::string &name);
+
+	// Resolves foreign keys, sorts neighbour lists by time and returns the graph. The builder is spent after.
+	RelGraph finish();
+
+	size_t memory_bytes() const;
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+};
+
+// Lower-cased alphanumeric tokens of `text`, hashed (FNV-1a, 32 bit): what Text columns store.
+std::vector<uint32_t> hash_tokens(std::string_view text);
+
+} // namespace relml

@@ -1,0 +1,85 @@
+// Relational deep learning: trains a temporal heterogeneous GraphSAGE on a RelGraph for one task, and predicts
+// with a stored model. Everything here is pure core code (LibTorch, threads); the PostgreSQL adapter loads the
+// graph and the task's seeds, calls these functions on the main thread, and stores the bytes they return.
+#pragma once
+
+#include "common/hooks.hpp"
+#include "common/no_postgres.hpp"
+#include "graph/rel_graph.hpp"
+#include "graph/temporal_sampler.hpp"
+#include "model/metrics.hpp"
+#include "model/task_type.hpp"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace relml {
+
+// Hyper-parameters of one RDL run; from_json validates every key and names the bad one.
+struct RdlOptions {
+	int channels = 64;
+	int encoder_layers = 2;             // ResNet blocks of each table's column encoder
+	std::vector<int> fanouts{128, 64};  // one per GNN layer
+	SampleStrategy strategy = SampleStrategy::Uniform;
+	std::string aggregation = "sum";    // "sum" | "mean"
+	int batch_size = 512;
+	int epochs = 10;
+	int patience = 4;                   // epochs without a better val metric before stopping
+	double learning_rate = 0.005;
+	double weight_decay = 0.0;
+	int max_steps_per_epoch = 0;        // 0: one pass over the training rows
+	uint64_t seed = 0;
+	int threads = 1;                    // intra-op threads; sampling runs on one extra prefetch thread
+	std::string device = "cpu";         // "cpu" | "cuda"
+
+	static RdlOptions from_json(const nlohmann::json &options); // unknown keys and bad values: InvalidInputError
+	nlohmann::json to_json() const;
+};
+
+struct LabeledSeeds {
+	std::vector<Seed> seeds;
+	std::vector<double> labels; // 0/1, values or class indices; empty for prediction
+};
+
+struct RdlTask {
+	int entity_table = -1;
+	TaskType task = TaskType::BinaryClassification;
+	int num_class = 0;       // multiclass only
+	// Encoder statistics (means, vocabularies) come only from rows with time <= fit_cutoff (and static rows).
+	EpochMicros fit_cutoff = kUnknownTime;
+	EpochMicros input_cutoff = kUnknownTime; // no sampled row is later than this
+	LabeledSeeds train;
+	LabeledSeeds val;
+};
+
+struct RdlEpoch {
+	int epoch = 0;
+	double train_loss = 0;
+	double val_metric = 0;
+	double seconds = 0;
+	double samples_per_second = 0;
+};
+
+struct RdlTrained {
+	nlohmann::json config;        // options, encoder state, label clamp, metric: everything predict needs but weights
+	std::vector<uint8_t> weights; // the best-val parameters, serialized
+	std::vector<RdlEpoch> epochs;
+	int best_epoch = 0;
+	double best_val_metric = 0;
+	MetricSpec val_metric;
+	std::vector<double> val_predictions; // of the best epoch, in val seed order
+	size_t peak_batch_nodes = 0;
+};
+
+// Trains with Adam and early stopping on the val metric, keeping the best epoch's weights. Calls hooks.poll()
+// between mini-batches (so a cancel lands within one batch), hooks.report() once per epoch with loss, val
+// metric and seconds, and hooks.step("training", fraction, epoch).
+RdlTrained train_rdl(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks);
+
+// Predictions for `seeds` in the metrics.hpp layout (probability of 1, value, or class probabilities).
+std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const nlohmann::json &config,
+                                const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
+                                EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+
+} // namespace relml
