@@ -31,6 +31,7 @@ $(DATA_built): cmake-build
 install: install-module
 install-module: cmake-build
 	$(INSTALL_SHLIB) $(BUILD_DIR)/relml.so '$(DESTDIR)$(pkglibdir)/relml.so'
+	$(INSTALL_SHLIB) $(BUILD_DIR)/relml_rdl.so '$(DESTDIR)$(pkglibdir)/relml_rdl.so'
 
 unittest: cmake-build
 	cd $(BUILD_DIR) && ctest --output-on-failure

@@ -30,6 +30,9 @@ struct Predictions {
 	double user_value(size_t row) const;
 };
 
+// Fails when seeds in the seed table name entities that do not exist or times before any data.
+void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph);
+
 // Predicts for the seeds that `seeds_sql` returns as (row_id, entity_key, seed_time). `user_seeds` names seeds
 // that come from the user: errors reading them start with it, and unknown entities or times before any data
 // are rejected.

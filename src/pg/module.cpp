@@ -13,6 +13,8 @@ int threads_setting = 1;
 int max_feature_mb_setting = 4096;
 char *fault_injection_setting = nullptr;
 int max_training_jobs_setting = 2;
+int max_graph_mb_setting = 2048;
+char *device_setting = nullptr;
 
 } // namespace relml::pg
 
@@ -25,6 +27,15 @@ void _PG_init(void) {
 	                        "Training and batch prediction fail with a clear error instead of exhausting memory.",
 	                        &relml::pg::max_feature_mb_setting, 4096, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("relml.max_graph_memory", "Largest relational graph an RDL model loads, in megabytes.",
+	                        "The graph of a registered database (rows, columns, adjacencies) is kept per backend while "
+	                        "its data is unchanged; loading past this fails with an error naming the table.",
+	                        &relml::pg::max_graph_mb_setting, 2048, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB, nullptr,
+	                        nullptr, nullptr);
+	DefineCustomStringVariable("relml.device", "Device RDL models train and predict on: cpu or cuda.",
+	                           "cuda needs a LibTorch build with CUDA and a GPU; the option \"device\" of relml.train "
+	                           "overrides it for one model.",
+	                           &relml::pg::device_setting, "cpu", PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("relml.max_training_jobs", "Training jobs that run at once in one database.",
 	                        "Jobs beyond it wait in the queue (state queued) and start when a running one ends.",
 	                        &relml::pg::max_training_jobs_setting, 2, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

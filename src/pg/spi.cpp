@@ -186,3 +186,45 @@ void SpiConnection::drop_temp_table(const std::string &name) {
 }
 
 } // namespace relml::pg
+
+namespace relml::pg {
+
+SpiCursor::SpiCursor(const std::string &sql) : exceptions_at_entry_(std::uncaught_exceptions()) {
+	const char *query = sql.c_str();
+	pg_call([&] {
+		portal_ = SPI_cursor_open_with_args(nullptr, query, 0, nullptr, nullptr, nullptr, false, CURSOR_OPT_NO_SCROLL);
+	});
+}
+
+SpiCursor::~SpiCursor() {
+	// While an error unwinds, transaction abort closes the portal and frees its tuples.
+	if (std::uncaught_exceptions() > exceptions_at_entry_ || pg_error_caught()) {
+		return;
+	}
+	try {
+		pg_call([&] {
+			if (batch_) {
+				SPI_freetuptable(batch_);
+			}
+			SPI_cursor_close(portal_);
+		});
+	} catch (...) {
+		// Already reported to PostgreSQL: the transaction aborts and cleans up.
+	}
+}
+
+uint64 SpiCursor::fetch(long rows) {
+	uint64 fetched = 0;
+	pg_call([&] {
+		if (batch_) {
+			SPI_freetuptable(batch_);
+			batch_ = nullptr;
+		}
+		SPI_cursor_fetch(portal_, true, rows);
+		batch_ = SPI_tuptable;
+		fetched = SPI_processed;
+	});
+	return fetched;
+}
+
+} // namespace relml::pg

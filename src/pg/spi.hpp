@@ -69,4 +69,25 @@ private:
 	int exceptions_at_entry_;
 };
 
+// A server-side cursor over a query without parameters, read in batches of binary datums: bulk reads that
+// never go through the types' text output functions. Open only inside an SpiConnection.
+class SpiCursor {
+public:
+	explicit SpiCursor(const std::string &sql);
+	~SpiCursor();
+	SpiCursor(const SpiCursor &) = delete;
+	SpiCursor &operator=(const SpiCursor &) = delete;
+
+	// Fetches up to `rows` rows into batch(), freeing the previous batch; returns how many came (0 at the end).
+	uint64 fetch(long rows);
+	SPITupleTable *batch() const {
+		return batch_;
+	}
+
+private:
+	Portal portal_ = nullptr;
+	SPITupleTable *batch_ = nullptr;
+	int exceptions_at_entry_;
+};
+
 } // namespace relml::pg

@@ -1,6 +1,7 @@
 // relml.train, relml.deploy, relml.predict, relml.predict_batch and relml.evaluate.
 #include "pg/args.hpp"
 #include "pg/dfs_method.hpp"
+#include "pg/rdl_method.hpp"
 #include "pg/module.hpp"
 #include "pg/owner_context.hpp"
 #include "pg/registry.hpp"
@@ -37,9 +38,19 @@ Datum composite_result(FunctionCallInfo fcinfo, std::array<Datum, N> values, std
 } // namespace
 
 void require_known_method(const std::string &method) {
-	if (method != "dfs" && method != "auto") {
-		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs and auto");
+	if (method != "dfs" && method != "rdl" && method != "auto") {
+		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs, rdl and auto");
 	}
+}
+
+Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
+                         const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
+                         const std::optional<std::string> &user_seeds) {
+	require_known_method(model.method);
+	if (model.method == "rdl") {
+		return predict_rdl_model(spi, task, model, seeds_sql, params, threads_setting, hooks, user_seeds);
+	}
+	return predict_dfs(spi, task, model, seeds_sql, params, threads_setting, hooks, user_seeds);
 }
 
 namespace {
@@ -79,8 +90,10 @@ TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const 
 	TaskInfo task = load_task(spi, task_name);
 	lock_task_for_training(spi, task);
 	Stopwatch watch;
-	hooks.report("training task " + task.name + " with dfs");
-	outcome.trained = train_dfs(spi, task, options, threads_setting, hooks);
+	std::string family = method == "rdl" ? "rdl" : "dfs";
+	hooks.report("training task " + task.name + " with " + family);
+	outcome.trained = family == "rdl" ? train_rdl_model(spi, task, options, threads_setting, hooks)
+	                                  : train_dfs(spi, task, options, threads_setting, hooks);
 	std::string caller = current_role(spi);
 	outcome.model_id = store_model(spi, task, outcome.trained.model, caller);
 	if (policy == "always") {
@@ -139,8 +152,8 @@ RELML_SQL_FUNCTION(relml_predict) {
 		SpiConnection spi;
 		TaskInfo task = load_task(spi, task_name);
 		StoredModel model = checked_model(spi, task);
-		Predictions p = predict_dfs(spi, task, model, "SELECT 1::int8, $1, $2::timestamp", {entity_key, as_of},
-		                            threads_setting, RunHooks{check_interrupts, nullptr},
+		Predictions p = predict_with(spi, task, model, "SELECT 1::int8, $1, $2::timestamp", {entity_key, as_of},
+		                             RunHooks{check_interrupts, nullptr},
 		                            "entity key \"" + entity_key + "\" of task \"" + task.name + "\" (a " +
 		                                task.entity_key_type + ")");
 		value = p.user_value(0);
@@ -180,7 +193,7 @@ RELML_SQL_FUNCTION(relml_predict_batch) {
 			                        std::string(type));
 		}
 		std::string seeds = "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
-		Predictions p = predict_dfs(spi, task, model, seeds, {}, threads_setting, RunHooks{check_interrupts, nullptr},
+		Predictions p = predict_with(spi, task, model, seeds, {}, RunHooks{check_interrupts, nullptr},
 		                            what + " (rows of entity key of type " + task.entity_key_type +
 		                                " and as_of timestamp, neither NULL)");
 		for (size_t r = 0; r < p.row_ids.size(); ++r) {
@@ -220,9 +233,9 @@ RELML_SQL_FUNCTION(relml_evaluate) {
 		StoredModel model = load_model(spi, model_id);
 		require_known_method(model.method);
 		TaskInfo task = load_task_by_id(spi, model.task_id);
-		Predictions p = predict_dfs(spi, task, model,
-		                            "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
-		                            {std::to_string(task.task_id)}, threads_setting, backend_hooks(), std::nullopt);
+		Predictions p = predict_with(spi, task, model,
+		                             "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
+		                             {std::to_string(task.task_id)}, backend_hooks(), std::nullopt);
 		if (p.row_ids.empty()) {
 			throw PermissionError("permission denied: the training table of task \"" + task.name + "\" is empty or not visible to role " +
 			                      current_role(spi) + " (only the task owner " + task.owner + " and its members read it)");

@@ -13,6 +13,11 @@ struct TrainOutcome {
 
 void require_known_method(const std::string &method);
 
+// Predictions of `model` (any method) for the seeds `seeds_sql` returns; see predict_dfs.
+Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
+                         const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
+                         const std::optional<std::string> &user_seeds);
+
 // Trains `method` on the task, stores the model and deploys it according to options' "deploy" policy:
 // "if_better" (default; better validation metric than the deployed model), "always" or "never".
 TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,

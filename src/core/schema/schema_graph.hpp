@@ -20,6 +20,7 @@ ColumnRole parse_column_role(const std::string &text);
 bool is_numeric_type(const std::string &data_type);
 bool is_temporal_type(const std::string &data_type);
 bool is_text_type(const std::string &data_type);
+bool is_integer_type(const std::string &data_type);
 
 struct Column {
 	std::string name;

@@ -1,0 +1,27 @@
+// The table of functions relml_rdl.so (the LibTorch half of the extension) exports to relml.so. relml.so opens
+// the library on first use and calls through this table only, so its own code never links LibTorch.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "rdl/rdl_trainer.hpp"
+
+namespace relml {
+
+// Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
+constexpr int kRdlApiVersion = 1;
+
+struct RdlApi {
+	int version;
+	// Validates options and returns them complete (defaults filled in), as stored with a model.
+	nlohmann::json (*normalize_options)(const nlohmann::json &options);
+	RdlTrained (*train)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
+	                    const RunHooks &hooks);
+	std::vector<double> (*predict)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
+	                               const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
+	                               EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+};
+
+} // namespace relml
+
+// The one symbol relml_rdl.so exports.
+extern "C" const relml::RdlApi *relml_rdl_api();

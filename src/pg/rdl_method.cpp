@@ -1,0 +1,250 @@
+#include "pg/rdl_method.hpp"
+
+#include "pg/dfs_runner.hpp"
+#include "pg/graph_loader.hpp"
+#include "pg/module.hpp"
+#include "pg/rdl_library.hpp"
+
+#include "common/hook_relay.hpp"
+#include "common/stopwatch.hpp"
+#include "model/metrics.hpp"
+
+namespace relml::pg {
+
+namespace {
+
+// A timestamp as the graph counts time; NULL stays "no limit".
+EpochMicros epoch_micros(SpiConnection &spi, const std::optional<std::string> &timestamp) {
+	if (!timestamp) {
+		return kUnknownTime;
+	}
+	SpiResult r = spi.query("SELECT (extract(epoch FROM $1::timestamp) * 1000000)::int8", {*timestamp});
+	return r.integer(0, 0);
+}
+
+std::optional<std::string> earlier_of(const std::string &a, const std::optional<std::string> &b) {
+	return b && *b < a ? *b : a;
+}
+
+// Options of method rdl, complete: threads come from relml.threads and the device defaults to relml.device.
+nlohmann::json rdl_options(nlohmann::json options, int threads) {
+	if (options.contains("threads")) {
+		throw InvalidInputError("option \"threads\" is not accepted: set relml.threads instead");
+	}
+	options["threads"] = threads;
+	if (!options.contains("device")) {
+		options["device"] = device_setting ? device_setting : "cpu";
+	}
+	return rdl_api().normalize_options(options);
+}
+
+struct SeedRow {
+	std::string split;
+	double label = 0;
+	Seed seed{};
+};
+
+// Maps the seeds' entity keys to rows of the entity table; a key missing from the graph is an error naming it.
+std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const TaskInfo &task,
+                           const std::vector<std::string> &keys, const std::vector<EpochMicros> &times) {
+	std::vector<Seed> seeds(keys.size());
+	for (size_t i = 0; i < keys.size(); ++i) {
+		int32_t row = loaded.keys[entity_table].find(keys[i]);
+		if (row < 0) {
+			throw NotFoundError("entity " + keys[i] + " does not exist in table " + task.schema_name + "." +
+			                    task.entity_table);
+		}
+		seeds[i] = Seed{row, times[i]};
+	}
+	return seeds;
+}
+
+nlohmann::json split_metrics(const TaskInfo &task, const std::vector<double> &labels,
+                             const std::vector<double> &predictions) {
+	if (labels.empty()) {
+		return nullptr;
+	}
+	nlohmann::json result = nlohmann::json::object();
+	try {
+		for (auto &entry : all_metrics(task.type, labels, predictions, task.num_classes)) {
+			result[entry.first] = entry.second;
+		}
+	} catch (const InvalidInputError &e) {
+		result["undefined"] = e.what(); // a split with a single class has no AUROC
+	}
+	result["rows"] = labels.size();
+	return result;
+}
+
+std::string megabytes(size_t bytes) {
+	return std::to_string((bytes + (1 << 19)) >> 20) + " MB";
+}
+
+const LoadedGraph &graph_for(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &schema,
+                             const RunHooks &hooks, GraphLoadStats &stats) {
+	const LoadedGraph &loaded = load_graph(spi, task.database_id, schema, hooks, &stats);
+	if (stats.reused) {
+		hooks.report("graph: reused (" + std::to_string(stats.rows) + " rows, " + megabytes(stats.bytes) +
+		             "), data unchanged");
+	} else {
+		hooks.report("graph: " + std::to_string(stats.rows) + " rows, " +
+		             std::to_string(loaded.graph.edge_count()) + " edges, " + megabytes(stats.bytes) + " loaded in " +
+		             Stopwatch::format(stats.seconds) + " (" + std::to_string(long(stats.rows_per_second)) +
+		             " rows/s)");
+	}
+	return loaded;
+}
+
+} // namespace
+
+TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann::json options, int threads,
+                             const RunHooks &hooks) {
+	Stopwatch total;
+	Stopwatch phase;
+	nlohmann::json timings;
+	nlohmann::json rdl = rdl_options(std::move(options), threads);
+
+	SchemaGraph schema = load_schema_graph(spi, task.database_id);
+	GraphLoadStats load_stats;
+	const LoadedGraph &loaded = graph_for(spi, task, schema, hooks, load_stats);
+	timings["graph"] = phase.lap();
+	int entity_table = loaded.graph.table_index(task.entity_table);
+
+	SpiResult rows = spi.query("SELECT split, label, entity_key, (extract(epoch FROM seed_time) * 1000000)::int8 "
+	                           "FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
+	                           {std::to_string(task.task_id)});
+	if (rows.rows() == 0) {
+		throw PermissionError("permission denied: the training table of task \"" + task.name +
+		                      "\" is empty or not visible to role " + current_role(spi) + " (only the task owner " +
+		                      task.owner + " and its members read it)");
+	}
+	RdlTask data;
+	data.entity_table = entity_table;
+	data.task = task.type;
+	data.num_class = task.num_classes;
+	data.fit_cutoff = epoch_micros(spi, earlier_of(task.val_timestamp, task.input_cutoff));
+	data.input_cutoff = epoch_micros(spi, task.input_cutoff);
+	LabeledSeeds test;
+	for (const char *split : {"train", "val", "test"}) {
+		std::vector<std::string> keys;
+		std::vector<EpochMicros> times;
+		LabeledSeeds &target = std::string(split) == "train" ? data.train : std::string(split) == "val" ? data.val : test;
+		for (size_t r = 0; r < rows.rows(); ++r) {
+			if (rows.text(r, 0) == split) {
+				keys.push_back(rows.text(r, 2));
+				times.push_back(rows.integer(r, 3));
+				target.labels.push_back(rows.number(r, 1));
+			}
+		}
+		target.seeds = to_seeds(loaded, entity_table, task, keys, times);
+	}
+	timings["task_rows"] = phase.lap();
+	if (data.train.seeds.empty()) {
+		throw InvalidInputError("task \"" + task.name + "\" has no training rows: method rdl needs some");
+	}
+	hooks.report("task table: " + std::to_string(data.train.seeds.size()) + " train, " +
+	             std::to_string(data.val.seeds.size()) + " val, " + std::to_string(test.seeds.size()) + " test rows");
+
+	const RdlApi &api = rdl_api();
+	RdlTrained trained;
+	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) { trained = api.train(loaded.graph, data, rdl, worker); });
+	timings["train"] = phase.lap();
+
+	nlohmann::json metrics;
+	metrics["val"] = split_metrics(task, data.val.labels, trained.val_predictions);
+	std::vector<double> test_predictions;
+	if (!test.seeds.empty()) {
+		run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
+			test_predictions = api.predict(loaded.graph, entity_table, trained.config, trained.weights, test.seeds,
+			                               data.input_cutoff, threads, worker);
+		});
+	}
+	metrics["test"] = split_metrics(task, test.labels, test_predictions);
+	nlohmann::json epochs = nlohmann::json::array();
+	for (const RdlEpoch &epoch : trained.epochs) {
+		epochs.push_back({{"epoch", epoch.epoch},
+		                  {"train_loss", epoch.train_loss},
+		                  {"val_metric", epoch.val_metric},
+		                  {"seconds", epoch.seconds},
+		                  {"samples_per_second", epoch.samples_per_second}});
+	}
+	metrics["epochs"] = epochs;
+	metrics["best_epoch"] = trained.best_epoch;
+	metrics["val_metric_name"] = trained.val_metric.name;
+	metrics["peak_batch_nodes"] = trained.peak_batch_nodes;
+	metrics["graph"] = {{"rows", load_stats.rows},
+	                    {"edges", loaded.graph.edge_count()},
+	                    {"bytes", load_stats.bytes},
+	                    {"reused", load_stats.reused},
+	                    {"rows_per_second", load_stats.rows_per_second}};
+	timings["evaluate"] = phase.lap();
+	timings["total"] = total.seconds();
+
+	MetricSpec metric = primary_metric(task.type);
+	TrainedModel result;
+	result.higher_is_better = metric.higher_is_better;
+	NewModel &stored = result.model;
+	stored.method = "rdl";
+	stored.options = rdl;
+	stored.feature_spec = {{"rdl", trained.config}, {"graph", schema.to_json()}};
+	stored.bytes = trained.weights;
+	stored.metric = metric.name;
+	if (metrics["val"].is_object() && metrics["val"].contains(metric.name)) {
+		stored.val_metric = metrics["val"][metric.name].get<double>();
+	}
+	if (metrics["test"].is_object() && metrics["test"].contains(metric.name)) {
+		stored.test_metric = metrics["test"][metric.name].get<double>();
+	}
+	stored.metrics = metrics;
+	stored.train_rows = data.train.seeds.size();
+	stored.val_rows = data.val.seeds.size();
+	stored.test_rows = test.seeds.size();
+	stored.timings = timings;
+	return result;
+}
+
+Predictions predict_rdl_model(SpiConnection &spi, const TaskInfo &task, const StoredModel &stored,
+                              const std::string &seeds_sql, const SqlParams &params, int threads,
+                              const RunHooks &hooks, const std::optional<std::string> &user_seeds) {
+	SchemaGraph schema = load_schema_graph(spi, task.database_id);
+	Predictions result;
+	try {
+		result.row_ids = load_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
+	} catch (const PgError &e) {
+		if (!user_seeds) {
+			throw;
+		}
+		rethrow_user_query_error(e, *user_seeds);
+	}
+	if (user_seeds) {
+		check_prediction_seeds(spi, task, schema);
+	}
+	SpiResult seeds = spi.query("SELECT entity_key::text, seed_time::text, (extract(epoch FROM seed_time) * 1000000)::int8 "
+	                            "FROM " + std::string(kSeedTable) + " ORDER BY row_id");
+	drop_seed_table(spi);
+	std::vector<std::string> keys;
+	std::vector<EpochMicros> times;
+	for (size_t r = 0; r < seeds.rows(); ++r) {
+		result.entity_keys.push_back(seeds.text(r, 0));
+		result.as_of.push_back(seeds.text(r, 1));
+		keys.push_back(seeds.text(r, 0));
+		times.push_back(seeds.integer(r, 2));
+	}
+	result.outputs_per_row = task.type == TaskType::MulticlassClassification ? task.num_classes : 1;
+	if (result.row_ids.empty()) {
+		return result;
+	}
+	GraphLoadStats load_stats;
+	const LoadedGraph &loaded = load_graph(spi, task.database_id, schema, hooks, &load_stats);
+	int entity_table = loaded.graph.table_index(task.entity_table);
+	std::vector<Seed> graph_seeds = to_seeds(loaded, entity_table, task, keys, times);
+	const RdlApi &api = rdl_api();
+	EpochMicros cutoff = epoch_micros(spi, task.input_cutoff);
+	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
+		result.values = api.predict(loaded.graph, entity_table, stored.feature_spec.at("rdl"), stored.bytes,
+		                            graph_seeds, cutoff, threads, worker);
+	});
+	return result;
+}
+
+} // namespace relml::pg
