@@ -51,7 +51,7 @@ SELECT relml.predict('churn', 17, '1990-01-01');
 SELECT relml.predict('churn', 'x17', '2024-10-01');
 SELECT relml.predict('nope', 17, '2024-10-01');
 SELECT relml.predict_batch('churn', 'SELECT 1');
-SELECT relml.train('churn', 'rdl');
+SELECT relml.train('churn', 'gnn');
 SELECT relml.train('churn', 'dfs', '{"max_depht": 3}');
 SELECT relml.train('churn', 'dfs', '{"learning_rate": "fast"}');
 SELECT relml.train('churn', 'dfs', '{"windows": [0]}');
