@@ -1,0 +1,140 @@
+-- The RDL family at the boundary and in behaviour: no look-ahead in what a prediction reads, cancellation and
+-- injected C++ exceptions during GNN training, privileges on the tables the graph reads, the memory budget,
+-- and a background job that trains an RDL model.
+--
+-- Runs in one transaction, rolled back at the end, except the job (committed by a dblink session on a task of
+-- its own, dropped at the end).
+SET client_min_messages = warning;
+BEGIN;
+SELECT plan(24);
+
+-- Tiny networks: these tests are about behaviour, not quality.
+CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT '{"channels": 8, "fanouts": [6, 3], "epochs": 2, "batch_size": 128, "seed": 3}'::jsonb || extra $$;
+
+CREATE TEMP TABLE boot AS
+SELECT pg_postmaster_start_time() AS started, relml_tap.catalog_counts() AS counts;
+
+----------------------------------------------------------------------------------------------------------------
+-- (a) No look-ahead: a prediction at as_of reads only rows with time <= as_of. Changing, adding and deleting
+-- rows after as_of leaves every prediction unchanged (the graph is rebuilt: its data changed), while a change
+-- before as_of does move them.
+
+CREATE TEMP TABLE rdl_model AS
+SELECT model_id FROM relml.train('churn', 'rdl', pg_temp.small_rdl('{"deploy": "always"}'));
+SELECT is((SELECT method FROM relml.models WHERE model_id = (SELECT model_id FROM rdl_model)), 'rdl',
+          'an RDL model of churn is trained and deployed');
+
+CREATE TEMP TABLE probe AS
+SELECT c.customer_id::text AS entity_key, timestamp '2024-06-15' AS as_of FROM demo.customers c
+WHERE c.customer_id IN (SELECT customer_id FROM demo.orders WHERE ordered_at < '2024-06-15') ORDER BY 1 LIMIT 40;
+CREATE TEMP TABLE before_change AS
+SELECT entity_key, prediction FROM relml.predict_batch('churn', 'SELECT entity_key::bigint, as_of FROM probe');
+SELECT is((SELECT count(*) FROM before_change), 40::bigint, '40 entities predicted at 2024-06-15');
+
+SAVEPOINT future;
+UPDATE demo.orders SET total = total * 50 WHERE ordered_at > '2024-06-15';
+DELETE FROM demo.reviews WHERE reviewed_at > '2024-06-15';
+INSERT INTO demo.orders (order_id, customer_id, ordered_at, total, channel)
+SELECT 10000000 + customer_id, customer_id, timestamp '2024-06-15 00:00:01', 99999, 'web' FROM demo.customers;
+SELECT is((SELECT reused FROM relml.load_graph('demo')), false, 'the changed data is loaded into a new graph');
+SELECT results_eq(
+	$$SELECT entity_key, prediction FROM relml.predict_batch('churn', 'SELECT entity_key::bigint, as_of FROM probe')
+	  ORDER BY entity_key$$,
+	$$SELECT entity_key, prediction FROM before_change ORDER BY entity_key$$,
+	'rows updated, deleted and added after as_of change no prediction');
+ROLLBACK TO SAVEPOINT future;
+
+SAVEPOINT past;
+INSERT INTO demo.orders (order_id, customer_id, ordered_at, total, channel)
+SELECT 10000000 + g * 100000 + customer_id, customer_id, timestamp '2024-06-14' - g * interval '1 day', 5000, 'web'
+FROM probe p JOIN demo.customers c ON c.customer_id = p.entity_key::bigint, generate_series(1, 5) g;
+SELECT isnt_empty(
+	$$SELECT 1 FROM relml.predict_batch('churn', 'SELECT entity_key::bigint, as_of FROM probe') p
+	  JOIN before_change b USING (entity_key) WHERE p.prediction <> b.prediction$$,
+	'rows added before as_of do change predictions (the test can fail)');
+ROLLBACK TO SAVEPOINT past;
+
+-- A task with an input cutoff: its seeds never read past it, whatever their time.
+SELECT lives_ok($$SELECT relml.create_task('churn_cut', 'demo', 'customers', 'binary',
+	(SELECT label_query FROM relml.tasks WHERE name = 'churn'), '30 days', '2024-07-01', '2024-10-01',
+	input_cutoff => '2024-10-01')$$, 'a task with an input cutoff');
+SELECT lives_ok($$SELECT relml.train('churn_cut', 'rdl', pg_temp.small_rdl())$$, 'an RDL model of it');
+CREATE TEMP TABLE cut_before AS
+SELECT prediction FROM relml.predict_batch('churn_cut', ARRAY['1', '2', '3', '4'], '2024-12-01');
+SAVEPOINT after_cutoff;
+INSERT INTO demo.orders (order_id, customer_id, ordered_at, total, channel)
+SELECT 20000000 + customer_id, customer_id, timestamp '2024-11-01', 99999, 'web' FROM demo.customers;
+SELECT results_eq($$SELECT prediction FROM relml.predict_batch('churn_cut', ARRAY['1', '2', '3', '4'], '2024-12-01')$$,
+                  'SELECT prediction FROM cut_before',
+                  'rows between the input cutoff and as_of change no prediction of a task with a cutoff');
+ROLLBACK TO SAVEPOINT after_cutoff;
+
+----------------------------------------------------------------------------------------------------------------
+-- (b) Cancellation and C++ exceptions during GNN training.
+
+SET relml.fault_injection = 'cxx_exception_after_polls:3';
+SELECT throws_ok(format('SELECT * FROM relml.train(%L, %L, %L)', 'churn', 'rdl', pg_temp.small_rdl()),
+	'XX000', 'relml.fault_injection: injected C++ exception at interrupt poll 3',
+	'train rdl: a C++ exception while the GNN trains becomes an internal error');
+SET relml.fault_injection = 'cxx_exception_after_polls:1';
+SELECT throws_ok($$SELECT relml.predict('churn', 1, '2024-10-01')$$,
+	'XX000', 'relml.fault_injection: injected C++ exception at interrupt poll 1',
+	'predict with an RDL model: a C++ exception becomes an internal error');
+RESET relml.fault_injection;
+
+SET statement_timeout = '2s';
+CREATE TEMP TABLE timed_out AS
+SELECT * FROM relml_tap.try_sql(format('SELECT * FROM relml.train(%L, %L, %L)', 'churn', 'rdl',
+                                       pg_temp.small_rdl('{"epochs": 100000, "patience": 100000}')));
+RESET statement_timeout;
+SELECT is(state, '57014', 'statement_timeout stops a long RDL training with SQLSTATE 57014') FROM timed_out;
+SELECT cmp_ok(seconds, '<', 3.5::float8, 'within about a second of the 2 s timeout') FROM timed_out;
+SELECT is((SELECT count(*) FROM relml.models WHERE method = 'rdl' AND model_id > (SELECT model_id FROM rdl_model)
+           AND task_id = (SELECT churn_task_id FROM relml_tap.fixture)), 0::bigint,
+          'no model row was left by the failed and canceled trainings');
+SELECT cmp_ok(relml.predict('churn', 1, '2024-10-01'), '>=', 0::float8, 'the session predicts again afterwards');
+
+----------------------------------------------------------------------------------------------------------------
+-- (c) Privileges and limits: the graph is read as the calling role; its size is bounded.
+
+CREATE ROLE tap_rdl_reader;
+GRANT USAGE ON SCHEMA demo TO tap_rdl_reader;
+GRANT SELECT ON demo.customers, demo.products, demo.order_items, demo.reviews TO tap_rdl_reader;
+SET LOCAL ROLE tap_rdl_reader;
+SELECT relml_tap.fails_with($$SELECT * FROM relml.load_graph('demo')$$, '42501', 'permission denied for table orders',
+	'a role that may not read demo.orders cannot load the graph that holds it');
+RESET ROLE;
+GRANT SELECT ON demo.orders TO tap_rdl_reader;
+SET LOCAL ROLE tap_rdl_reader;
+SELECT is((SELECT reused FROM relml.load_graph('demo')), false,
+          'once allowed, it loads its own graph (never one loaded by another role)');
+RESET ROLE;
+
+SET relml.max_graph_memory = '1MB';
+SELECT relml_tap.fails_with($$SELECT * FROM relml.load_graph('demo', reload => true)$$, '54000',
+	'relational graph exceeds relml.max_graph_memory (1 MB) while loading table "%"%',
+	'a graph over relml.max_graph_memory fails with SQLSTATE 54000 naming the table and the setting');
+RESET relml.max_graph_memory;
+
+SELECT is(pg_postmaster_start_time(), (SELECT started FROM boot), 'the postmaster never restarted');
+
+----------------------------------------------------------------------------------------------------------------
+-- (d) A background job trains an RDL model (committed by a dblink session, on a task of its own).
+
+SELECT is(dblink_connect('rdl_jobs', relml_tap.conninfo()), 'OK', 'a second session for the job');
+SELECT is(dblink_exec('rdl_jobs', format($$SELECT relml.create_task('tap_rdl_job', 'demo', 'customers', 'binary', %L,
+	'30 days', '2024-07-01', '2024-10-01')$$, (SELECT label_query FROM relml.tasks WHERE name = 'churn'))), 'SELECT 1',
+	'the job''s task is created and committed');
+CREATE TEMP TABLE job AS
+SELECT * FROM dblink('rdl_jobs', format('SELECT j.state, j.error, m.method FROM relml.wait_job(relml.train_async(%L, %L, %L)) j
+	LEFT JOIN relml.models m USING (model_id)', 'tap_rdl_job', 'rdl', pg_temp.small_rdl()))
+	AS t(state text, error text, method text);
+SELECT is((SELECT state FROM job), 'succeeded', 'train_async with method rdl: the job succeeds');
+SELECT is((SELECT method FROM job), 'rdl', 'and stores an RDL model');
+SELECT is(dblink_exec('rdl_jobs', $$SELECT relml.drop_task('tap_rdl_job')$$), 'SELECT 1', 'the job''s task is dropped');
+SELECT dblink_disconnect('rdl_jobs');
+
+SELECT * FROM finish();
+ROLLBACK;
