@@ -9,33 +9,13 @@
 #include "graph/temporal_sampler.hpp"
 #include "model/metrics.hpp"
 #include "model/task_type.hpp"
+#include "rdl/rdl_options.hpp"
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace relml {
-
-// Hyper-parameters of one RDL run; from_json validates every key and names the bad one.
-struct RdlOptions {
-	int channels = 64;
-	int encoder_layers = 2;             // ResNet blocks of each table's column encoder
-	std::vector<int> fanouts{128, 64};  // one per GNN layer
-	SampleStrategy strategy = SampleStrategy::Uniform;
-	std::string aggregation = "sum";    // "sum" | "mean"
-	int batch_size = 512;
-	int epochs = 10;
-	int patience = 4;                   // epochs without a better val metric before stopping
-	double learning_rate = 0.005;
-	double weight_decay = 0.0;
-	int max_steps_per_epoch = 0;        // 0: one pass over the training rows
-	uint64_t seed = 0;
-	int threads = 1;                    // intra-op threads; sampling runs on one extra prefetch thread
-	std::string device = "cpu";         // "cpu" | "cuda"
-
-	static RdlOptions from_json(const nlohmann::json &options); // unknown keys and bad values: InvalidInputError
-	nlohmann::json to_json() const;
-};
 
 struct LabeledSeeds {
 	std::vector<Seed> seeds;

@@ -1,0 +1,49 @@
+#include "rdl/rdl_model.hpp"
+
+#include <string>
+
+namespace relml {
+
+namespace nn = torch::nn;
+
+RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
+                           const RdlOptions &options, int64_t outputs)
+    : entity_table_(layout.entity_table), channels_(options.channels) {
+	for (size_t table = 0; table < encodings.size(); ++table) {
+		encoders_.push_back(register_module("encoder" + std::to_string(table),
+		                                    ColumnEncoder(encodings[table], options.channels, options.encoder_layers)));
+		const int64_t width = time_feature_width(encodings[table]);
+		time_encoders_.push_back(width == 0 ? nn::Linear(nullptr)
+		                                    : register_module("time" + std::to_string(table),
+		                                                      nn::Linear(width, options.channels)));
+	}
+	for (size_t layer = 0; layer < options.fanouts.size(); ++layer) {
+		layers_.push_back(register_module("sage" + std::to_string(layer), SageLayer(layout, options.channels)));
+	}
+	head_hidden_ = register_module("head_hidden", nn::Linear(options.channels, options.channels));
+	head_output_ = register_module("head_output", nn::Linear(options.channels, outputs));
+}
+
+torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
+	std::vector<torch::Tensor> x;
+	for (size_t table = 0; table < batch.tables.size(); ++table) {
+		const RdlBatch::Table &nodes = batch.tables[table];
+		if (nodes.nodes == 0) {
+			x.push_back(torch::zeros({0, channels_}, head_output_->weight.options()));
+			continue;
+		}
+		// Rows are encoded once however many seeds reached them; the nodes then pick their row's vector.
+		torch::Tensor embedding = encoders_[table]->forward(nodes.rows).index_select(0, nodes.unique_index);
+		if (time_encoders_[table]) {
+			embedding = embedding + time_encoders_[table]->forward(nodes.time_features);
+		}
+		x.push_back(embedding);
+	}
+	for (size_t layer = 0; layer < layers_.size(); ++layer) {
+		x = layers_[layer]->forward(x, batch.layers[layer]);
+	}
+	const torch::Tensor seeds = x[entity_table_].narrow(0, 0, batch.seed_count);
+	return head_output_->forward(torch::relu(head_hidden_->forward(seeds)));
+}
+
+} // namespace relml

@@ -1,0 +1,39 @@
+// The RDL network: per table a column encoder (run once per distinct row of the batch) plus a relative-time
+// encoder (per node), heterogeneous GraphSAGE layers, and an MLP head on the seed nodes.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "rdl/column_encoder.hpp"
+#include "rdl/model_layout.hpp"
+#include "rdl/rdl_batch.hpp"
+#include "rdl/rdl_options.hpp"
+#include "rdl/sage_layer.hpp"
+#include "rdl/table_encoding.hpp"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace relml {
+
+class RdlModelImpl : public torch::nn::Module {
+public:
+	// `encodings` per model table; `outputs`: 1 (binary logit, regression value) or the number of classes.
+	RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings, const RdlOptions &options,
+	             int64_t outputs);
+
+	// [seed_count, outputs]
+	torch::Tensor forward(const RdlBatch &batch);
+
+private:
+	int entity_table_;
+	int64_t channels_;
+	std::vector<ColumnEncoder> encoders_;
+	std::vector<torch::nn::Linear> time_encoders_; // empty holder for tables without time features
+	std::vector<SageLayer> layers_;
+	torch::nn::Linear head_hidden_{nullptr};
+	torch::nn::Linear head_output_{nullptr};
+};
+TORCH_MODULE(RdlModel);
+
+} // namespace relml

@@ -1,0 +1,42 @@
+// Hyper-parameters of the relational deep learning family, parsed from the user's train(options => jsonb).
+// Defaults follow RelBench's reference model where it is cheap enough (Adam lr 0.005, batch 512, fan-outs
+// [128, 64], 10 epochs), with 64 channels instead of 128 so that rel-f1 trains in minutes on one core.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "graph/temporal_sampler.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace relml {
+
+// Hyper-parameters of one RDL run; from_json validates every key and names the bad one.
+struct RdlOptions {
+	int channels = 64;
+	int encoder_layers = 2;             // ResNet blocks of each table's column encoder
+	std::vector<int> fanouts{128, 64};  // one per GNN layer
+	SampleStrategy strategy = SampleStrategy::Uniform;
+	std::string aggregation = "sum";    // "sum" | "mean"
+	int batch_size = 512;
+	int epochs = 10;
+	int patience = 4;                   // epochs without a better val metric before stopping
+	double learning_rate = 0.005;
+	double weight_decay = 0.0;
+	int max_steps_per_epoch = 0;        // 0: one pass over the training rows
+	uint64_t seed = 0;
+	int threads = 1;                    // intra-op threads; sampling runs on one extra prefetch thread
+	std::string device = "cpu";         // "cpu" | "cuda"
+
+	// Reads a JSON object (or null: all defaults). "method" and "deploy" belong to the adapter and are ignored;
+	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a
+	// build or machine without CUDA throws NotSupportedError.
+	static RdlOptions from_json(const nlohmann::json &options);
+	// Every field, in the form from_json reads; stored with a model.
+	nlohmann::json to_json() const;
+};
+
+} // namespace relml

@@ -1,0 +1,31 @@
+// One layer of heterogeneous GraphSAGE: per destination table, a root transform of the node's own embedding
+// plus, per incoming adjacency, a transform of the sum (or mean) of its neighbours' embeddings; then
+// LayerNorm, ReLU and a residual connection.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "rdl/model_layout.hpp"
+#include "rdl/rdl_batch.hpp"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace relml {
+
+class SageLayerImpl : public torch::nn::Module {
+public:
+	SageLayerImpl(const ModelLayout &layout, int64_t channels);
+
+	// Per model table, [nodes, channels] in and out; only the layer's updated nodes change.
+	std::vector<torch::Tensor> forward(const std::vector<torch::Tensor> &x, const RdlBatch::Layer &layer);
+
+private:
+	std::vector<torch::nn::Linear> roots_;      // per table
+	std::vector<torch::nn::LayerNorm> norms_;   // per table
+	std::vector<torch::nn::Linear> neighbours_; // per adjacency, without bias: the root's bias serves all
+	std::vector<int> sources_;                   // per adjacency, the table its messages come from
+};
+TORCH_MODULE(SageLayer);
+
+} // namespace relml

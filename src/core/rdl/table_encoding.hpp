@@ -1,0 +1,77 @@
+// What a table's column encoder knows about the data: per column the statistics fitted on the rows that
+// training may see (means and spreads, categorical vocabularies, text hash buckets), stored with the model as
+// JSON, and the model inputs of every row of a graph computed from them once per run.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "graph/rel_graph.hpp"
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace relml {
+
+// Model inputs of every row of one graph table, so that a mini-batch only selects rows.
+struct TableInputs {
+	// [rows, numeric_width] float32: per Numerical column (standardised value clipped to [-10, 10], missing
+	// flag), per Boolean column (value, missing flag), per Timestamp column (sin/cos of month, weekday and hour,
+	// standardised year, missing flag); missing values are 0.
+	torch::Tensor numeric;
+	// [rows, categorical columns] int64: vocabulary indices, 0 for unknown or missing values.
+	torch::Tensor categorical;
+	// Per Text column, CSR over rows of hash bucket indices.
+	struct Text {
+		std::vector<int64_t> offsets;
+		std::vector<int64_t> buckets;
+	};
+	std::vector<Text> text;
+	// Per Timestamp column, the raw values (epoch seconds, NaN where missing), for their age at the seed time.
+	std::vector<const std::vector<double> *> timestamps;
+};
+
+class TableEncoding {
+public:
+	// Fits on the rows of `table` with time <= fit_cutoff (a timed table) or on all rows (a static table).
+	static TableEncoding fit(const GraphTable &table, EpochMicros fit_cutoff);
+	static TableEncoding from_json(const nlohmann::json &state);
+	nlohmann::json to_json() const;
+
+	const std::string &table() const {
+		return table_;
+	}
+	bool timed() const {
+		return timed_;
+	}
+	int64_t numeric_width() const;
+	// Per Categorical column, the embedding rows: the vocabulary plus index 0 for unknown values.
+	std::vector<int64_t> vocabulary_sizes() const;
+	std::vector<int64_t> text_buckets() const;
+	size_t timestamp_columns() const;
+
+	// The inputs of every row of `table`, a table of the same name in this or a rebuilt graph: columns are
+	// found by name and categorical values mapped to the vocabulary by their strings. A column of the model
+	// that the table lacks, or has with another kind, is an InvalidInputError naming it.
+	TableInputs inputs(const GraphTable &table) const;
+
+private:
+	struct Column {
+		std::string name;
+		GraphColumnKind kind = GraphColumnKind::Numerical;
+		double mean = 0; // Numerical: value; Timestamp: fractional year
+		double std = 1;
+		std::vector<std::string> vocabulary; // Categorical, most frequent first
+		int64_t buckets = 0;                 // Text
+	};
+
+	const GraphColumn &column_of(const GraphTable &table, const Column &column) const;
+
+	std::string table_;
+	bool timed_ = false;
+	std::vector<Column> columns_; // in the table's column order
+};
+
+} // namespace relml

@@ -1,0 +1,119 @@
+#include "common/error.hpp"
+#include "rdl/rdl_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <torch/cuda.h>
+
+#include <string>
+
+namespace relml {
+namespace {
+
+using nlohmann::json;
+
+// The message of the InvalidInputError that `options` raises, or "" when it raises none.
+std::string rejection(const json &options) {
+	try {
+		RdlOptions::from_json(options);
+	} catch (const InvalidInputError &error) {
+		return error.what();
+	}
+	return "";
+}
+
+bool contains(const std::string &text, const std::string &part) {
+	return text.find(part) != std::string::npos;
+}
+
+TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
+	const RdlOptions options = RdlOptions::from_json(nullptr);
+	EXPECT_EQ(options.fanouts, (std::vector<int>{128, 64}));
+	EXPECT_EQ(options.batch_size, 512);
+	EXPECT_DOUBLE_EQ(options.learning_rate, 0.005);
+	EXPECT_EQ(options.strategy, SampleStrategy::Uniform);
+	EXPECT_EQ(options.aggregation, "sum");
+	EXPECT_EQ(options.device, "cpu");
+	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
+}
+
+TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
+	const json given = {{"channels", 32},         {"encoder_layers", 0},    {"fanouts", {10, 5, 2}},
+	                    {"strategy", "most_recent"}, {"aggregation", "mean"}, {"batch_size", 100},
+	                    {"epochs", 3},            {"patience", 2},          {"learning_rate", 0.01},
+	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
+	                    {"threads", 2},           {"device", "cpu"}};
+	const RdlOptions options = RdlOptions::from_json(given);
+	EXPECT_EQ(options.channels, 32);
+	EXPECT_EQ(options.encoder_layers, 0);
+	EXPECT_EQ(options.fanouts, (std::vector<int>{10, 5, 2}));
+	EXPECT_EQ(options.strategy, SampleStrategy::MostRecent);
+	EXPECT_EQ(options.aggregation, "mean");
+	EXPECT_EQ(options.batch_size, 100);
+	EXPECT_EQ(options.epochs, 3);
+	EXPECT_EQ(options.patience, 2);
+	EXPECT_DOUBLE_EQ(options.learning_rate, 0.01);
+	EXPECT_DOUBLE_EQ(options.weight_decay, 1e-5);
+	EXPECT_EQ(options.max_steps_per_epoch, 7);
+	EXPECT_EQ(options.seed, 12345678901ULL);
+	EXPECT_EQ(options.threads, 2);
+	EXPECT_EQ(options.to_json(), given);
+	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
+}
+
+TEST(RdlOptionsTest, IgnoresTheAdaptersKeys) {
+	EXPECT_EQ(rejection({{"method", "rdl"}, {"deploy", "always"}, {"epochs", 2}}), "");
+}
+
+TEST(RdlOptionsTest, RejectsUnknownKeysByName) {
+	const std::string message = rejection({{"hidden_channels", 64}});
+	EXPECT_TRUE(contains(message, "\"hidden_channels\"")) << message;
+	EXPECT_TRUE(contains(message, "channels")) << message;
+	EXPECT_TRUE(contains(rejection(json::array({1, 2})), "JSON object"));
+}
+
+TEST(RdlOptionsTest, RejectsBadValuesNamingTheKeyAndTheExpectation) {
+	const std::vector<std::pair<json, std::string>> cases = {
+	    {{{"channels", 0}}, "\"channels\" must be an integer in [1, 4096]"},
+	    {{{"channels", 8.5}}, "\"channels\""},
+	    {{{"channels", "64"}}, "\"channels\""},
+	    {{{"encoder_layers", -1}}, "\"encoder_layers\""},
+	    {{{"fanouts", json::array()}}, "\"fanouts\" must be an array"},
+	    {{{"fanouts", {8, 0}}}, "\"fanouts\""},
+	    {{{"fanouts", {1, 1, 1, 1, 1, 1, 1}}}, "\"fanouts\""},
+	    {{{"fanouts", 8}}, "\"fanouts\""},
+	    {{{"strategy", "random"}}, "\"strategy\" must be one of \"uniform\", \"most_recent\""},
+	    {{{"aggregation", "max"}}, "\"aggregation\" must be one of \"sum\", \"mean\""},
+	    {{{"batch_size", 0}}, "\"batch_size\""},
+	    {{{"epochs", 0}}, "\"epochs\""},
+	    {{{"patience", 0}}, "\"patience\""},
+	    {{{"learning_rate", 0}}, "\"learning_rate\" must be a number in (0, 1]"},
+	    {{{"learning_rate", 2}}, "\"learning_rate\""},
+	    {{{"weight_decay", -0.1}}, "\"weight_decay\" must be a number >= 0"},
+	    {{{"max_steps_per_epoch", -1}}, "\"max_steps_per_epoch\""},
+	    {{{"seed", -1}}, "\"seed\""},
+	    {{{"seed", 0.5}}, "\"seed\""},
+	    {{{"threads", 0}}, "\"threads\""},
+	    {{{"device", "tpu"}}, "\"device\" must be one of \"cpu\", \"cuda\""},
+	    {{{"device", 1}}, "\"device\""},
+	};
+	for (const auto &[options, expected] : cases) {
+		const std::string message = rejection(options);
+		EXPECT_TRUE(contains(message, expected)) << options.dump() << " gave: " << message;
+	}
+}
+
+TEST(RdlOptionsTest, CudaWithoutCudaIsNotSupported) {
+	if (torch::cuda::is_available()) {
+		GTEST_SKIP() << "this machine has CUDA";
+	}
+	try {
+		RdlOptions::from_json({{"device", "cuda"}});
+		FAIL() << "expected NotSupportedError";
+	} catch (const NotSupportedError &error) {
+		EXPECT_TRUE(contains(error.what(), "CUDA")) << error.what();
+	}
+}
+
+} // namespace
+} // namespace relml

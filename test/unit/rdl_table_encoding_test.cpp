@@ -1,0 +1,215 @@
+#include "common/error.hpp"
+#include "rdl/table_encoding.hpp"
+
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace relml {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr EpochMicros kCutoff = 1000;
+
+GraphColumn numbers(const std::string &name, GraphColumnKind kind, std::vector<double> values) {
+	GraphColumn column;
+	column.name = name;
+	column.kind = kind;
+	column.numbers = std::move(values);
+	return column;
+}
+
+// Categorical values as GraphBuilder stores them: a dictionary in first-seen order, codes per row.
+GraphColumn categories(const std::string &name, const std::vector<std::string> &values) {
+	GraphColumn column;
+	column.name = name;
+	column.kind = GraphColumnKind::Categorical;
+	for (const std::string &value : values) {
+		if (value.empty()) {
+			column.codes.push_back(-1);
+			continue;
+		}
+		auto it = std::find(column.dictionary.begin(), column.dictionary.end(), value);
+		column.codes.push_back(int32_t(it - column.dictionary.begin()));
+		if (it == column.dictionary.end()) {
+			column.dictionary.push_back(value);
+		}
+	}
+	return column;
+}
+
+GraphColumn text(const std::string &name, const std::vector<std::vector<uint32_t>> &tokens) {
+	GraphColumn column;
+	column.name = name;
+	column.kind = GraphColumnKind::Text;
+	column.token_offsets.push_back(0);
+	for (const auto &row : tokens) {
+		column.token_hashes.insert(column.token_hashes.end(), row.begin(), row.end());
+		column.token_offsets.push_back(uint32_t(column.token_hashes.size()));
+	}
+	return column;
+}
+
+GraphTable table(const std::string &name, std::vector<EpochMicros> times, std::vector<GraphColumn> columns) {
+	GraphTable out;
+	out.name = name;
+	out.rows = columns.empty() ? times.size()
+	                           : std::max({columns[0].numbers.size(), columns[0].codes.size(),
+	                                       columns[0].token_offsets.size() - (columns[0].token_offsets.empty() ? 0 : 1)});
+	out.times = std::move(times);
+	out.columns = std::move(columns);
+	return out;
+}
+
+torch::Tensor longs(std::vector<int64_t> values) {
+	return torch::tensor(values, torch::kInt64);
+}
+
+float at(const torch::Tensor &tensor, int64_t row, int64_t column) {
+	return tensor[row][column].item<float>();
+}
+
+TEST(RdlTableEncodingTest, StatisticsIgnoreRowsAfterTheCutoff) {
+	// A huge value after the cutoff and one with an unknown time must not move the mean.
+	const GraphTable orders = table("orders", {10, 20, 30, kCutoff + 1, kUnknownTime},
+	                                {numbers("amount", GraphColumnKind::Numerical, {1, 2, 3, 1e9, -1e9})});
+	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff);
+	const nlohmann::json state = encoding.to_json();
+	EXPECT_DOUBLE_EQ(state["columns"][0]["mean"].get<double>(), 2);
+	EXPECT_NEAR(state["columns"][0]["std"].get<double>(), std::sqrt(2.0 / 3), 1e-12);
+	const TableInputs inputs = encoding.inputs(orders);
+	EXPECT_NEAR(at(inputs.numeric, 0, 0), -1 / std::sqrt(2.0 / 3), 1e-5);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 3, 0), 10); // clipped
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 4, 0), -10);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 1), 0); // not missing
+}
+
+TEST(RdlTableEncodingTest, StaticTablesUseAllRowsAndMissingValuesGetAFlag) {
+	const GraphTable customers = table("customers", {},
+	                                   {numbers("age", GraphColumnKind::Numerical, {20, 40, kNaN}),
+	                                    numbers("vip", GraphColumnKind::Boolean, {1, kNaN, 0})});
+	const TableEncoding encoding = TableEncoding::fit(customers, 0);
+	EXPECT_DOUBLE_EQ(encoding.to_json()["columns"][0]["mean"].get<double>(), 30);
+	EXPECT_FALSE(encoding.timed());
+	EXPECT_EQ(encoding.numeric_width(), 4);
+	const TableInputs inputs = encoding.inputs(customers);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 0, 0), -1);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 2, 0), 0);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 2, 1), 1);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 0, 2), 1);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 2), 0);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 3), 1);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 2, 3), 0);
+}
+
+TEST(RdlTableEncodingTest, ConstantColumnsDoNotDivideByZero) {
+	const GraphTable constant = table("t", {}, {numbers("x", GraphColumnKind::Numerical, {5, 5, 5})});
+	const TableInputs inputs = TableEncoding::fit(constant, 0).inputs(constant);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 0), 0);
+}
+
+TEST(RdlTableEncodingTest, TimestampsBecomeCyclicalPartsAndAStandardisedYear) {
+	// 2021-03-15 (a Monday) 18:00 UTC, and a missing value.
+	const double monday = 1615831200;
+	const GraphTable events = table("events", {}, {numbers("at", GraphColumnKind::Timestamp, {monday, kNaN})});
+	const TableEncoding encoding = TableEncoding::fit(events, 0);
+	EXPECT_EQ(encoding.numeric_width(), 8);
+	EXPECT_EQ(encoding.timestamp_columns(), 1u);
+	const TableInputs inputs = encoding.inputs(events);
+	const double pi = std::acos(-1.0);
+	EXPECT_NEAR(at(inputs.numeric, 0, 0), std::sin(2 * pi * 2 / 12), 1e-5); // March
+	EXPECT_NEAR(at(inputs.numeric, 0, 1), std::cos(2 * pi * 2 / 12), 1e-5);
+	EXPECT_NEAR(at(inputs.numeric, 0, 2), std::sin(2 * pi * 1 / 7), 1e-5); // Monday, counting from Sunday
+	EXPECT_NEAR(at(inputs.numeric, 0, 4), std::sin(2 * pi * 18 / 24), 1e-5);
+	EXPECT_NEAR(at(inputs.numeric, 0, 6), 0, 1e-5); // the only year seen is the mean
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 0, 7), 0);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 7), 1);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 0), 0);
+	ASSERT_EQ(inputs.timestamps.size(), 1u);
+	EXPECT_EQ((*inputs.timestamps[0])[0], monday);
+}
+
+TEST(RdlTableEncodingTest, VocabularyComesFromVisibleRowsMostFrequentFirst) {
+	const GraphTable orders =
+	    table("orders", {1, 2, 3, 4, kCutoff + 5}, {categories("channel", {"web", "shop", "shop", "", "phone"})});
+	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff);
+	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"shop", "web"}));
+	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{3}));
+	const TableInputs inputs = encoding.inputs(orders);
+	EXPECT_TRUE(torch::equal(inputs.categorical.squeeze(1), longs({2, 1, 1, 0, 0})));
+}
+
+TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
+	const GraphTable trained = table("t", {}, {categories("color", {"red", "green", "blue", "green"})});
+	const TableEncoding encoding = TableEncoding::from_json(TableEncoding::fit(trained, 0).to_json());
+	// A rebuilt graph loads the rows in another order, so its dictionary is ordered differently, and it has a
+	// value the model never saw.
+	const GraphTable rebuilt = table("t", {}, {categories("color", {"purple", "blue", "green", "red", "", "green"})});
+	ASSERT_NE(rebuilt.columns[0].dictionary, trained.columns[0].dictionary);
+	const torch::Tensor before = encoding.inputs(trained).categorical.squeeze(1);
+	const torch::Tensor after = encoding.inputs(rebuilt).categorical.squeeze(1);
+	const int64_t red = before[0].item<int64_t>();
+	const int64_t green = before[1].item<int64_t>();
+	const int64_t blue = before[2].item<int64_t>();
+	EXPECT_EQ(green, 1); // the most frequent
+	EXPECT_TRUE(torch::equal(after, longs({0, blue, green, red, 0, green}))) << after;
+}
+
+TEST(RdlTableEncodingTest, VocabularyIsCapped) {
+	std::vector<std::string> values;
+	for (int i = 0; i < 10050; ++i) {
+		values.push_back("v" + std::to_string(i));
+	}
+	values.push_back("v7");
+	const TableEncoding encoding = TableEncoding::fit(table("t", {}, {categories("c", values)}), 0);
+	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{10001}));
+	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"][0], "v7");
+}
+
+TEST(RdlTableEncodingTest, TextTokensFallIntoBuckets) {
+	const GraphTable notes = table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}})});
+	const TableEncoding encoding = TableEncoding::fit(notes, 0);
+	ASSERT_EQ(encoding.text_buckets().size(), 1u);
+	const int64_t buckets = encoding.text_buckets()[0];
+	EXPECT_EQ(buckets, 16);
+	const TableInputs inputs = encoding.inputs(notes);
+	ASSERT_EQ(inputs.text.size(), 1u);
+	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 3, 3, 5}));
+	EXPECT_EQ(inputs.text[0].buckets, (std::vector<int64_t>{1, 2, 3, 70000 % 16, 2}));
+	EXPECT_EQ(encoding.numeric_width(), 0);
+}
+
+TEST(RdlTableEncodingTest, StateRoundTripsThroughJson) {
+	const GraphTable mixed =
+	    table("mixed", {5, 6, 7},
+	          {numbers("x", GraphColumnKind::Numerical, {1, 2, kNaN}), categories("c", {"a", "b", "a"}),
+	           numbers("at", GraphColumnKind::Timestamp, {1e9, 1.1e9, 1.2e9}), text("t", {{1}, {2}, {3, 4}})});
+	const TableEncoding fitted = TableEncoding::fit(mixed, kCutoff);
+	const TableEncoding restored = TableEncoding::from_json(nlohmann::json::parse(fitted.to_json().dump()));
+	EXPECT_EQ(restored.to_json(), fitted.to_json());
+	EXPECT_TRUE(restored.timed());
+	EXPECT_TRUE(torch::equal(restored.inputs(mixed).numeric, fitted.inputs(mixed).numeric));
+	EXPECT_TRUE(torch::equal(restored.inputs(mixed).categorical, fitted.inputs(mixed).categorical));
+}
+
+TEST(RdlTableEncodingTest, MissingOrChangedColumnsAreNamed) {
+	const GraphTable trained = table("orders", {}, {numbers("amount", GraphColumnKind::Numerical, {1, 2})});
+	const TableEncoding encoding = TableEncoding::fit(trained, 0);
+	const GraphTable renamed = table("orders", {}, {numbers("total", GraphColumnKind::Numerical, {1, 2})});
+	try {
+		encoding.inputs(renamed);
+		FAIL() << "expected InvalidInputError";
+	} catch (const InvalidInputError &error) {
+		EXPECT_NE(std::string(error.what()).find("\"orders.amount\""), std::string::npos) << error.what();
+	}
+	const GraphTable retyped = table("orders", {}, {numbers("amount", GraphColumnKind::Boolean, {1, 0})});
+	EXPECT_THROW(encoding.inputs(retyped), InvalidInputError);
+}
+
+} // namespace
+} // namespace relml

@@ -1,0 +1,342 @@
+#include "common/error.hpp"
+#include "common/stopwatch.hpp"
+#include "graph/graph_builder.hpp"
+#include "model/metrics.hpp"
+#include "rdl/rdl_trainer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace relml {
+namespace {
+
+using R = ColumnRole;
+using nlohmann::json;
+
+constexpr EpochMicros kDay = 86400LL * 1000000;
+constexpr int kCustomers = 200;
+constexpr double kEpochSeconds2020 = 1577836800;
+
+struct Order {
+	int64_t customer;
+	EpochMicros at;
+	double amount;
+	std::string channel;
+};
+
+// customers <- orders. Customers carry every static feature kind (categorical, boolean, timestamp, text),
+// orders a number and a category. `customers_first` = false lists the tables the other way round, as a
+// rebuilt database might.
+SchemaGraph shop_schema(bool customers_first, bool with_orders = true) {
+	Table customers{"customers",
+	                "id",
+	                "",
+	                {{"id", "bigint", R::PrimaryKey},
+	                 {"segment", "text", R::Categorical},
+	                 {"vip", "boolean", R::Boolean},
+	                 {"signup", "timestamp", R::Timestamp},
+	                 {"bio", "text", R::Text}}};
+	Table orders{"orders",
+	             "id",
+	             "at",
+	             {{"id", "bigint", R::PrimaryKey},
+	              {"customer_id", "bigint", R::ForeignKey},
+	              {"amount", "numeric", R::Numerical},
+	              {"channel", "text", R::Categorical},
+	              {"at", "timestamp", R::Time}}};
+	if (!with_orders) {
+		return SchemaGraph("shop", {customers}, {});
+	}
+	std::vector<Table> tables = customers_first ? std::vector<Table>{customers, orders}
+	                                            : std::vector<Table>{orders, customers};
+	return SchemaGraph("shop", tables, {{"orders", "customer_id", "customers"}});
+}
+
+// 200 customers, each ordering at its own rate (0 to 0.2 a day) over 200 days.
+std::vector<Order> make_orders() {
+	std::mt19937_64 random(7);
+	std::uniform_real_distribution<double> unit(0, 1);
+	std::vector<Order> orders;
+	for (int64_t customer = 0; customer < kCustomers; ++customer) {
+		const double rate = 0.2 * unit(random);
+		for (int day = 0; day < 200; ++day) {
+			if (unit(random) < rate) {
+				const EpochMicros at = day * kDay + EpochMicros(unit(random) * double(kDay));
+				orders.push_back({customer, at, 10 + 90 * unit(random), unit(random) < 0.5 ? "web" : "shop"});
+			}
+		}
+	}
+	return orders;
+}
+
+struct Shop {
+	RelGraph graph;
+	int customers = -1;
+	std::vector<int32_t> row_of_customer; // by customer key
+};
+
+// The shop's graph. `rebuilt` loads rows in reverse order with the tables swapped, so row indices, table
+// indices and categorical dictionaries all differ from the original while the data is the same.
+Shop build_shop(const std::vector<Order> &orders, bool rebuilt = false, bool with_orders = true) {
+	GraphBuilder builder(shop_schema(!rebuilt, with_orders), {});
+	Shop shop;
+	shop.row_of_customer.resize(kCustomers);
+	auto &customers = builder.table("customers");
+	for (int i = 0; i < kCustomers; ++i) {
+		const int64_t key = rebuilt ? kCustomers - 1 - i : i;
+		customers.begin_row();
+		customers.set_primary_key(key);
+		customers.set_category(0, "segment" + std::to_string(key % 4));
+		if (key % 5 != 0) {
+			customers.set_number(1, double(key % 3 == 0));
+		}
+		customers.set_number(2, kEpochSeconds2020 - 86400.0 * double(key * 7));
+		customers.set_text(3, key % 2 ? "likes fast delivery" : "buys gifts");
+		shop.row_of_customer[key] = int32_t(customers.rows() - 1);
+	}
+	if (with_orders) {
+		auto &table = builder.table("orders");
+		for (size_t i = 0; i < orders.size(); ++i) {
+			const size_t at = rebuilt ? orders.size() - 1 - i : i;
+			const Order &order = orders[at];
+			table.begin_row();
+			table.set_primary_key(int64_t(at));
+			table.set_foreign_key(0, order.customer);
+			table.set_number(0, order.amount);
+			table.set_category(1, order.channel);
+			table.set_time(order.at);
+		}
+	}
+	shop.graph = builder.finish();
+	shop.customers = shop.graph.table_index("customers");
+	return shop;
+}
+
+// The label of (customer, t): how many orders the customer placed in the 30 days up to t.
+double recent_orders(const std::vector<Order> &orders, int64_t customer, EpochMicros t) {
+	return double(std::count_if(orders.begin(), orders.end(), [&](const Order &order) {
+		return order.customer == customer && order.at <= t && order.at > t - 30 * kDay;
+	}));
+}
+
+// Train seeds at days 60, 90 and 120, val seeds at day 150. `label` maps the recent order count.
+RdlTask make_task(const Shop &shop, const std::vector<Order> &orders, TaskType type,
+                  double (*label)(double count)) {
+	RdlTask task;
+	task.entity_table = shop.customers;
+	task.task = type;
+	task.num_class = type == TaskType::MulticlassClassification ? 3 : 0;
+	task.fit_cutoff = 150 * kDay;
+	for (int day : {60, 90, 120, 150}) {
+		LabeledSeeds &split = day == 150 ? task.val : task.train;
+		for (int64_t customer = 0; customer < kCustomers; ++customer) {
+			split.seeds.push_back({shop.row_of_customer[customer], day * kDay});
+			split.labels.push_back(label(recent_orders(orders, customer, day * kDay)));
+		}
+	}
+	return task;
+}
+
+double busy(double count) {
+	return count >= 3 ? 1 : 0;
+}
+double identity(double count) {
+	return count;
+}
+double capped(double count) {
+	return std::min(count, 2.0);
+}
+
+RdlOptions small_options(json extra = json::object()) {
+	json options = {{"channels", 16}, {"encoder_layers", 1}, {"fanouts", {8, 4}}, {"batch_size", 64},
+	                {"epochs", 6},    {"patience", 6},       {"learning_rate", 0.01}, {"seed", 3}};
+	options.update(extra);
+	return RdlOptions::from_json(options);
+}
+
+class RdlTrainerTest : public ::testing::Test {
+protected:
+	static void SetUpTestSuite() {
+		orders_ = new std::vector<Order>(make_orders());
+		shop_ = new Shop(build_shop(*orders_));
+	}
+	static void TearDownTestSuite() {
+		delete shop_;
+		delete orders_;
+	}
+
+	static const std::vector<Order> &orders() {
+		return *orders_;
+	}
+	static const Shop &shop() {
+		return *shop_;
+	}
+
+private:
+	static std::vector<Order> *orders_;
+	static Shop *shop_;
+};
+
+std::vector<Order> *RdlTrainerTest::orders_ = nullptr;
+Shop *RdlTrainerTest::shop_ = nullptr;
+
+TEST_F(RdlTrainerTest, LearnsRecentActivityAndReportsEachEpoch) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	std::vector<std::string> reports;
+	std::vector<std::pair<double, long>> steps;
+	RunHooks hooks;
+	hooks.progress = [&](const std::string &line) { reports.push_back(line); };
+	hooks.advance = [&](const std::string &phase, double fraction, long step) {
+		EXPECT_EQ(phase, "training");
+		steps.emplace_back(fraction, step);
+	};
+	Stopwatch watch;
+	const RdlTrained trained = train_rdl(shop().graph, task, small_options(), hooks);
+	std::cout << "[ timing   ] " << trained.epochs.size() << " epochs in " << Stopwatch::format(watch.seconds())
+	          << ", peak batch " << trained.peak_batch_nodes << " nodes\n";
+	for (const RdlEpoch &epoch : trained.epochs) {
+		std::cout << "[ epoch    ] " << epoch.epoch << ": loss " << epoch.train_loss << ", val auroc "
+		          << epoch.val_metric << ", " << epoch.seconds << " s, " << epoch.samples_per_second << " seeds/s\n";
+	}
+	ASSERT_EQ(trained.epochs.size(), 6u);
+	EXPECT_EQ(trained.val_metric.name, "auroc");
+	EXPECT_GT(trained.best_val_metric, 0.7);
+	EXPECT_DOUBLE_EQ(trained.best_val_metric, auroc(task.val.labels, trained.val_predictions));
+	EXPECT_DOUBLE_EQ(trained.best_val_metric, trained.epochs[trained.best_epoch - 1].val_metric);
+	EXPECT_LT(trained.epochs.back().train_loss, trained.epochs.front().train_loss);
+	EXPECT_GT(trained.peak_batch_nodes, 64u);
+	ASSERT_EQ(reports.size(), 7u);
+	EXPECT_EQ(reports[0].rfind("epoch 1/6: loss ", 0), 0u) << reports[0];
+	EXPECT_NE(reports[0].find(", val auroc 0."), std::string::npos) << reports[0];
+	EXPECT_EQ(reports[0].substr(reports[0].size() - 2), " s") << reports[0];
+	ASSERT_EQ(steps.size(), 6u);
+	EXPECT_EQ(steps.back(), std::make_pair(1.0, 6L));
+	for (double p : trained.val_predictions) {
+		ASSERT_TRUE(p > 0 && p < 1) << p;
+	}
+	EXPECT_EQ(trained.config["layout"]["tables"], (json{"customers", "orders"}));
+}
+
+TEST_F(RdlTrainerTest, SameSeedSamePredictionsOtherSeedOthers) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const json short_run = {{"epochs", 2}};
+	const RdlTrained first = train_rdl(shop().graph, task, small_options(short_run), {});
+	const RdlTrained second = train_rdl(shop().graph, task, small_options(short_run), {});
+	EXPECT_EQ(first.val_predictions, second.val_predictions);
+	EXPECT_EQ(first.weights, second.weights);
+	json other_seed = short_run;
+	other_seed["seed"] = 4;
+	const RdlTrained third = train_rdl(shop().graph, task, small_options(other_seed), {});
+	EXPECT_NE(first.val_predictions, third.val_predictions);
+}
+
+TEST_F(RdlTrainerTest, StoredModelReproducesValPredictions) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const RdlTrained trained = train_rdl(shop().graph, task, small_options({{"epochs", 3}}), {});
+	const json config = json::parse(trained.config.dump());
+	const std::vector<double> predicted =
+	    predict_rdl(shop().graph, shop().customers, config, trained.weights, task.val.seeds, kUnknownTime, 1, {});
+	ASSERT_EQ(predicted.size(), trained.val_predictions.size());
+	for (size_t i = 0; i < predicted.size(); ++i) {
+		EXPECT_NEAR(predicted[i], trained.val_predictions[i], 1e-6) << i;
+	}
+}
+
+// A rebuilt graph orders tables, rows and dictionaries differently; the model finds everything by name and
+// maps categories by their strings. Most-recent sampling draws the same neighbours from either graph.
+TEST_F(RdlTrainerTest, StoredModelPredictsOnARebuiltGraph) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const RdlTrained trained =
+	    train_rdl(shop().graph, task, small_options({{"epochs", 2}, {"strategy", "most_recent"}}), {});
+	const Shop rebuilt = build_shop(orders(), true);
+	ASSERT_NE(rebuilt.customers, shop().customers);
+	std::vector<Seed> seeds;
+	for (size_t i = 0; i < task.val.seeds.size(); ++i) {
+		seeds.push_back({rebuilt.row_of_customer[i], task.val.seeds[i].time});
+	}
+	const std::vector<double> predicted =
+	    predict_rdl(rebuilt.graph, rebuilt.customers, trained.config, trained.weights, seeds, kUnknownTime, 1, {});
+	ASSERT_EQ(predicted.size(), trained.val_predictions.size());
+	for (size_t i = 0; i < predicted.size(); ++i) {
+		EXPECT_NEAR(predicted[i], trained.val_predictions[i], 1e-5) << i;
+	}
+}
+
+TEST_F(RdlTrainerTest, StoredModelNamesATableTheGraphLacks) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const RdlTrained trained = train_rdl(shop().graph, task, small_options({{"epochs", 1}}), {});
+	const Shop customers_only = build_shop(orders(), false, false);
+	try {
+		predict_rdl(customers_only.graph, customers_only.customers, trained.config, trained.weights,
+		            {{0, 150 * kDay}}, kUnknownTime, 1, {});
+		FAIL() << "expected InvalidInputError";
+	} catch (const InvalidInputError &error) {
+		EXPECT_NE(std::string(error.what()).find("\"orders\""), std::string::npos) << error.what();
+	}
+}
+
+TEST_F(RdlTrainerTest, CancellationPropagatesFromTrainingAndValidationBatches) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	// 600 train seeds make 10 batches of 64, so poll 3 lands in training and poll 12 in validation.
+	for (int cancel_at : {1, 3, 12}) {
+		int polls = 0;
+		RunHooks hooks;
+		hooks.check_interrupt = [&] {
+			if (++polls == cancel_at) {
+				throw CanceledError("canceling statement due to user request");
+			}
+		};
+		EXPECT_THROW(train_rdl(shop().graph, task, small_options(), hooks), CanceledError) << cancel_at;
+		EXPECT_EQ(polls, cancel_at);
+	}
+}
+
+TEST_F(RdlTrainerTest, RegressionPredictsClampedValues) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::Regression, identity);
+	const RdlTrained trained = train_rdl(shop().graph, task, small_options({{"epochs", 3}}), {});
+	EXPECT_EQ(trained.val_metric.name, "mae");
+	std::vector<double> sorted = task.train.labels;
+	std::sort(sorted.begin(), sorted.end());
+	const double low = sorted[size_t(0.02 * double(sorted.size() - 1))];
+	const double high = sorted.back();
+	for (double value : trained.val_predictions) {
+		ASSERT_TRUE(value >= low && value <= high) << value;
+	}
+	std::vector<double> median(task.val.labels.size(), sorted[sorted.size() / 2]);
+	EXPECT_LT(trained.best_val_metric, mae(task.val.labels, median));
+	const std::vector<double> predicted = predict_rdl(shop().graph, shop().customers, trained.config,
+	                                                  trained.weights, task.val.seeds, kUnknownTime, 1, {});
+	for (size_t i = 0; i < predicted.size(); ++i) {
+		EXPECT_NEAR(predicted[i], trained.val_predictions[i], 1e-5);
+	}
+}
+
+TEST_F(RdlTrainerTest, MulticlassPredictsProbabilitiesWithMeanAggregation) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::MulticlassClassification, capped);
+	const RdlTrained trained =
+	    train_rdl(shop().graph, task, small_options({{"epochs", 2}, {"aggregation", "mean"}}), {});
+	EXPECT_EQ(trained.val_metric.name, "log_loss");
+	ASSERT_EQ(trained.val_predictions.size(), 3 * task.val.seeds.size());
+	for (size_t row = 0; row < task.val.seeds.size(); ++row) {
+		const double sum = trained.val_predictions[3 * row] + trained.val_predictions[3 * row + 1] +
+		                   trained.val_predictions[3 * row + 2];
+		ASSERT_NEAR(sum, 1, 1e-6);
+	}
+}
+
+TEST_F(RdlTrainerTest, BadLabelsAreRejected) {
+	RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	task.train.labels[5] = 2;
+	EXPECT_THROW(train_rdl(shop().graph, task, small_options({{"epochs", 1}}), {}), InvalidInputError);
+}
+
+} // namespace
+} // namespace relml
