@@ -38,7 +38,9 @@ public:
 	// Tables and their layouts, in schema order.
 	const std::vector<TableLayout> &layouts() const;
 
-	// Appends rows to one table. Call begin_row(), then any setters (unset cells are NULL), per row.
+	// Appends rows to one table. Call begin_row(), then any setters (unset cells are NULL), per row. A setter
+	// before begin_row(), a column or slot out of range or of another kind is an InternalError; a primary key
+	// value seen twice in a table is an InvalidInputError.
 	class TableLoader {
 	public:
 		void begin_row();
@@ -61,11 +63,14 @@ public:
 		State *state_;
 	};
 
+	// The loader of table `name` (NotFoundError when the schema has no such table), valid until finish().
 	TableLoader &table(const std::string &name);
 
 	// Resolves foreign keys, sorts neighbour lists by time and returns the graph. The builder is spent after.
+	// Adjacencies come in schema foreign key order, each forward then reverse: foreign key i gives 2i and 2i+1.
 	RelGraph finish();
 
+	// Bytes counted so far against the budget, including what only building needs (key lookups).
 	size_t memory_bytes() const;
 
 private:

@@ -72,6 +72,7 @@ struct Adjacency {
 		return offsets[row + 1] - offsets[row];
 	}
 	// Number of leading neighbours of `row` whose time is <= `limit` (all of them for a static to_table).
+	// Neighbours of unknown time sort last and are never counted, whatever the limit.
 	int64_t eligible_count(int32_t row, EpochMicros limit) const;
 	size_t memory_bytes() const;
 };

@@ -41,7 +41,8 @@ struct SampledSubgraph {
 		std::vector<int32_t> rows;    // per node: row in the graph table
 		std::vector<int32_t> seed_of; // per node: the seed (batch position) whose subgraph holds it
 		std::vector<int32_t> hop;     // per node: hops from its seed (0 for seeds)
-		// Distinct rows of the batch and, per node, its index in unique_rows: encoders run once per row.
+		// Distinct rows of the batch (in first-seen order) and, per node, its index in unique_rows: encoders
+		// run once per row.
 		std::vector<int32_t> unique_rows;
 		std::vector<int32_t> unique_index;
 	};
@@ -63,7 +64,8 @@ class TemporalSampler {
 public:
 	TemporalSampler(const RelGraph &graph, int entity_table, SamplerOptions options);
 
-	// Samples the subgraphs of `seeds`. The same seeds and batch_seed give the same subgraph.
+	// Samples the subgraphs of `seeds`. The same seeds and batch_seed give the same subgraph. Safe to call from
+	// several threads at once: the graph is only read.
 	SampledSubgraph sample(const std::vector<Seed> &seeds, uint64_t batch_seed) const;
 
 	const SamplerOptions &options() const {
@@ -71,9 +73,14 @@ public:
 	}
 
 private:
+	struct Scratch;
+	void expand_seed(size_t position, const Seed &seed, uint64_t batch_seed, SampledSubgraph &batch,
+	                 Scratch &scratch) const;
+
 	const RelGraph &graph_;
 	int entity_table_;
 	SamplerOptions options_;
+	std::vector<std::vector<int>> adjacencies_from_; // per table
 };
 
 } // namespace relml

@@ -1,0 +1,542 @@
+#include "graph/graph_builder.hpp"
+
+#include "common/error.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+namespace relml {
+
+namespace {
+
+// Estimated bytes of one entry of an unordered_map: the node with its key and value, plus its bucket.
+constexpr size_t kHashEntryBytes = 48;
+
+enum class KeyKind : uint8_t { Null, Integer, Text };
+
+// The values of one foreign key column, kept until finish() can match them with every parent's keys.
+struct ForeignKeyValues {
+	std::vector<KeyKind> kinds;         // per row
+	std::vector<int64_t> values;        // per row: the key, or for text an index into text_keys
+	std::vector<std::string> text_keys; // text keys in row order
+};
+
+// What the encoders make of a column of this role; nothing for keys, the time column and ignored columns.
+std::optional<GraphColumnKind> feature_kind(ColumnRole role) {
+	switch (role) {
+	case ColumnRole::Numerical:
+		return GraphColumnKind::Numerical;
+	case ColumnRole::Categorical:
+		return GraphColumnKind::Categorical;
+	case ColumnRole::Boolean:
+		return GraphColumnKind::Boolean;
+	case ColumnRole::Timestamp:
+		return GraphColumnKind::Timestamp;
+	case ColumnRole::Text:
+		return GraphColumnKind::Text;
+	default:
+		return std::nullopt;
+	}
+}
+
+// Boolean and Timestamp cells arrive as numbers too (0/1, epoch seconds).
+bool holds_numbers(GraphColumnKind kind) {
+	return kind == GraphColumnKind::Numerical || kind == GraphColumnKind::Boolean ||
+	       kind == GraphColumnKind::Timestamp;
+}
+
+// Names the kind in the adapter's error messages.
+const char *kind_name(GraphColumnKind kind) {
+	switch (kind) {
+	case GraphColumnKind::Numerical:
+		return "numerical";
+	case GraphColumnKind::Categorical:
+		return "categorical";
+	case GraphColumnKind::Boolean:
+		return "boolean";
+	case GraphColumnKind::Timestamp:
+		return "timestamp";
+	case GraphColumnKind::Text:
+		return "text";
+	}
+	return "unknown";
+}
+
+// Heap bytes of a string beyond the object itself (short strings live inside it).
+size_t string_heap_bytes(std::string_view text) {
+	return text.size() < sizeof(std::string) ? 0 : text.size() + 1;
+}
+
+// A budget as PostgreSQL shows memory settings, so the message matches what the user set.
+std::string format_bytes(size_t bytes) {
+	constexpr size_t kKilo = 1024;
+	if (bytes % (kKilo * kKilo) == 0) {
+		return std::to_string(bytes / (kKilo * kKilo)) + " MB";
+	}
+	if (bytes % kKilo == 0) {
+		return std::to_string(bytes / kKilo) + " kB";
+	}
+	return std::to_string(bytes) + " bytes";
+}
+
+// The bytes the builder holds, checked against the budget every time it grows.
+struct MemoryBudget {
+	size_t used = 0;
+	size_t limit = 0;
+	std::string setting;
+
+	// `during` says what was being loaded ("loading table \"results\"") and `remedy` what to register less of.
+	void charge(size_t bytes, const std::string &during, const char *remedy) {
+		used += bytes;
+		if (limit != 0 && used > limit) {
+			throw ResourceError("relational graph exceeds " + setting + " (" + format_bytes(limit) + ") while " +
+			                    during + "; raise the setting or register fewer " + remedy);
+		}
+	}
+};
+
+// A foreign key between loaded tables: the child table, the loader slot holding its values, the parent table.
+struct ForeignKeyLink {
+	ForeignKey foreign_key;
+	size_t child = 0;
+	size_t slot = 0;
+	size_t parent = 0;
+};
+
+} // namespace
+
+struct GraphBuilder::TableLoader::State {
+	const TableLayout &layout;
+	MemoryBudget &budget;
+	std::string loading; // "loading table \"name\"", for the budget message
+	GraphTable table;
+	std::unordered_map<int64_t, int32_t> rows_by_int_key;
+	std::unordered_map<std::string, int32_t> rows_by_text_key;
+	std::vector<ForeignKeyValues> foreign_keys; // per slot
+	std::vector<std::unordered_map<std::string, int32_t>> category_codes; // per feature column
+	size_t bytes_per_row = 0;
+
+	// Empty columns of the right kind, and what every appended row costs, so rows can be charged as they come.
+	State(const TableLayout &table_layout, MemoryBudget &memory_budget)
+	    : layout(table_layout), budget(memory_budget), loading("loading table \"" + table_layout.table + "\"") {
+		table.name = layout.table;
+		foreign_keys.resize(layout.foreign_keys.size());
+		category_codes.resize(layout.feature_columns.size());
+		bytes_per_row = layout.time_column.empty() ? 0 : sizeof(EpochMicros);
+		bytes_per_row += layout.primary_key.empty() ? 0 : kHashEntryBytes;
+		bytes_per_row += layout.foreign_keys.size() * (sizeof(KeyKind) + sizeof(int64_t));
+		for (auto &column : layout.feature_columns) {
+			GraphColumn graph_column;
+			graph_column.name = column.name;
+			graph_column.kind = *feature_kind(column.role);
+			if (graph_column.kind == GraphColumnKind::Categorical) {
+				bytes_per_row += sizeof(int32_t);
+			} else if (graph_column.kind == GraphColumnKind::Text) {
+				graph_column.token_offsets.push_back(0);
+				bytes_per_row += sizeof(uint32_t);
+			} else {
+				bytes_per_row += sizeof(double);
+			}
+			table.columns.push_back(std::move(graph_column));
+		}
+	}
+
+	// The row whose primary key `values` holds at `row`, or -1 when it is NULL or matches no key of this table.
+	int32_t referenced_row(const ForeignKeyValues &values, size_t row) const {
+		switch (values.kinds[row]) {
+		case KeyKind::Integer: {
+			auto it = rows_by_int_key.find(values.values[row]);
+			return it == rows_by_int_key.end() ? -1 : it->second;
+		}
+		case KeyKind::Text: {
+			auto it = rows_by_text_key.find(values.text_keys[values.values[row]]);
+			return it == rows_by_text_key.end() ? -1 : it->second;
+		}
+		case KeyKind::Null:
+			break;
+		}
+		return -1;
+	}
+
+	// Setters write into the row begin_row() opened; calling one before is a bug of the adapter.
+	size_t current_row(const char *setter) const {
+		if (table.rows == 0) {
+			throw InternalError(std::string(setter) + " before begin_row() on table \"" + table.name + "\"");
+		}
+		return table.rows - 1;
+	}
+
+	// Column and slot numbers come from the layout; one out of range is a bug of the adapter too.
+	GraphColumn &column(size_t index, const char *setter) {
+		if (index >= table.columns.size()) {
+			throw InternalError(std::string(setter) + ": table \"" + table.name + "\" has " +
+			                    std::to_string(table.columns.size()) + " feature columns, not " +
+			                    std::to_string(index + 1));
+		}
+		return table.columns[index];
+	}
+
+	ForeignKeyValues &foreign_key(size_t slot) {
+		if (slot >= foreign_keys.size()) {
+			throw InternalError("set_foreign_key: table \"" + table.name + "\" has " +
+			                    std::to_string(foreign_keys.size()) + " foreign keys, not " +
+			                    std::to_string(slot + 1));
+		}
+		return foreign_keys[slot];
+	}
+
+	// A key held twice would make every child's parent ambiguous.
+	void register_key(bool inserted, const std::string &key_text) {
+		if (!inserted) {
+			throw InvalidInputError("primary key column \"" + layout.primary_key + "\" of table \"" + table.name +
+			                        "\" holds the value " + key_text +
+			                        " twice; relml links rows through unique keys");
+		}
+	}
+
+	// Everything a row adds counts against the budget of the whole graph.
+	void charge(size_t bytes) {
+		budget.charge(bytes, loading, "columns");
+	}
+};
+
+struct GraphBuilder::Impl {
+	MemoryBudget budget;
+	std::vector<TableLayout> layouts;
+	std::vector<std::unique_ptr<TableLoader::State>> states;
+	std::vector<TableLoader> loaders;
+	std::vector<ForeignKeyLink> links;
+	bool finished = false;
+};
+
+namespace {
+
+// Tables are addressed by name by the adapter and by position everywhere else.
+size_t table_position(const std::vector<TableLayout> &layouts, const std::string &name) {
+	for (size_t i = 0; i < layouts.size(); ++i) {
+		if (layouts[i].table == name) {
+			return i;
+		}
+	}
+	throw NotFoundError("table \"" + name + "\" is not in the relational graph");
+}
+
+// The columns the adapter selects for `table`: keys and time for structure, feature roles for the encoders.
+TableLayout layout_of(const SchemaGraph &schema, const Table &table) {
+	TableLayout layout;
+	layout.table = table.name;
+	layout.primary_key = table.primary_key;
+	layout.time_column = table.time_column;
+	for (auto &fk : schema.foreign_keys()) {
+		if (fk.table == table.name) {
+			layout.foreign_keys.push_back(fk.column);
+		}
+	}
+	for (auto &column : table.columns) {
+		if (feature_kind(column.role)) {
+			layout.feature_columns.push_back(column);
+		}
+	}
+	return layout;
+}
+
+} // namespace
+
+// Everything the loaders need is fixed up front, so that tables may then arrive in any order.
+GraphBuilder::GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options) : impl_(std::make_unique<Impl>()) {
+	impl_->budget.limit = options.memory_budget_bytes;
+	impl_->budget.setting = std::move(options.budget_setting);
+	for (auto &table : schema.tables()) {
+		impl_->layouts.push_back(layout_of(schema, table));
+	}
+	// Layouts first: states point into the vector, which must not grow afterwards.
+	for (auto &layout : impl_->layouts) {
+		impl_->states.push_back(std::make_unique<TableLoader::State>(layout, impl_->budget));
+		impl_->loaders.push_back(TableLoader(impl_->states.back().get()));
+	}
+	std::vector<size_t> slots(impl_->layouts.size(), 0);
+	for (auto &fk : schema.foreign_keys()) {
+		ForeignKeyLink link;
+		link.foreign_key = fk;
+		link.child = table_position(impl_->layouts, fk.table);
+		link.slot = slots[link.child]++;
+		link.parent = table_position(impl_->layouts, fk.referenced_table);
+		impl_->links.push_back(std::move(link));
+	}
+}
+
+GraphBuilder::~GraphBuilder() = default;
+
+const std::vector<TableLayout> &GraphBuilder::layouts() const {
+	return impl_->layouts;
+}
+
+// The adapter streams each table through its loader; references stay valid until finish().
+GraphBuilder::TableLoader &GraphBuilder::table(const std::string &name) {
+	if (impl_->finished) {
+		throw InternalError("GraphBuilder::table(\"" + name + "\") after finish()");
+	}
+	return impl_->loaders[table_position(impl_->layouts, name)];
+}
+
+// Includes what only building needs (key lookups, unresolved foreign keys): the peak, not the finished graph.
+size_t GraphBuilder::memory_bytes() const {
+	return impl_->budget.used;
+}
+
+// Opens a row with every cell NULL, so the adapter only calls setters for the values it has.
+void GraphBuilder::TableLoader::begin_row() {
+	GraphTable &table = state_->table;
+	if (table.rows >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+		throw ResourceError("table \"" + table.name + "\" has more rows than the relational graph can hold (" +
+		                    std::to_string(std::numeric_limits<int32_t>::max()) + ")");
+	}
+	state_->charge(state_->bytes_per_row);
+	if (!state_->layout.time_column.empty()) {
+		table.times.push_back(kUnknownTime);
+	}
+	for (auto &fk : state_->foreign_keys) {
+		fk.kinds.push_back(KeyKind::Null);
+		fk.values.push_back(0);
+	}
+	for (auto &column : table.columns) {
+		if (column.kind == GraphColumnKind::Categorical) {
+			column.codes.push_back(-1);
+		} else if (column.kind == GraphColumnKind::Text) {
+			column.token_offsets.push_back(static_cast<uint32_t>(column.token_hashes.size()));
+		} else {
+			column.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
+		}
+	}
+	++table.rows;
+}
+
+// Children reference the row through this key once the graph is finished.
+void GraphBuilder::TableLoader::set_primary_key(int64_t key) {
+	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
+	state_->register_key(state_->rows_by_int_key.emplace(key, row).second, std::to_string(key));
+}
+
+void GraphBuilder::TableLoader::set_primary_key(std::string_view key) {
+	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
+	state_->charge(string_heap_bytes(key));
+	state_->register_key(state_->rows_by_text_key.emplace(std::string(key), row).second,
+	                     "\"" + std::string(key) + "\"");
+}
+
+// Kept as a key until finish(), because the referenced table may not be loaded yet.
+void GraphBuilder::TableLoader::set_foreign_key(size_t slot, int64_t key) {
+	size_t row = state_->current_row("set_foreign_key");
+	ForeignKeyValues &values = state_->foreign_key(slot);
+	values.kinds[row] = KeyKind::Integer;
+	values.values[row] = key;
+}
+
+void GraphBuilder::TableLoader::set_foreign_key(size_t slot, std::string_view key) {
+	size_t row = state_->current_row("set_foreign_key");
+	ForeignKeyValues &values = state_->foreign_key(slot);
+	state_->charge(sizeof(std::string) + string_heap_bytes(key));
+	values.kinds[row] = KeyKind::Text;
+	values.values[row] = static_cast<int64_t>(values.text_keys.size());
+	values.text_keys.emplace_back(key);
+}
+
+// The row's time; rows never given one keep kUnknownTime and are never sampled.
+void GraphBuilder::TableLoader::set_time(EpochMicros time) {
+	size_t row = state_->current_row("set_time");
+	if (state_->table.times.empty()) {
+		throw InternalError("set_time on table \"" + state_->table.name + "\", which has no time column");
+	}
+	state_->table.times[row] = time;
+}
+
+// NaN stays missing: the encoders impute it.
+void GraphBuilder::TableLoader::set_number(size_t column, double value) {
+	size_t row = state_->current_row("set_number");
+	GraphColumn &target = state_->column(column, "set_number");
+	if (!holds_numbers(target.kind)) {
+		throw InternalError("set_number on " + std::string(kind_name(target.kind)) + " column \"" + target.name +
+		                    "\" of table \"" + state_->table.name + "\"");
+	}
+	target.numbers[row] = value;
+}
+
+// Codes follow the order values are first seen; the encoders build their vocabularies from the codes.
+void GraphBuilder::TableLoader::set_category(size_t column, std::string_view value) {
+	size_t row = state_->current_row("set_category");
+	GraphColumn &target = state_->column(column, "set_category");
+	if (target.kind != GraphColumnKind::Categorical) {
+		throw InternalError("set_category on " + std::string(kind_name(target.kind)) + " column \"" +
+		                    target.name + "\" of table \"" + state_->table.name + "\"");
+	}
+	auto &codes = state_->category_codes[column];
+	auto next_code = static_cast<int32_t>(target.dictionary.size());
+	auto entry = codes.emplace(std::string(value), next_code);
+	if (entry.second) {
+		// The value is held twice: in the dictionary and as the key of the lookup.
+		state_->charge(2 * (sizeof(std::string) + string_heap_bytes(value)) + kHashEntryBytes);
+		target.dictionary.emplace_back(value);
+	}
+	target.codes[row] = entry.first->second;
+}
+
+// Replaces the row's tokens, so only the row just begun may be set.
+void GraphBuilder::TableLoader::set_text(size_t column, std::string_view value) {
+	size_t row = state_->current_row("set_text");
+	GraphColumn &target = state_->column(column, "set_text");
+	if (target.kind != GraphColumnKind::Text) {
+		throw InternalError("set_text on " + std::string(kind_name(target.kind)) + " column \"" + target.name +
+		                    "\" of table \"" + state_->table.name + "\"");
+	}
+	std::vector<uint32_t> tokens = hash_tokens(value);
+	size_t kept = target.token_offsets[row];
+	if (kept + tokens.size() > std::numeric_limits<uint32_t>::max()) {
+		throw ResourceError("text column \"" + target.name + "\" of table \"" + state_->table.name +
+		                    "\" holds more tokens than the relational graph can index (" +
+		                    std::to_string(std::numeric_limits<uint32_t>::max()) + ")");
+	}
+	size_t replaced = target.token_hashes.size() - kept;
+	if (tokens.size() > replaced) {
+		state_->charge((tokens.size() - replaced) * sizeof(uint32_t));
+	}
+	target.token_hashes.resize(kept);
+	target.token_hashes.insert(target.token_hashes.end(), tokens.begin(), tokens.end());
+	target.token_offsets[row + 1] = static_cast<uint32_t>(target.token_hashes.size());
+}
+
+// The adapter numbers rows by it (the row just begun is rows() - 1).
+size_t GraphBuilder::TableLoader::rows() const {
+	return state_->table.rows;
+}
+
+namespace {
+
+// Child row -> the parent row it references: at most one neighbour per row.
+Adjacency forward_adjacency(const std::vector<int32_t> &parent_of, const GraphTable &parent) {
+	Adjacency adjacency;
+	adjacency.offsets.reserve(parent_of.size() + 1);
+	adjacency.offsets.push_back(0);
+	for (int32_t parent_row : parent_of) {
+		if (parent_row >= 0) {
+			adjacency.neighbors.push_back(parent_row);
+			adjacency.neighbor_times.push_back(parent.time_of(parent_row));
+		}
+		adjacency.offsets.push_back(static_cast<int64_t>(adjacency.neighbors.size()));
+	}
+	return adjacency;
+}
+
+// Parent row -> its children, sorted by time and then row, so the eligible ones are a prefix.
+Adjacency reverse_adjacency(const std::vector<int32_t> &parent_of, const GraphTable &parent,
+                            const GraphTable &child) {
+	Adjacency adjacency;
+	adjacency.offsets.assign(parent.rows + 1, 0);
+	for (int32_t parent_row : parent_of) {
+		if (parent_row >= 0) {
+			++adjacency.offsets[parent_row + 1];
+		}
+	}
+	for (size_t r = 0; r < parent.rows; ++r) {
+		adjacency.offsets[r + 1] += adjacency.offsets[r];
+	}
+	adjacency.neighbors.resize(adjacency.offsets.back());
+	std::vector<int64_t> fill(adjacency.offsets.begin(), adjacency.offsets.end() - 1);
+	for (size_t child_row = 0; child_row < parent_of.size(); ++child_row) {
+		if (parent_of[child_row] >= 0) {
+			adjacency.neighbors[fill[parent_of[child_row]]++] = static_cast<int32_t>(child_row);
+		}
+	}
+	fill = {};
+	if (child.has_time()) {
+		for (size_t r = 0; r < parent.rows; ++r) {
+			// Rows are already ascending, so a stable sort by time alone breaks ties by row.
+			std::stable_sort(adjacency.neighbors.begin() + adjacency.offsets[r],
+			                 adjacency.neighbors.begin() + adjacency.offsets[r + 1],
+			                 [&](int32_t a, int32_t b) { return child.times[a] < child.times[b]; });
+		}
+	}
+	adjacency.neighbor_times.reserve(adjacency.neighbors.size());
+	for (int32_t child_row : adjacency.neighbors) {
+		adjacency.neighbor_times.push_back(child.time_of(child_row));
+	}
+	return adjacency;
+}
+
+} // namespace
+
+// Links every foreign key both ways, charging each adjacency before it is built: this is the peak, when
+// the tables, the keys and the adjacencies are all held at once.
+RelGraph GraphBuilder::finish() {
+	if (impl_->finished) {
+		throw InternalError("GraphBuilder::finish() called twice");
+	}
+	impl_->finished = true;
+	RelGraph graph;
+	for (auto &state : impl_->states) {
+		graph.tables.push_back(std::move(state->table));
+	}
+	for (auto &link : impl_->links) {
+		const GraphTable &child = graph.tables[link.child];
+		const GraphTable &parent = graph.tables[link.parent];
+		const ForeignKeyValues &values = impl_->states[link.child]->foreign_keys[link.slot];
+		std::vector<int32_t> parent_of(child.rows);
+		size_t edges = 0;
+		for (size_t row = 0; row < child.rows; ++row) {
+			parent_of[row] = impl_->states[link.parent]->referenced_row(values, row);
+			edges += parent_of[row] >= 0 ? 1 : 0;
+		}
+		std::string name = link.foreign_key.table + "." + link.foreign_key.column;
+		size_t edge_bytes = edges * (sizeof(int32_t) + sizeof(EpochMicros));
+		size_t bytes = (child.rows + parent.rows + 2) * sizeof(int64_t) + 2 * edge_bytes;
+		impl_->budget.charge(bytes, "linking foreign key " + name, "tables");
+
+		Adjacency forward = forward_adjacency(parent_of, parent);
+		Adjacency reverse = reverse_adjacency(parent_of, parent, child);
+		forward.name = name;
+		forward.from_table = static_cast<int>(link.child);
+		forward.to_table = static_cast<int>(link.parent);
+		reverse.name = name + " (reverse)";
+		reverse.from_table = static_cast<int>(link.parent);
+		reverse.to_table = static_cast<int>(link.child);
+		reverse.reverse = true;
+		for (Adjacency *adjacency : {&forward, &reverse}) {
+			adjacency->fk_table = link.foreign_key.table;
+			adjacency->fk_column = link.foreign_key.column;
+		}
+		graph.adjacencies.push_back(std::move(forward));
+		graph.adjacencies.push_back(std::move(reverse));
+	}
+	impl_->states.clear();
+	impl_->loaders.clear();
+	return graph;
+}
+
+// Words of free text as the Text encoder sees them: case and punctuation do not matter.
+std::vector<uint32_t> hash_tokens(std::string_view text) {
+	constexpr uint32_t kOffsetBasis = 2166136261u;
+	constexpr uint32_t kPrime = 16777619u;
+	std::vector<uint32_t> hashes;
+	uint32_t hash = kOffsetBasis;
+	bool in_token = false;
+	for (char c : text) {
+		bool lower = c >= 'a' && c <= 'z';
+		bool upper = c >= 'A' && c <= 'Z';
+		bool digit = c >= '0' && c <= '9';
+		if (lower || upper || digit) {
+			char folded = upper ? static_cast<char>(c - 'A' + 'a') : c;
+			hash = (hash ^ static_cast<uint8_t>(folded)) * kPrime;
+			in_token = true;
+		} else if (in_token) {
+			hashes.push_back(hash);
+			hash = kOffsetBasis;
+			in_token = false;
+		}
+	}
+	if (in_token) {
+		hashes.push_back(hash);
+	}
+	return hashes;
+}
+
+} // namespace relml
