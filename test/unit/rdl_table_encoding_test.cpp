@@ -58,9 +58,9 @@ GraphColumn text(const std::string &name, const std::vector<std::vector<uint32_t
 GraphTable table(const std::string &name, std::vector<EpochMicros> times, std::vector<GraphColumn> columns) {
 	GraphTable out;
 	out.name = name;
-	out.rows = columns.empty() ? times.size()
-	                           : std::max({columns[0].numbers.size(), columns[0].codes.size(),
-	                                       columns[0].token_offsets.size() - (columns[0].token_offsets.empty() ? 0 : 1)});
+	const GraphColumn &first = columns[0];
+	out.rows = std::max({first.numbers.size(), first.codes.size(),
+	                     first.token_offsets.empty() ? 0 : first.token_offsets.size() - 1});
 	out.times = std::move(times);
 	out.columns = std::move(columns);
 	return out;

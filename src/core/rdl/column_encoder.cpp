@@ -31,7 +31,8 @@ ColumnEncoderImpl::ColumnEncoderImpl(const TableEncoding &encoding, int64_t chan
 	for (int64_t layer = 0; layer < layers; ++layer) {
 		block_norms_.push_back(
 		    register_module("block_norm" + std::to_string(layer), nn::LayerNorm(nn::LayerNormOptions({channels}))));
-		block_linears_.push_back(register_module("block_linear" + std::to_string(layer), nn::Linear(channels, channels)));
+		block_linears_.push_back(
+		    register_module("block_linear" + std::to_string(layer), nn::Linear(channels, channels)));
 	}
 	output_norm_ = register_module("output_norm", nn::LayerNorm(nn::LayerNormOptions({channels})));
 }

@@ -1,7 +1,5 @@
 #include "rdl/rdl_batch.hpp"
 
-#include "common/error.hpp"
-
 #include <algorithm>
 #include <cmath>
 

@@ -30,7 +30,8 @@ std::vector<torch::Tensor> SageLayerImpl::forward(const std::vector<torch::Tenso
 		torch::Tensor sum = roots_[update.table]->forward(target);
 		for (const RdlBatch::Messages &messages : update.incoming) {
 			const torch::Tensor source = x[sources_[messages.adjacency]].index_select(0, messages.src);
-			torch::Tensor gathered = torch::zeros({update.count, own.size(1)}, own.options()).index_add(0, messages.dst, source);
+			torch::Tensor gathered =
+			    torch::zeros({update.count, own.size(1)}, own.options()).index_add(0, messages.dst, source);
 			if (messages.scale.defined()) {
 				gathered = gathered * messages.scale;
 			}

@@ -326,7 +326,8 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 		case GraphColumnKind::Numerical:
 		case GraphColumnKind::Boolean:
 			for (int64_t row = 0; row < rows; ++row) {
-				encode_number(values.numbers[row], column.kind, column.mean, column.std, numeric + row * width + offset);
+				encode_number(values.numbers[row], column.kind, column.mean, column.std,
+				              numeric + row * width + offset);
 			}
 			break;
 		case GraphColumnKind::Timestamp:
