@@ -30,7 +30,7 @@ void _PG_init(void) {
 	DefineCustomIntVariable("relml.max_graph_memory", "Largest relational graph an RDL model loads, in megabytes.",
 	                        "The graph of a registered database (rows, columns, adjacencies) is kept per backend while "
 	                        "its data is unchanged; loading past this fails with an error naming the table.",
-	                        &relml::pg::max_graph_mb_setting, 2048, 16, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB, nullptr,
+	                        &relml::pg::max_graph_mb_setting, 2048, 1, 1024 * 1024, PGC_USERSET, GUC_UNIT_MB, nullptr,
 	                        nullptr, nullptr);
 	DefineCustomStringVariable("relml.device", "Device RDL models train and predict on: cpu or cuda.",
 	                           "cuda needs a LibTorch build with CUDA and a GPU; the option \"device\" of relml.train "

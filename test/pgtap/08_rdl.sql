@@ -127,10 +127,12 @@ SELECT is(dblink_connect('rdl_jobs', relml_tap.conninfo()), 'OK', 'a second sess
 SELECT is(dblink_exec('rdl_jobs', format($$SELECT relml.create_task('tap_rdl_job', 'demo', 'customers', 'binary', %L,
 	'30 days', '2024-07-01', '2024-10-01')$$, (SELECT label_query FROM relml.tasks WHERE name = 'churn'))), 'SELECT 1',
 	'the job''s task is created and committed');
+CREATE TEMP TABLE job_id AS
+SELECT * FROM dblink('rdl_jobs', format('SELECT relml.train_async(%L, %L, %L)', 'tap_rdl_job', 'rdl',
+	pg_temp.small_rdl())) AS t(job_id bigint);
 CREATE TEMP TABLE job AS
-SELECT * FROM dblink('rdl_jobs', format('SELECT j.state, j.error, m.method FROM relml.wait_job(relml.train_async(%L, %L, %L)) j
-	LEFT JOIN relml.models m USING (model_id)', 'tap_rdl_job', 'rdl', pg_temp.small_rdl()))
-	AS t(state text, error text, method text);
+SELECT * FROM dblink('rdl_jobs', format('SELECT j.state, j.error, m.method FROM relml.wait_job(%s) j
+	LEFT JOIN relml.models m USING (model_id)', (SELECT job_id FROM job_id))) AS t(state text, error text, method text);
 SELECT is((SELECT state FROM job), 'succeeded', 'train_async with method rdl: the job succeeds');
 SELECT is((SELECT method FROM job), 'rdl', 'and stores an RDL model');
 SELECT is(dblink_exec('rdl_jobs', $$SELECT relml.drop_task('tap_rdl_job')$$), 'SELECT 1', 'the job''s task is dropped');
