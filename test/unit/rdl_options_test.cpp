@@ -28,6 +28,8 @@ bool contains(const std::string &text, const std::string &part) {
 
 TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	const RdlOptions options = RdlOptions::from_json(nullptr);
+	EXPECT_EQ(options.channels, 128);
+	EXPECT_EQ(options.encoder_layers, 4);
 	EXPECT_EQ(options.fanouts, (std::vector<int>{128, 64}));
 	EXPECT_EQ(options.batch_size, 512);
 	EXPECT_DOUBLE_EQ(options.learning_rate, 0.005);

@@ -7,6 +7,7 @@ namespace relml {
 
 namespace nn = torch::nn;
 
+// One embedding per categorical and text column, so columns never share a vocabulary.
 ColumnEncoderImpl::ColumnEncoderImpl(const TableEncoding &encoding, int64_t channels, int64_t layers)
     : channels_(channels) {
 	if (encoding.numeric_width() > 0) {

@@ -37,6 +37,8 @@ ModelLayout ModelLayout::from_json(const json &layout) {
 	return out;
 }
 
+// Adjacencies match by name and by the tables at both ends, so a rebuilt graph with a same-named foreign key
+// between other tables is refused rather than misread.
 ModelLayout::Binding ModelLayout::bind(const RelGraph &graph, int graph_entity_table) const {
 	Binding binding;
 	for (const std::string &name : tables) {

@@ -11,6 +11,7 @@ constexpr int64_t kFrequencies = 8;
 constexpr double kMicrosPerDay = 86400e6;
 constexpr double kSecondsPerYear = 365.2425 * 86400;
 
+// Index tensors are int64, whatever the width of the sampler's indices.
 template <typename Int>
 torch::Tensor index_tensor(const std::vector<Int> &values) {
 	torch::Tensor out = torch::empty({int64_t(values.size())}, torch::kInt64);
@@ -18,6 +19,7 @@ torch::Tensor index_tensor(const std::vector<Int> &values) {
 	return out;
 }
 
+// Optional tensors (time features, mean scales, non-prefix node lists) stay undefined.
 torch::Tensor to_device(const torch::Tensor &tensor, const torch::Device &device) {
 	return tensor.defined() ? tensor.to(device) : tensor;
 }
@@ -53,6 +55,7 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 	return out;
 }
 
+// The inputs of every row are computed here once, so that batches only select rows.
 BatchBuilder::BatchBuilder(const RelGraph &graph, const ModelLayout &layout, ModelLayout::Binding binding,
                            const std::vector<TableEncoding> &encodings, const RdlOptions &options,
                            EpochMicros input_cutoff)
@@ -138,6 +141,8 @@ void BatchBuilder::add_time_features(const SampledSubgraph &subgraph, int table,
 	}
 }
 
+// Walks the layers backwards from the seeds: a layer updates the nodes read after it, and the messages into
+// them make their sources needed by the layer before.
 void BatchBuilder::add_layers(const SampledSubgraph &subgraph, RdlBatch &batch) const {
 	const size_t tables = batch.tables.size();
 	std::vector<std::vector<char>> needed(tables);

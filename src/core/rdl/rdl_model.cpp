@@ -6,6 +6,7 @@ namespace relml {
 
 namespace nn = torch::nn;
 
+// Modules are created in a fixed order (tables, layers, head) so that one seed gives one initialisation.
 RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
                            const RdlOptions &options, int64_t outputs)
     : entity_table_(layout.entity_table), channels_(options.channels) {

@@ -12,7 +12,7 @@ using nlohmann::json;
 namespace {
 
 // Linear interpolation between order statistics, like numpy's default percentile.
-double percentile(std::vector<double> sorted, double fraction) {
+double percentile(const std::vector<double> &sorted, double fraction) {
 	const double at = fraction * double(sorted.size() - 1);
 	const size_t below = size_t(std::floor(at));
 	const size_t above = std::min(below + 1, sorted.size() - 1);
@@ -21,6 +21,7 @@ double percentile(std::vector<double> sorted, double fraction) {
 
 } // namespace
 
+// Bad labels would train silently into nonsense (BCE of a 2, a class index past the head): refuse them here.
 RdlObjective RdlObjective::fit(TaskType task, int num_class, const std::vector<double> &train_labels) {
 	RdlObjective objective;
 	objective.task_ = task;

@@ -37,6 +37,8 @@ uint64_t mix(uint64_t x) {
 	return x ^ (x >> 31);
 }
 
+// Every batch samples with its own seed, derived from the run's seed, the stream (epoch or evaluation) and the
+// batch's position, so any batch can be reproduced on its own.
 uint64_t batch_seed(uint64_t seed, uint64_t stream, uint64_t batch) {
 	return mix(mix(mix(seed) ^ stream) ^ batch);
 }
@@ -68,6 +70,7 @@ void use_threads(int threads) {
 	});
 }
 
+// Only "cpu" and "cuda" pass RdlOptions::from_json.
 torch::Device device_of(const RdlOptions &options) {
 	return options.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
@@ -89,6 +92,7 @@ auto translated_errors(Fn &&fn) -> decltype(fn()) {
 	}
 }
 
+// Seeds index rows of the entity table; a bad one would otherwise surface as an InternalError in the sampler.
 void check_seeds(const RelGraph &graph, int entity_table, const std::vector<Seed> &seeds, const std::string &what) {
 	for (const Seed &seed : seeds) {
 		if (seed.row < 0 || size_t(seed.row) >= graph.tables[entity_table].rows) {
@@ -98,6 +102,7 @@ void check_seeds(const RelGraph &graph, int entity_table, const std::vector<Seed
 	}
 }
 
+// What the adapter should have ensured, checked before minutes of setup are spent.
 void check_task(const RelGraph &graph, const RdlTask &task) {
 	if (task.entity_table < 0 || size_t(task.entity_table) >= graph.tables.size()) {
 		throw InvalidInputError("entity table index " + std::to_string(task.entity_table) + " is not in the graph");
@@ -184,6 +189,7 @@ double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBu
 	return seen > 0 ? loss_sum / double(seen) : 0;
 }
 
+// Everything a snapshot must capture: parameters and buffers, in the module's fixed order.
 std::vector<torch::Tensor> model_state(RdlModel &model) {
 	std::vector<torch::Tensor> state = model->parameters();
 	for (const torch::Tensor &buffer : model->buffers()) {
@@ -201,6 +207,7 @@ std::vector<torch::Tensor> snapshot(RdlModel &model) {
 	return copies;
 }
 
+// In place, so that the optimiser's references and the module's registrations stay valid.
 void restore(RdlModel &model, const std::vector<torch::Tensor> &copies) {
 	torch::NoGradGuard no_grad;
 	std::vector<torch::Tensor> state = model_state(model);
@@ -209,6 +216,7 @@ void restore(RdlModel &model, const std::vector<torch::Tensor> &copies) {
 	}
 }
 
+// LibTorch's own archive format (a zip of named tensors), which LibTorch 1.13 and 2.x both read.
 std::vector<uint8_t> serialize(RdlModel &model) {
 	torch::serialize::OutputArchive archive;
 	model->save(archive);
@@ -218,6 +226,7 @@ std::vector<uint8_t> serialize(RdlModel &model) {
 	return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
+// Tensors load onto the CPU whatever device trained them; the caller moves the model afterwards.
 void deserialize(RdlModel &model, const std::vector<uint8_t> &weights) {
 	std::istringstream stream(std::string(weights.begin(), weights.end()));
 	torch::serialize::InputArchive archive;
@@ -225,16 +234,20 @@ void deserialize(RdlModel &model, const std::vector<uint8_t> &weights) {
 	model->load(archive);
 }
 
+// Four decimals, as the progress lines of the other model family print metrics.
 std::string metric_text(double value) {
 	char buffer[32];
 	snprintf(buffer, sizeof(buffer), "%.4f", value);
 	return buffer;
 }
 
+// Strictly better: on ties the earlier (cheaper to reach) epoch stays the best.
 bool improves(const MetricSpec &metric, double value, double best) {
 	return metric.higher_is_better ? value > best : value < best;
 }
 
+// Encoders are fitted and the network initialised from the seed, then epochs run until patience runs out; the
+// best epoch's parameters are the ones stored.
 RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks) {
 	check_task(graph, task);
 	use_threads(options.threads);
@@ -309,6 +322,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &o
 	return trained;
 }
 
+// Rebuilds the trained network from its configuration and weights, bound by name to `graph`.
 std::vector<double> predict(const RelGraph &graph, int entity_table, const json &config,
                             const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
                             EpochMicros input_cutoff, int threads, const RunHooks &hooks) {

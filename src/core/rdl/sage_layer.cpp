@@ -6,6 +6,8 @@ namespace relml {
 
 namespace nn = torch::nn;
 
+// Every table gets a root transform and norm, used or not in a given batch, so the parameters do not depend on
+// which tables a batch happens to reach.
 SageLayerImpl::SageLayerImpl(const ModelLayout &layout, int64_t channels) {
 	for (size_t table = 0; table < layout.tables.size(); ++table) {
 		roots_.push_back(register_module("root" + std::to_string(table), nn::Linear(channels, channels)));

@@ -28,6 +28,7 @@ const std::vector<std::pair<GraphColumnKind, std::string>> kKindNames = {
     {GraphColumnKind::Boolean, "boolean"},     {GraphColumnKind::Timestamp, "timestamp"},
     {GraphColumnKind::Text, "text"}};
 
+// Kinds are stored by name, so that reordering the enum never changes what a stored model means.
 std::string kind_name(GraphColumnKind kind) {
 	for (const auto &[known, name] : kKindNames) {
 		if (known == kind) {
@@ -46,6 +47,7 @@ GraphColumnKind parse_kind(const std::string &name) {
 	throw InvalidInputError("stored RDL model has a column of unknown kind \"" + name + "\"");
 }
 
+// Columns of the numeric matrix per kind; categorical and text columns go through embeddings instead.
 int64_t width_of(GraphColumnKind kind) {
 	switch (kind) {
 	case GraphColumnKind::Numerical:
@@ -152,6 +154,8 @@ int month_of(int64_t days) {
 	return int(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
 }
 
+// A date's position in the year, week and day as points on circles (December is next to January), plus the
+// standardised year for long-range trends; a missing value is all zeros with its flag set.
 void encode_timestamp(double seconds, double mean, double std, float *out) {
 	if (!std::isfinite(seconds)) {
 		std::fill(out, out + kTimestampWidth, 0.0f);
@@ -172,6 +176,7 @@ void encode_timestamp(double seconds, double mean, double std, float *out) {
 	out[7] = 0;
 }
 
+// Clipping keeps a heavy tail (or a value far outside the fitted range) from dominating the encoder.
 void encode_number(double value, const GraphColumnKind kind, double mean, double std, float *out) {
 	if (!std::isfinite(value)) {
 		out[0] = 0;
@@ -182,6 +187,7 @@ void encode_number(double value, const GraphColumnKind kind, double mean, double
 	out[1] = 0;
 }
 
+// A stored model written by another relml version may lack a field: name it instead of failing vaguely.
 const json &field(const json &state, const std::string &key) {
 	auto it = state.find(key);
 	if (it == state.end()) {
