@@ -8,7 +8,7 @@ SET client_min_messages = warning;
 
 -- Submitting checks the task, the method and the options' shape; nothing is queued when it fails.
 SELECT relml.train_async('nope');
-SELECT relml.train_async('spend', 'rdl');
+SELECT relml.train_async('spend', 'gnn');
 SELECT relml.train_async('spend', 'dfs', '[1]');
 SELECT relml.train_async(NULL);
 SELECT count(*) AS jobs FROM relml.jobs;

@@ -17,6 +17,7 @@ SELECT max(customer_id) + 1, timestamp '2024-01-01', 'north', 'consumer' FROM de
 SELECT reused AS reused_after_insert FROM relml.load_graph('demo');
 ROLLBACK;
 SELECT reused AS reused_after_rollback FROM relml.load_graph('demo');
+SELECT reused AS reused_again FROM relml.load_graph('demo');
 SELECT reused AS reused_when_forced FROM relml.load_graph('demo', reload => true);
 
 -- A small seeded model: beats chance, is stored with its configuration, epochs and timings, not deployed.

@@ -9,6 +9,8 @@
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
 
+#include <algorithm>
+
 namespace relml::pg {
 
 namespace {
@@ -45,8 +47,11 @@ struct SeedRow {
 };
 
 // Maps the seeds' entity keys to rows of the entity table; a key missing from the graph is an error naming it.
+// A seed later than the input cutoff is observed at the cutoff, as DFS features are (obs_time): the model then
+// sees a database that ends at the cutoff as one seen right at its end, not as years without any activity.
 std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const TaskInfo &task,
-                           const std::vector<std::string> &keys, const std::vector<EpochMicros> &times) {
+                           const std::vector<std::string> &keys, const std::vector<EpochMicros> &times,
+                           EpochMicros input_cutoff) {
 	std::vector<Seed> seeds(keys.size());
 	for (size_t i = 0; i < keys.size(); ++i) {
 		int32_t row = loaded.keys[entity_table].find(keys[i]);
@@ -54,7 +59,7 @@ std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const Ta
 			throw NotFoundError("entity " + keys[i] + " does not exist in table " + task.schema_name + "." +
 			                    task.entity_table);
 		}
-		seeds[i] = Seed{row, times[i]};
+		seeds[i] = Seed{row, std::min(times[i], input_cutoff)};
 	}
 	return seeds;
 }
@@ -136,7 +141,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 				target.labels.push_back(rows.number(r, 1));
 			}
 		}
-		target.seeds = to_seeds(loaded, entity_table, task, keys, times);
+		target.seeds = to_seeds(loaded, entity_table, task, keys, times, data.input_cutoff);
 	}
 	timings["task_rows"] = phase.lap();
 	if (data.train.seeds.empty()) {
@@ -237,9 +242,9 @@ Predictions predict_rdl_model(SpiConnection &spi, const TaskInfo &task, const St
 	GraphLoadStats load_stats;
 	const LoadedGraph &loaded = load_graph(spi, task.database_id, schema, hooks, &load_stats);
 	int entity_table = loaded.graph.table_index(task.entity_table);
-	std::vector<Seed> graph_seeds = to_seeds(loaded, entity_table, task, keys, times);
-	const RdlApi &api = rdl_api();
 	EpochMicros cutoff = epoch_micros(spi, task.input_cutoff);
+	std::vector<Seed> graph_seeds = to_seeds(loaded, entity_table, task, keys, times, cutoff);
+	const RdlApi &api = rdl_api();
 	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
 		result.values = api.predict(loaded.graph, entity_table, stored.feature_spec.at("rdl"), stored.bytes,
 		                            graph_seeds, cutoff, threads, worker);

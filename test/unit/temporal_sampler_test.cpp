@@ -253,9 +253,25 @@ TEST(TemporalSamplerTest, UniformIsDeterministicPerBatchSeed) {
 	SampledSubgraph first = sampler.sample(seeds, 42);
 	EXPECT_TRUE(same_subgraph(first, sampler.sample(seeds, 42)));
 	EXPECT_FALSE(same_subgraph(first, sampler.sample(seeds, 43)));
-	// Seeds at different batch positions draw from different streams.
-	EXPECT_NE(rows_of_seed(first, kOrders, 0), rows_of_seed(first, kOrders, 1));
+	// The same seed twice in a batch draws the same rows; another seed time draws from another stream.
+	EXPECT_EQ(rows_of_seed(first, kOrders, 0), rows_of_seed(first, kOrders, 1));
 	EXPECT_EQ(rows_of_seed(first, kOrders, 0).size(), 5u);
+	std::vector<Seed> other_time = {{0, 1000}, {0, 999}};
+	EXPECT_NE(rows_of_seed(sampler.sample(other_time, 42), kOrders, 0),
+	          rows_of_seed(sampler.sample(other_time, 42), kOrders, 1));
+}
+
+TEST(TemporalSamplerTest, ASeedsSubgraphDoesNotDependOnItsBatch) {
+	RelGraph graph = random_shop(40, 15, 3000, 500, 11);
+	SamplerOptions options;
+	options.fanouts = {6, 3};
+	TemporalSampler sampler(graph, kUsers, options);
+	Seed probe{7, 600000};
+	SampledSubgraph alone = sampler.sample({probe}, 5);
+	SampledSubgraph crowded = sampler.sample({{3, 900000}, {12, 100000}, probe, {7, 600001}}, 5);
+	for (int table : {kUsers, kOrders, kItems}) {
+		EXPECT_EQ(rows_of_seed(alone, table, 0), rows_of_seed(crowded, table, 2)) << "table " << table;
+	}
 }
 
 TEST(TemporalSamplerTest, UniformDrawsEveryEligibleRowEqually) {

@@ -16,10 +16,14 @@ uint64_t mix64(uint64_t value) {
 	return value ^ (value >> 31);
 }
 
-// One random stream per seed, so a seed's subgraph depends on the batch seed and its position only.
+// One random stream per seed, drawn from the batch seed and the seed itself (row and time): a seed's subgraph
+// never depends on the other seeds of its batch or on its position, so a prediction does not depend on how
+// the seeds were cut into batches.
 class SeedRandom {
 public:
-	SeedRandom(uint64_t batch_seed, size_t position) : state_(mix64(batch_seed) ^ mix64(position + 1)) {
+	SeedRandom(uint64_t batch_seed, const Seed &seed)
+	    : state_(mix64(mix64(batch_seed) ^ mix64(static_cast<uint64_t>(seed.row) + 1)) ^
+	             mix64(static_cast<uint64_t>(seed.time))) {
 	}
 
 	// Uniform in [0, bound): Lemire's multiply-shift, whose bias is far below what sampling can notice.
@@ -249,7 +253,7 @@ SampledSubgraph TemporalSampler::sample(const std::vector<Seed> &seeds, uint64_t
 void TemporalSampler::expand_seed(size_t position, const Seed &seed, uint64_t batch_seed, SampledSubgraph &batch,
                                   Scratch &scratch) const {
 	EpochMicros limit = std::min(seed.time, options_.input_cutoff);
-	SeedRandom random(batch_seed, position);
+	SeedRandom random(batch_seed, seed);
 	auto seed_node = static_cast<int32_t>(position);
 	scratch.nodes_of_seed.clear();
 	scratch.nodes_of_seed.emplace(node_key(entity_table_, seed.row), seed_node);

@@ -64,7 +64,8 @@ class TemporalSampler {
 public:
 	TemporalSampler(const RelGraph &graph, int entity_table, SamplerOptions options);
 
-	// Samples the subgraphs of `seeds`. The same seeds and batch_seed give the same subgraph. Safe to call from
+	// Samples the subgraphs of `seeds`. A seed's subgraph depends only on it (row, time) and batch_seed, not on the
+	// other seeds of the batch or its position. Safe to call from
 	// several threads at once: the graph is only read.
 	SampledSubgraph sample(const std::vector<Seed> &seeds, uint64_t batch_seed) const;
 

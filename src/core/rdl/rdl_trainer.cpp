@@ -117,8 +117,9 @@ void check_task(const RelGraph &graph, const RdlTask &task) {
 	check_seeds(graph, task.entity_table, task.val.seeds, "validation");
 }
 
-// Model outputs of `seeds` in order. Batches and their sampling seeds depend only on the seeds and the options,
-// so predict_rdl reproduces the validation predictions of training.
+// Model outputs of `seeds` in order. Every batch samples with the same batch seed, and the sampler draws per
+// seed (row and time), so a seed's prediction depends neither on its batch nor on its position: predict_rdl
+// reproduces the validation predictions of training, and evaluate reproduces the metrics stored with a model.
 std::vector<double> predict_batches(RdlModel &model, const BatchBuilder &builder, const RdlObjective &objective,
                                     const std::vector<Seed> &seeds, const RdlOptions &options, const RunHooks &hooks,
                                     size_t &peak_nodes) {
@@ -131,7 +132,7 @@ std::vector<double> predict_batches(RdlModel &model, const BatchBuilder &builder
 	BatchPrefetcher<RdlBatch> prefetcher(count, [&](size_t index) {
 		const size_t begin = index * batch_size;
 		const std::vector<Seed> part(seeds.begin() + begin, seeds.begin() + std::min(begin + batch_size, seeds.size()));
-		return builder.build(part, batch_seed(options.seed, kEvalStream, index));
+		return builder.build(part, batch_seed(options.seed, kEvalStream, 0));
 	});
 	for (size_t index = 0; index < count; ++index) {
 		hooks.poll();
