@@ -135,17 +135,26 @@ TEST(RdlTableEncodingTest, TimestampsBecomeCyclicalPartsAndAStandardisedYear) {
 }
 
 TEST(RdlTableEncodingTest, VocabularyComesFromVisibleRowsMostFrequentFirst) {
-	const GraphTable orders =
-	    table("orders", {1, 2, 3, 4, kCutoff + 5}, {categories("channel", {"web", "shop", "shop", "", "phone"})});
+	const GraphTable orders = table("orders", {1, 2, 3, 4, 5, 6, kCutoff + 5, kCutoff + 6},
+	                                {categories("channel", {"web", "shop", "shop", "", "web", "shop", "phone", "phone"})});
 	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"shop", "web"}));
 	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{3}));
 	const TableInputs inputs = encoding.inputs(orders);
-	EXPECT_TRUE(torch::equal(inputs.categorical.squeeze(1), longs({2, 1, 1, 0, 0})));
+	EXPECT_TRUE(torch::equal(inputs.categorical.squeeze(1), longs({2, 1, 1, 0, 2, 1, 0, 0})));
+}
+
+TEST(RdlTableEncodingTest, ValuesOfASingleRowAreUnknown) {
+	// A value seen once names its row (a surname, a code): learning it would only memorise that row's labels.
+	const GraphTable drivers = table("drivers", {}, {categories("surname", {"hill", "senna", "hill", "prost"})});
+	const TableEncoding encoding = TableEncoding::fit(drivers, 0);
+	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"hill"}));
+	EXPECT_TRUE(torch::equal(encoding.inputs(drivers).categorical.squeeze(1), longs({1, 0, 1, 0})));
 }
 
 TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
-	const GraphTable trained = table("t", {}, {categories("color", {"red", "green", "blue", "green"})});
+	const GraphTable trained =
+	    table("t", {}, {categories("color", {"red", "green", "blue", "green", "red", "blue", "green"})});
 	const TableEncoding encoding = TableEncoding::from_json(TableEncoding::fit(trained, 0).to_json());
 	// A rebuilt graph loads the rows in another order, so its dictionary is ordered differently, and it has a
 	// value the model never saw.
@@ -164,6 +173,7 @@ TEST(RdlTableEncodingTest, VocabularyIsCapped) {
 	std::vector<std::string> values;
 	for (int i = 0; i < 10050; ++i) {
 		values.push_back("v" + std::to_string(i));
+		values.push_back("v" + std::to_string(i));
 	}
 	values.push_back("v7");
 	const TableEncoding encoding = TableEncoding::fit(table("t", {}, {categories("c", values)}), 0);
@@ -171,16 +181,15 @@ TEST(RdlTableEncodingTest, VocabularyIsCapped) {
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"][0], "v7");
 }
 
-TEST(RdlTableEncodingTest, TextTokensFallIntoBuckets) {
-	const GraphTable notes = table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}})});
+TEST(RdlTableEncodingTest, TextKeepsTokensOfSeveralRows) {
+	const GraphTable notes = table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}, {1, 1}})});
 	const TableEncoding encoding = TableEncoding::fit(notes, 0);
 	ASSERT_EQ(encoding.text_buckets().size(), 1u);
-	const int64_t buckets = encoding.text_buckets()[0];
-	EXPECT_EQ(buckets, 16);
+	EXPECT_EQ(encoding.text_buckets()[0], 3); // tokens 1 and 2, after the unused row 0
 	const TableInputs inputs = encoding.inputs(notes);
 	ASSERT_EQ(inputs.text.size(), 1u);
-	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 3, 3, 5}));
-	EXPECT_EQ(inputs.text[0].buckets, (std::vector<int64_t>{1, 2, 3, 70000 % 16, 2}));
+	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 2, 2, 3, 5}));
+	EXPECT_EQ(inputs.text[0].buckets, (std::vector<int64_t>{1, 2, 2, 1, 1}));
 	EXPECT_EQ(encoding.numeric_width(), 0);
 }
 
@@ -188,7 +197,7 @@ TEST(RdlTableEncodingTest, StateRoundTripsThroughJson) {
 	const GraphTable mixed =
 	    table("mixed", {5, 6, 7},
 	          {numbers("x", GraphColumnKind::Numerical, {1, 2, kNaN}), categories("c", {"a", "b", "a"}),
-	           numbers("at", GraphColumnKind::Timestamp, {1e9, 1.1e9, 1.2e9}), text("t", {{1}, {2}, {3, 4}})});
+	           numbers("at", GraphColumnKind::Timestamp, {1e9, 1.1e9, 1.2e9}), text("t", {{1}, {2, 1}, {3, 4, 2}})});
 	const TableEncoding fitted = TableEncoding::fit(mixed, kCutoff);
 	const TableEncoding restored = TableEncoding::from_json(nlohmann::json::parse(fitted.to_json().dump()));
 	EXPECT_EQ(restored.to_json(), fitted.to_json());

@@ -1,5 +1,5 @@
 // What a table's column encoder knows about the data: per column the statistics fitted on the rows that
-// training may see (means and spreads, categorical vocabularies, text hash buckets), stored with the model as
+// training may see (means and spreads, categorical vocabularies, known text tokens), stored with the model as
 // JSON, and the model inputs of every row of a graph computed from them once per run.
 #pragma once
 
@@ -64,7 +64,7 @@ private:
 		double mean = 0; // Numerical: value; Timestamp: fractional year
 		double std = 1;
 		std::vector<std::string> vocabulary; // Categorical, most frequent first
-		int64_t buckets = 0;                 // Text
+		std::vector<uint32_t> tokens;        // Text: known token hashes, most frequent first
 	};
 
 	const GraphColumn &column_of(const GraphTable &table, const Column &column) const;
