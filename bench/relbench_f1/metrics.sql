@@ -46,6 +46,10 @@ WITH per_task AS (
 			'task_table', round(tt.seconds::numeric, 3),
 			'train', round(r.train_seconds::numeric, 3),
 			'predict', round(r.predict_seconds::numeric, 3)),
+		'training', jsonb_strip_nulls(jsonb_build_object(
+			'best_epoch', r.metrics->'best_epoch', 'epochs', r.metrics->'epochs',
+			'peak_batch_nodes', r.metrics->'peak_batch_nodes', 'peak_rss_mb', r.metrics->'peak_rss_mb',
+			'graph', r.metrics->'graph', 'best_iteration', r.metrics->'best_iteration')),
 		'relml_metric', r.metric,
 		'relml_val', r.val_metric,
 		'relml_test', r.test_metric,

@@ -10,6 +10,7 @@
 #include "model/metrics.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 namespace relml::pg {
 
@@ -79,6 +80,18 @@ nlohmann::json split_metrics(const TaskInfo &task, const std::vector<double> &la
 	}
 	result["rows"] = labels.size();
 	return result;
+}
+
+// The backend's peak resident memory so far (Linux VmHWM), in MB; null where /proc does not say.
+nlohmann::json peak_resident_megabytes() {
+	std::ifstream status("/proc/self/status");
+	std::string line;
+	while (std::getline(status, line)) {
+		if (line.rfind("VmHWM:", 0) == 0) {
+			return std::stod(line.substr(6)) / 1024.0;
+		}
+	}
+	return nullptr;
 }
 
 std::string megabytes(size_t bytes) {
@@ -177,6 +190,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 	metrics["best_epoch"] = trained.best_epoch;
 	metrics["val_metric_name"] = trained.val_metric.name;
 	metrics["peak_batch_nodes"] = trained.peak_batch_nodes;
+	metrics["peak_rss_mb"] = peak_resident_megabytes();
 	metrics["graph"] = {{"rows", load_stats.rows},
 	                    {"edges", loaded.graph.edge_count()},
 	                    {"bytes", load_stats.bytes},

@@ -135,26 +135,45 @@ TEST(RdlTableEncodingTest, TimestampsBecomeCyclicalPartsAndAStandardisedYear) {
 }
 
 TEST(RdlTableEncodingTest, VocabularyComesFromVisibleRowsMostFrequentFirst) {
-	const GraphTable orders = table("orders", {1, 2, 3, 4, 5, 6, kCutoff + 5, kCutoff + 6},
-	                                {categories("channel", {"web", "shop", "shop", "", "web", "shop", "phone", "phone"})});
+	std::vector<EpochMicros> times;
+	std::vector<std::string> channels;
+	auto add = [&](const std::string &value, int rows, EpochMicros from) {
+		for (int i = 0; i < rows; ++i) {
+			times.push_back(from + i);
+			channels.push_back(value);
+		}
+	};
+	add("web", 5, 1);
+	add("shop", 6, 10);
+	add("", 1, 20);
+	add("phone", 6, kCutoff + 1); // frequent, but only after the cutoff
+	const GraphTable orders = table("orders", times, {categories("channel", channels)});
 	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"shop", "web"}));
 	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{3}));
-	const TableInputs inputs = encoding.inputs(orders);
-	EXPECT_TRUE(torch::equal(inputs.categorical.squeeze(1), longs({2, 1, 1, 0, 2, 1, 0, 0})));
+	const torch::Tensor codes = encoding.inputs(orders).categorical.squeeze(1);
+	EXPECT_EQ(codes[0].item<int64_t>(), 2);  // web
+	EXPECT_EQ(codes[5].item<int64_t>(), 1);  // shop
+	EXPECT_EQ(codes[11].item<int64_t>(), 0); // missing
+	EXPECT_EQ(codes[12].item<int64_t>(), 0); // phone: unknown
 }
 
-TEST(RdlTableEncodingTest, ValuesOfASingleRowAreUnknown) {
-	// A value seen once names its row (a surname, a code): learning it would only memorise that row's labels.
-	const GraphTable drivers = table("drivers", {}, {categories("surname", {"hill", "senna", "hill", "prost"})});
+TEST(RdlTableEncodingTest, ValuesOfFewRowsAreUnknown) {
+	// A value seen in a handful of rows names them (a surname, a code): learning it would memorise their labels.
+	std::vector<std::string> surnames(5, "hill");
+	surnames.insert(surnames.end(), 4, "senna");
+	surnames.push_back("prost");
+	const GraphTable drivers = table("drivers", {}, {categories("surname", surnames)});
 	const TableEncoding encoding = TableEncoding::fit(drivers, 0);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"hill"}));
-	EXPECT_TRUE(torch::equal(encoding.inputs(drivers).categorical.squeeze(1), longs({1, 0, 1, 0})));
+	EXPECT_TRUE(torch::equal(encoding.inputs(drivers).categorical.squeeze(1), longs({1, 1, 1, 1, 1, 0, 0, 0, 0, 0})));
 }
 
 TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
-	const GraphTable trained =
-	    table("t", {}, {categories("color", {"red", "green", "blue", "green", "red", "blue", "green"})});
+	std::vector<std::string> colors(7, "green");
+	colors.insert(colors.end(), 6, "red");
+	colors.insert(colors.end(), 5, "blue");
+	const GraphTable trained = table("t", {}, {categories("color", colors)});
 	const TableEncoding encoding = TableEncoding::from_json(TableEncoding::fit(trained, 0).to_json());
 	// A rebuilt graph loads the rows in another order, so its dictionary is ordered differently, and it has a
 	// value the model never saw.
@@ -162,9 +181,9 @@ TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
 	ASSERT_NE(rebuilt.columns[0].dictionary, trained.columns[0].dictionary);
 	const torch::Tensor before = encoding.inputs(trained).categorical.squeeze(1);
 	const torch::Tensor after = encoding.inputs(rebuilt).categorical.squeeze(1);
-	const int64_t red = before[0].item<int64_t>();
-	const int64_t green = before[1].item<int64_t>();
-	const int64_t blue = before[2].item<int64_t>();
+	const int64_t green = before[0].item<int64_t>();
+	const int64_t red = before[7].item<int64_t>();
+	const int64_t blue = before[13].item<int64_t>();
 	EXPECT_EQ(green, 1); // the most frequent
 	EXPECT_TRUE(torch::equal(after, longs({0, blue, green, red, 0, green}))) << after;
 }
@@ -172,8 +191,7 @@ TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
 TEST(RdlTableEncodingTest, VocabularyIsCapped) {
 	std::vector<std::string> values;
 	for (int i = 0; i < 10050; ++i) {
-		values.push_back("v" + std::to_string(i));
-		values.push_back("v" + std::to_string(i));
+		values.insert(values.end(), 5, "v" + std::to_string(i));
 	}
 	values.push_back("v7");
 	const TableEncoding encoding = TableEncoding::fit(table("t", {}, {categories("c", values)}), 0);
@@ -182,14 +200,16 @@ TEST(RdlTableEncodingTest, VocabularyIsCapped) {
 }
 
 TEST(RdlTableEncodingTest, TextKeepsTokensOfSeveralRows) {
-	const GraphTable notes = table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}, {1, 1}})});
+	// Tokens 1 and 2 are in five rows each; 3 and 70000 in one.
+	const GraphTable notes =
+	    table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}, {1, 2}, {1, 2}, {1, 2}, {1, 1}})});
 	const TableEncoding encoding = TableEncoding::fit(notes, 0);
 	ASSERT_EQ(encoding.text_buckets().size(), 1u);
 	EXPECT_EQ(encoding.text_buckets()[0], 3); // tokens 1 and 2, after the unused row 0
 	const TableInputs inputs = encoding.inputs(notes);
 	ASSERT_EQ(inputs.text.size(), 1u);
-	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 2, 2, 3, 5}));
-	EXPECT_EQ(inputs.text[0].buckets, (std::vector<int64_t>{1, 2, 2, 1, 1}));
+	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 2, 2, 3, 5, 7, 9, 11}));
+	EXPECT_EQ(inputs.text[0].buckets, (std::vector<int64_t>{1, 2, 2, 1, 2, 1, 2, 1, 2, 1, 1}));
 	EXPECT_EQ(encoding.numeric_width(), 0);
 }
 
