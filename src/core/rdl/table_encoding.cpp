@@ -20,7 +20,7 @@ constexpr size_t kMaxTokens = 20000;
 // A value or token seen in fewer visible rows than this names its rows rather than describing them (a driver's
 // surname, a product code): its embedding could only memorise their training labels, so it reads as unknown.
 // Measured on rel-f1 val (docs/benchmarks.md): every value kept, driver-position MAE 3.27 and driver-dnf AUROC
-// 0.70; values of 2+ rows, 3.25 and 0.72; of 5+ rows, 3.14 and 0.75 (as good as dropping the name columns).
+// 0.72; values of 2+ rows, 3.25 and 0.72; of 5+ rows, 3.14 and 0.75 (as good as dropping the name columns).
 constexpr size_t kMinRows = 5;
 constexpr double kClip = 10;
 constexpr int64_t kTimestampWidth = 8;
