@@ -34,7 +34,7 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(options.batch_size, 512);
 	EXPECT_DOUBLE_EQ(options.learning_rate, 0.005);
 	EXPECT_EQ(options.strategy, SampleStrategy::Uniform);
-	EXPECT_EQ(options.aggregation, "sum");
+	EXPECT_EQ(options.aggregation, "mean");
 	EXPECT_EQ(options.device, "cpu");
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
 }

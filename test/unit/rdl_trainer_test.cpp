@@ -155,9 +155,11 @@ double capped(double count) {
 	return std::min(count, 2.0);
 }
 
+// Sum aggregation: the planted label counts recent orders, which a sum sees directly and a mean does not.
 RdlOptions small_options(json extra = json::object()) {
 	json options = {{"channels", 16}, {"encoder_layers", 1}, {"fanouts", {8, 4}}, {"batch_size", 64},
-	                {"epochs", 6},    {"patience", 6},       {"learning_rate", 0.01}, {"seed", 3}};
+	                {"epochs", 6},    {"patience", 6},       {"learning_rate", 0.01}, {"seed", 3},
+	                {"aggregation", "sum"}};
 	options.update(extra);
 	return RdlOptions::from_json(options);
 }
