@@ -108,6 +108,18 @@ WHERE rank <= 10
 ORDER BY rank;
 
 \echo
+\echo '== 5b. Training RDL (a temporal graph neural network over every row) on customer_churn'
+\echo '   a smaller network than the default, to keep the demo short; deployed only if better on validation'
+\timing on
+SELECT model_id, metric, val_metric, test_metric, deployed
+FROM relml.train('customer_churn', 'rdl', '{"channels": 64, "encoder_layers": 2, "fanouts": [32, 16], "epochs": 4}')
+\gset rdl_
+\timing off
+\echo '   model' :rdl_model_id': validation' :rdl_metric '=' :rdl_val_metric
+\echo '         test' :rdl_metric '=' :rdl_test_metric', deployed:' :rdl_deployed
+SELECT task, model_id, method, round(val_metric::numeric, 4) AS val_metric, reason FROM relml.deployed_models ORDER BY task;
+
+\echo
 \echo '== 6. Predicting for a few customers as of 2024-10-01 (and what they actually did in the next 30 days)'
 SELECT relml.predict('customer_churn', 17, '2024-10-01') AS churn_probability_of_customer_17;
 SELECT c.customer_id, c.segment, c.region,
