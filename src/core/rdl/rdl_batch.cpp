@@ -42,7 +42,6 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 		table.unique_index = to_device(table.unique_index, device);
 		table.time_features = to_device(table.time_features, device);
 	}
-	out.seed_times = to_device(out.seed_times, device);
 	for (Layer &layer : out.layers) {
 		for (Update &update : layer.updates) {
 			update.nodes = to_device(update.nodes, device);
@@ -75,12 +74,6 @@ RdlBatch BatchBuilder::build(const std::vector<Seed> &seeds, uint64_t batch_seed
 	RdlBatch batch;
 	batch.seed_count = int64_t(subgraph.seed_count);
 	batch.node_count = subgraph.node_count();
-	batch.seed_times = torch::empty({batch.seed_count, 1}, torch::kFloat32);
-	float *seed_years = batch.seed_times.data_ptr<float>();
-	for (int64_t seed = 0; seed < batch.seed_count; ++seed) {
-		const double year = 1970 + double(subgraph.seed_times[seed]) / 1e6 / kSecondsPerYear;
-		seed_years[seed] = float((year - 2000) / 25);
-	}
 	batch.tables.resize(layout_.tables.size());
 	for (size_t table = 0; table < batch.tables.size(); ++table) {
 		const SampledSubgraph::TableNodes &nodes = subgraph.nodes[binding_.graph_tables[table]];

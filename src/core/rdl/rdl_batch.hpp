@@ -50,9 +50,6 @@ struct RdlBatch {
 	std::vector<Table> tables; // per model table
 	std::vector<Layer> layers;
 	int64_t seed_count = 0;
-	// [seed_count, 1] float32: each seed's calendar time, (year - 2000) / 25. A seed with no past rows (a
-	// newcomer) is otherwise indistinguishable across eras, whose label scales differ (field sizes, rates).
-	torch::Tensor seed_times;
 	size_t node_count = 0;
 
 	// A copy with every tensor on `device`.

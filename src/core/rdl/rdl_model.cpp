@@ -21,7 +21,6 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 	for (size_t layer = 0; layer < options.fanouts.size(); ++layer) {
 		layers_.push_back(register_module("sage" + std::to_string(layer), SageLayer(layout, options.channels)));
 	}
-	seed_time_ = register_module("seed_time", nn::Linear(1, options.channels));
 	head_hidden_ = register_module("head_hidden", nn::Linear(options.channels, options.channels));
 	head_output_ = register_module("head_output", nn::Linear(options.channels, outputs));
 }
@@ -44,7 +43,7 @@ torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
 	for (size_t layer = 0; layer < layers_.size(); ++layer) {
 		x = layers_[layer]->forward(x, batch.layers[layer]);
 	}
-	const torch::Tensor seeds = x[entity_table_].narrow(0, 0, batch.seed_count) + seed_time_->forward(batch.seed_times);
+	const torch::Tensor seeds = x[entity_table_].narrow(0, 0, batch.seed_count);
 	return head_output_->forward(torch::relu(head_hidden_->forward(seeds)));
 }
 

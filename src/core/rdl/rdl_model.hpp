@@ -31,7 +31,6 @@ private:
 	std::vector<ColumnEncoder> encoders_;
 	std::vector<torch::nn::Linear> time_encoders_; // empty holder for tables without time features
 	std::vector<SageLayer> layers_;
-	torch::nn::Linear seed_time_{nullptr};
 	torch::nn::Linear head_hidden_{nullptr};
 	torch::nn::Linear head_output_{nullptr};
 };
