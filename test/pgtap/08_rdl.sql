@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(23);
+SELECT plan(29);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -14,7 +14,8 @@ LANGUAGE sql IMMUTABLE
 AS $$ SELECT '{"channels": 8, "fanouts": [6, 3], "epochs": 2, "batch_size": 128, "seed": 3}'::jsonb || extra $$;
 
 CREATE TEMP TABLE boot AS
-SELECT pg_postmaster_start_time() AS started, relml_tap.catalog_counts() AS counts;
+SELECT pg_postmaster_start_time() AS started, relml_tap.catalog_counts() AS counts,
+       (SELECT count(*) FROM relml.models m, relml_tap.fixture f WHERE m.task_id = f.spend_task_id) AS spend_models;
 
 ----------------------------------------------------------------------------------------------------------------
 -- (a) No look-ahead: a prediction at as_of reads only rows with time <= as_of. Changing, adding and deleting
@@ -95,6 +96,29 @@ SELECT is((SELECT count(*) FROM relml.models WHERE method = 'rdl' AND model_id >
            AND task_id = (SELECT churn_task_id FROM relml_tap.fixture)), 0::bigint,
           'no model row was left by the failed and canceled trainings');
 SELECT cmp_ok(relml.predict('churn', 1, '2024-10-01'), '>=', 0::float8, 'the session predicts again afterwards');
+
+-- pg_cancel_backend from another session, 1.5 s into a long RDL training of a second connection (of spend:
+-- this transaction holds churn's training lock).
+SELECT is(dblink_connect('rdl_bg', relml_tap.conninfo()), 'OK', 'a session that trains in the background');
+CREATE TEMP TABLE rdl_bg AS SELECT pid FROM dblink('rdl_bg', 'SELECT pg_backend_pid()') AS t(pid int);
+SELECT is(dblink_send_query('rdl_bg', format('SELECT model_id FROM relml.train(%L, %L, %L)', 'spend', 'rdl',
+	pg_temp.small_rdl('{"epochs": 10000, "patience": 10000}'))), 1, 'rdl_bg: a long RDL training is started');
+DO $$ BEGIN PERFORM pg_sleep(1.5); END $$;
+CREATE TEMP TABLE rdl_cancel AS
+SELECT clock_timestamp() AS asked_at, pg_cancel_backend((SELECT pid FROM rdl_bg)) AS signalled;
+CREATE TEMP TABLE rdl_bg_rows AS SELECT * FROM dblink_get_result('rdl_bg', false) AS t(model_id bigint);
+CREATE TEMP TABLE rdl_bg_end AS SELECT clock_timestamp() AS ended_at, dblink_error_message('rdl_bg') AS error;
+CREATE TEMP TABLE rdl_bg_rest AS SELECT * FROM dblink_get_result('rdl_bg', false) AS t(model_id bigint);
+SELECT matches(error, 'canceling statement due to user request', 'rdl_bg: the training failed with the cancel error')
+FROM rdl_bg_end;
+SELECT cmp_ok(extract(epoch FROM e.ended_at - c.asked_at)::float8, '<', 2.0::float8,
+              'rdl_bg: it stopped within about a second of pg_cancel_backend')
+FROM rdl_bg_end e, rdl_cancel c;
+SELECT is((SELECT pid FROM dblink('rdl_bg', 'SELECT pg_backend_pid()') AS t(pid int)), (SELECT pid FROM rdl_bg),
+          'rdl_bg: the same backend serves the connection afterwards');
+SELECT is((SELECT count(*) FROM relml.models m, relml_tap.fixture f WHERE m.task_id = f.spend_task_id),
+          (SELECT spend_models FROM boot), 'the canceled training left no model row');
+SELECT dblink_disconnect('rdl_bg');
 
 ----------------------------------------------------------------------------------------------------------------
 -- (c) Privileges and limits: the graph is read as the calling role; its size is bounded.
