@@ -71,23 +71,29 @@ nlohmann::json split_metrics(const GbtModel &model, TaskType type, int num_class
 	if (rows.empty()) {
 		return nullptr;
 	}
-	std::vector<double> predictions = model.predict(take_rows(x, rows));
 	std::vector<float> y = take_labels(labels, rows);
-	std::vector<double> truth(y.begin(), y.end());
+	return metrics_of_split(type, num_class, std::vector<double>(y.begin(), y.end()), model.predict(take_rows(x, rows)));
+}
+
+} // namespace
+
+nlohmann::json metrics_of_split(TaskType type, int num_class, const std::vector<double> &labels,
+                                const std::vector<double> &predictions) {
+	if (labels.empty()) {
+		return nullptr;
+	}
 	nlohmann::json result = nlohmann::json::object();
 	try {
-		for (auto &entry : all_metrics(type, truth, predictions, num_class)) {
+		for (auto &entry : all_metrics(type, labels, predictions, num_class)) {
 			result[entry.first] = entry.second;
 		}
 	} catch (const InvalidInputError &e) {
 		// A split with a single class has no AUROC: say so instead of failing the whole training.
 		result["undefined"] = e.what();
 	}
-	result["rows"] = rows.size();
+	result["rows"] = labels.size();
 	return result;
 }
-
-} // namespace
 
 double Predictions::user_value(size_t row) const {
 	if (outputs_per_row == 1) {
@@ -119,8 +125,7 @@ TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann:
 	SpiResult rows = spi.query("SELECT split, label FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
 	                           {std::to_string(task.task_id)});
 	if (rows.rows() != row_ids.size() || rows.rows() == 0) {
-		throw PermissionError("permission denied: the training table of task \"" + task.name + "\" is empty or not visible to role " +
-		                        current_role(spi) + " (only the task owner " + task.owner + " and its members read it)");
+		throw_training_table_hidden(spi, task);
 	}
 	SplitRows split;
 	split.is_train.resize(rows.rows());
@@ -197,6 +202,9 @@ TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann:
 	return result;
 }
 
+namespace {
+
+// Fails when seeds in the seed table name entities that do not exist or times before any data.
 void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph) {
 	std::string entity = qualified_name(graph.schema(), task.entity_table);
 	SpiResult unknown = spi.query("SELECT count(*)::int8, min(s.entity_key::text) FROM " + std::string(kSeedTable) +
@@ -218,15 +226,14 @@ void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const Sche
 	}
 }
 
-Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredModel &stored, const std::string &seeds_sql,
-                        const SqlParams &params, int threads, const RunHooks &hooks,
-                        const std::optional<std::string> &user_seeds) {
-	FeatureSpec spec = FeatureSpec::from_json(stored.feature_spec.at("dfs"));
-	SchemaGraph graph = SchemaGraph::from_json(stored.feature_spec.at("graph"));
-	check_schema_unchanged(spi, spec, graph, "model " + std::to_string(stored.model_id));
-	Predictions result;
+} // namespace
+
+std::vector<int64_t> load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
+                                           const std::string &seeds_sql, const SqlParams &params,
+                                           const std::optional<std::string> &user_seeds) {
+	std::vector<int64_t> row_ids;
 	try {
-		result.row_ids = load_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
+		row_ids = load_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
 	} catch (const PgError &e) {
 		if (!user_seeds) {
 			throw;
@@ -236,6 +243,17 @@ Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredMo
 	if (user_seeds) {
 		check_prediction_seeds(spi, task, graph);
 	}
+	return row_ids;
+}
+
+Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredModel &stored, const std::string &seeds_sql,
+                        const SqlParams &params, int threads, const RunHooks &hooks,
+                        const std::optional<std::string> &user_seeds) {
+	FeatureSpec spec = FeatureSpec::from_json(stored.feature_spec.at("dfs"));
+	SchemaGraph graph = SchemaGraph::from_json(stored.feature_spec.at("graph"));
+	check_schema_unchanged(spi, spec, graph, "model " + std::to_string(stored.model_id));
+	Predictions result;
+	result.row_ids = load_prediction_seeds(spi, task, graph, seeds_sql, params, user_seeds);
 	SpiResult seeds = spi.query("SELECT entity_key::text, seed_time::text FROM " + std::string(kSeedTable) +
 	                            " ORDER BY row_id");
 	for (size_t r = 0; r < seeds.rows(); ++r) {

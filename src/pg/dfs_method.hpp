@@ -30,8 +30,17 @@ struct Predictions {
 	double user_value(size_t row) const;
 };
 
-// Fails when seeds in the seed table name entities that do not exist or times before any data.
-void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph);
+// Every metric of the task type on one split, its row count, and "undefined" with the reason when a metric is
+// (a split with one class has no AUROC); null for an empty split. Shared by every model family.
+nlohmann::json metrics_of_split(TaskType type, int num_class, const std::vector<double> &labels,
+                                const std::vector<double> &predictions);
+
+// Fills the seed table (see load_seed_table) from `seeds_sql` and returns the row ids. `user_seeds` names seeds
+// that come from the user: errors reading them start with it, and unknown entities or times before any data
+// are rejected.
+std::vector<int64_t> load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
+                                           const std::string &seeds_sql, const SqlParams &params,
+                                           const std::optional<std::string> &user_seeds);
 
 // Predicts for the seeds that `seeds_sql` returns as (row_id, entity_key, seed_time). `user_seeds` names seeds
 // that come from the user: errors reading them start with it, and unknown entities or times before any data

@@ -65,23 +65,6 @@ std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const Ta
 	return seeds;
 }
 
-nlohmann::json split_metrics(const TaskInfo &task, const std::vector<double> &labels,
-                             const std::vector<double> &predictions) {
-	if (labels.empty()) {
-		return nullptr;
-	}
-	nlohmann::json result = nlohmann::json::object();
-	try {
-		for (auto &entry : all_metrics(task.type, labels, predictions, task.num_classes)) {
-			result[entry.first] = entry.second;
-		}
-	} catch (const InvalidInputError &e) {
-		result["undefined"] = e.what(); // a split with a single class has no AUROC
-	}
-	result["rows"] = labels.size();
-	return result;
-}
-
 // The backend's peak resident memory so far (Linux VmHWM), in MB; null where /proc does not say.
 nlohmann::json peak_resident_megabytes() {
 	std::ifstream status("/proc/self/status");
@@ -132,9 +115,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 	                           "FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
 	                           {std::to_string(task.task_id)});
 	if (rows.rows() == 0) {
-		throw PermissionError("permission denied: the training table of task \"" + task.name +
-		                      "\" is empty or not visible to role " + current_role(spi) + " (only the task owner " +
-		                      task.owner + " and its members read it)");
+		throw_training_table_hidden(spi, task);
 	}
 	RdlTask data;
 	data.entity_table = entity_table;
@@ -169,7 +150,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 	timings["train"] = phase.lap();
 
 	nlohmann::json metrics;
-	metrics["val"] = split_metrics(task, data.val.labels, trained.val_predictions);
+	metrics["val"] = metrics_of_split(task.type, task.num_classes, data.val.labels, trained.val_predictions);
 	std::vector<double> test_predictions;
 	if (!test.seeds.empty()) {
 		run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
@@ -177,7 +158,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 			                               data.input_cutoff, threads, worker);
 		});
 	}
-	metrics["test"] = split_metrics(task, test.labels, test_predictions);
+	metrics["test"] = metrics_of_split(task.type, task.num_classes, test.labels, test_predictions);
 	nlohmann::json epochs = nlohmann::json::array();
 	for (const RdlEpoch &epoch : trained.epochs) {
 		epochs.push_back({{"epoch", epoch.epoch},
@@ -227,17 +208,7 @@ Predictions predict_rdl_model(SpiConnection &spi, const TaskInfo &task, const St
                               const RunHooks &hooks, const std::optional<std::string> &user_seeds) {
 	SchemaGraph schema = load_schema_graph(spi, task.database_id);
 	Predictions result;
-	try {
-		result.row_ids = load_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
-	} catch (const PgError &e) {
-		if (!user_seeds) {
-			throw;
-		}
-		rethrow_user_query_error(e, *user_seeds);
-	}
-	if (user_seeds) {
-		check_prediction_seeds(spi, task, schema);
-	}
+	result.row_ids = load_prediction_seeds(spi, task, schema, seeds_sql, params, user_seeds);
 	SpiResult seeds = spi.query("SELECT entity_key::text, seed_time::text, (extract(epoch FROM seed_time) * 1000000)::int8 "
 	                            "FROM " + std::string(kSeedTable) + " ORDER BY row_id");
 	drop_seed_table(spi);

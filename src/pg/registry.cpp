@@ -108,4 +108,10 @@ void lock_task_for_training(SpiConnection &spi, const TaskInfo &task) {
 	                        (holder ? " (backend pid " + *holder + ")" : "") + "; wait for it to finish");
 }
 
+void throw_training_table_hidden(SpiConnection &spi, const TaskInfo &task) {
+	throw PermissionError("permission denied: the training table of task \"" + task.name +
+	                      "\" is empty or not visible to role " + current_role(spi) + " (only the task owner " +
+	                      task.owner + " and its members read it)");
+}
+
 } // namespace relml::pg

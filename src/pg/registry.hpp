@@ -40,6 +40,9 @@ SchemaGraph load_schema_graph(SpiConnection &spi, int database_id);
 // The role the function runs as (before any switch to the extension owner).
 std::string current_role(SpiConnection &spi);
 
+// The error for a task whose training table is empty or hidden from the caller by row-level security.
+[[noreturn]] void throw_training_table_hidden(SpiConnection &spi, const TaskInfo &task);
+
 // Takes the per-task training lock for the rest of the transaction, or fails naming the holder.
 void lock_task_for_training(SpiConnection &spi, const TaskInfo &task);
 

@@ -237,8 +237,7 @@ RELML_SQL_FUNCTION(relml_evaluate) {
 		                             "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
 		                             {std::to_string(task.task_id)}, backend_hooks(), std::nullopt);
 		if (p.row_ids.empty()) {
-			throw PermissionError("permission denied: the training table of task \"" + task.name + "\" is empty or not visible to role " +
-			                      current_role(spi) + " (only the task owner " + task.owner + " and its members read it)");
+			throw_training_table_hidden(spi, task);
 		}
 		SpiResult labels = spi.query("SELECT split, label FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
 		                             {std::to_string(task.task_id)});

@@ -1,6 +1,7 @@
 #include "model/gbt_params.hpp"
 
 #include "common/error.hpp"
+#include "common/json_options.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -26,73 +27,6 @@ const std::vector<std::pair<std::string, TaskType>> kObjectives = {
     {"reg:absoluteerror", TaskType::Regression},         {"reg:pseudohubererror", TaskType::Regression},
     {"count:poisson", TaskType::Regression},             {"reg:tweedie", TaskType::Regression},
     {"multi:softprob", TaskType::MulticlassClassification}};
-
-std::string join(const std::vector<std::string> &items) {
-	std::string out;
-	for (const std::string &item : items) {
-		out += (out.empty() ? "" : ", ") + item;
-	}
-	return out;
-}
-
-std::string format_number(double value) {
-	std::ostringstream out;
-	out << value;
-	return out.str();
-}
-
-// The offending value as the user wrote it, shortened so a huge value cannot flood the message.
-std::string shown(const json &value) {
-	std::string text = value.dump();
-	return text.size() > 60 ? text.substr(0, 57) + "..." : text;
-}
-
-[[noreturn]] void reject(const std::string &key, const std::string &expected, const json &value) {
-	throw InvalidInputError("option \"" + key + "\" must be " + expected + ", got " + shown(value));
-}
-
-// Reads an integer option in [lower, upper]; integral floats such as 6.0 are accepted.
-int read_int(const json &options, const std::string &key, long long lower, long long upper, int fallback) {
-	auto it = options.find(key);
-	if (it == options.end()) {
-		return fallback;
-	}
-	const std::string expected = "an integer in [" + std::to_string(lower) + ", " + std::to_string(upper) + "]";
-	if (!it->is_number()) {
-		reject(key, expected, *it);
-	}
-	const double value = it->get<double>();
-	if (!std::isfinite(value) || value != std::floor(value) || value < static_cast<double>(lower) ||
-	    value > static_cast<double>(upper)) {
-		reject(key, expected, *it);
-	}
-	return static_cast<int>(value);
-}
-
-// Reads a number option above lower (strictly when lower_exclusive) and at most upper (infinity = unbounded).
-double read_number(const json &options, const std::string &key, double lower, bool lower_exclusive, double upper,
-                   double fallback) {
-	auto it = options.find(key);
-	if (it == options.end()) {
-		return fallback;
-	}
-	std::string expected;
-	if (std::isinf(upper)) {
-		expected = std::string("a number ") + (lower_exclusive ? "> " : ">= ") + format_number(lower);
-	} else {
-		expected = std::string("a number in ") + (lower_exclusive ? "(" : "[") + format_number(lower) + ", " +
-		           format_number(upper) + "]";
-	}
-	if (!it->is_number()) {
-		reject(key, expected, *it);
-	}
-	const double value = it->get<double>();
-	const bool above_lower = lower_exclusive ? value > lower : value >= lower;
-	if (!std::isfinite(value) || !above_lower || value > upper) {
-		reject(key, expected, *it);
-	}
-	return value;
-}
 
 std::vector<std::string> objectives_of(TaskType task) {
 	std::vector<std::string> names;

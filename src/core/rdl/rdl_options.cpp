@@ -1,6 +1,7 @@
 #include "rdl/rdl_options.hpp"
 
 #include "common/error.hpp"
+#include "common/json_options.hpp"
 
 #include <torch/cuda.h>
 
@@ -23,57 +24,8 @@ const std::vector<std::string> kIgnoredKeys = {"method", "deploy"};
 
 constexpr size_t kMaxLayers = 6;
 
-std::string join(const std::vector<std::string> &items) {
-	std::string out;
-	for (const std::string &item : items) {
-		out += (out.empty() ? "" : ", ") + item;
-	}
-	return out;
-}
-
 bool contains(const std::vector<std::string> &items, const std::string &item) {
 	return std::find(items.begin(), items.end(), item) != items.end();
-}
-
-std::string format_number(double value) {
-	std::ostringstream out;
-	out << value;
-	return out.str();
-}
-
-// The offending value as the user wrote it, shortened so a huge value cannot flood the message.
-std::string shown(const json &value) {
-	std::string text = value.dump();
-	return text.size() > 60 ? text.substr(0, 57) + "..." : text;
-}
-
-[[noreturn]] void reject(const std::string &key, const std::string &expected, const json &value) {
-	throw InvalidInputError("option \"" + key + "\" must be " + expected + ", got " + shown(value));
-}
-
-// An integral JSON number (6 or 6.0) in [lower, upper], or nothing.
-bool integer_in(const json &value, double lower, double upper, double &out) {
-	if (!value.is_number()) {
-		return false;
-	}
-	out = value.is_number_unsigned() ? double(value.get<uint64_t>()) : value.get<double>();
-	return std::isfinite(out) && out == std::floor(out) && out >= lower && out <= upper;
-}
-
-std::string integer_range(long long lower, long long upper) {
-	return "an integer in [" + std::to_string(lower) + ", " + std::to_string(upper) + "]";
-}
-
-int read_int(const json &options, const std::string &key, int lower, int upper, int fallback) {
-	auto it = options.find(key);
-	if (it == options.end()) {
-		return fallback;
-	}
-	double value = 0;
-	if (!integer_in(*it, lower, upper, value)) {
-		reject(key, integer_range(lower, upper), *it);
-	}
-	return static_cast<int>(value);
 }
 
 // Seeds are 64-bit; JSON numbers beyond 2^53 lose precision, so larger seeds are refused rather than rounded.
@@ -100,44 +52,6 @@ uint64_t read_seed(const json &options, uint64_t fallback) {
 		}
 	}
 	reject("seed", integer_range(0, kMaxExact), *it);
-}
-
-// A number in (lower, upper] when lower_exclusive, else [lower, upper]; upper may be infinity.
-double read_number(const json &options, const std::string &key, double lower, bool lower_exclusive, double upper,
-                   double fallback) {
-	auto it = options.find(key);
-	if (it == options.end()) {
-		return fallback;
-	}
-	const std::string expected =
-	    std::isinf(upper) ? std::string("a number ") + (lower_exclusive ? "> " : ">= ") + format_number(lower)
-	                      : std::string("a number in ") + (lower_exclusive ? "(" : "[") + format_number(lower) +
-	                            ", " + format_number(upper) + "]";
-	if (!it->is_number()) {
-		reject(key, expected, *it);
-	}
-	const double value = it->get<double>();
-	const bool above_lower = lower_exclusive ? value > lower : value >= lower;
-	if (!std::isfinite(value) || !above_lower || value > upper) {
-		reject(key, expected, *it);
-	}
-	return value;
-}
-
-std::string read_choice(const json &options, const std::string &key, const std::vector<std::string> &choices,
-                        const std::string &fallback) {
-	auto it = options.find(key);
-	if (it == options.end()) {
-		return fallback;
-	}
-	if (!it->is_string() || !contains(choices, it->get<std::string>())) {
-		std::vector<std::string> quoted;
-		for (const std::string &choice : choices) {
-			quoted.push_back("\"" + choice + "\"");
-		}
-		reject(key, "one of " + join(quoted), *it);
-	}
-	return it->get<std::string>();
 }
 
 std::vector<int> read_fanouts(const json &options, const std::vector<int> &fallback) {
