@@ -3,12 +3,13 @@
 #pragma once
 
 #include "common/no_postgres.hpp"
+#include "rdl/rdl_pretrainer.hpp"
 #include "rdl/rdl_trainer.hpp"
 
 namespace relml {
 
 // Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
-constexpr int kRdlApiVersion = 1;
+constexpr int kRdlApiVersion = 2;
 
 struct RdlApi {
 	int version;
@@ -19,6 +20,16 @@ struct RdlApi {
 	std::vector<double> (*predict)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
 	                               const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
 	                               EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+	// Method probe: a linear model on the frozen embeddings of task.encoder (which must be set).
+	RdlTrained (*train_probe)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
+	                          const RunHooks &hooks);
+	// Validates relml.pretrain's options and returns them complete.
+	nlohmann::json (*normalize_pretrain_options)(const nlohmann::json &options);
+	Pretrained (*pretrain)(const RelGraph &graph, const PretrainTask &task, const nlohmann::json &options,
+	                       const RunHooks &hooks);
+	std::vector<float> (*embed)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
+	                            const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
+	                            EpochMicros input_cutoff, int threads, const RunHooks &hooks);
 };
 
 } // namespace relml

@@ -22,6 +22,12 @@ struct LabeledSeeds {
 	std::vector<double> labels; // 0/1, values or class indices; empty for prediction
 };
 
+// A pre-trained backbone (relml.pretrain's encoder): its configuration and weights as pretrain_rdl stored them.
+struct PretrainedEncoder {
+	nlohmann::json config;
+	std::vector<uint8_t> weights;
+};
+
 struct RdlTask {
 	int entity_table = -1;
 	TaskType task = TaskType::BinaryClassification;
@@ -31,6 +37,8 @@ struct RdlTask {
 	EpochMicros input_cutoff = kUnknownTime; // no sampled row is later than this
 	LabeledSeeds train;
 	LabeledSeeds val;
+	// Set: start from this backbone (its layout, encoders and architecture) with a new head.
+	const PretrainedEncoder *encoder = nullptr;
 };
 
 struct RdlEpoch {
@@ -56,6 +64,11 @@ struct RdlTrained {
 // between mini-batches (so a cancel lands within one batch), hooks.report() once per epoch with loss, val
 // metric and seconds, and hooks.step("training", fraction, epoch).
 RdlTrained train_rdl(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks);
+
+// A linear probe: the task's seeds are embedded once with the frozen `task.encoder`, and a linear (regression)
+// or logistic (binary, multiclass) model is fitted on the embeddings, its L2 penalty chosen on val. The result
+// is an RDL model with a linear head, so predict_rdl serves it.
+RdlTrained train_probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks);
 
 // Predictions for `seeds` in the metrics.hpp layout (probability of 1, value, or class probabilities).
 std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const nlohmann::json &config,
