@@ -23,6 +23,7 @@ std::string to_string(TaskVectorStatistic statistic);
 
 struct TaskVectorPath {
 	// "results" for one hop; "results.raceId->races" to a parent; "results<-pit_stops.resultId" to a child.
+	// A table with several foreign keys to the entity names its first hops by column: "transfers.from_id".
 	std::string name;
 	ForeignKey first;         // a foreign key of a timed table (first.table) that points at the entity table
 	bool two_hops = false;
@@ -51,9 +52,10 @@ struct TaskVectorOptions {
 
 class TaskVectorPlan {
 public:
-	// InvalidInputError, naming the problem, when: the entity table is not in the graph or has no primary
-	// key; hops is not 1 or 2; no timed table has a foreign key to the entity table ("has no outgoing paths");
-	// a path or column of the options does not exist (the message lists the available ones).
+	// NotFoundError when the entity table is not in the graph. InvalidInputError, naming the problem, when:
+	// the entity table has no primary key; hops is not 1 or 2; no timed table has a foreign key to the entity
+	// table ("has no outgoing paths"); a path or column of the options does not exist (the message lists the
+	// available ones).
 	static TaskVectorPlan make(const SchemaGraph &graph, const std::string &entity_table,
 	                           const TaskVectorOptions &options);
 
@@ -71,19 +73,21 @@ public:
 	// The pre-training rows: (row_id bigint, entity_key <the key's own type>, seed_time timestamp) for every
 	// seed time in $1 (timestamp[]) and every entity that exists at it: a timed entity table's row whose
 	// time is <= seed_time; otherwise an entity whose first event on any path's first hop is <= seed_time +
-	// $2 (interval). Ordered by seed_time then key, row_id counting from 1 in that order.
+	// $2 (interval; unused for a timed entity table). Ordered by seed_time then key, row_id counting from 1 in
+	// that order; a seed time repeated in $1 counts once.
 	std::string rows_sql() const;
 
 	// One row per row of `rows_relation` (a relation with the columns of rows_sql) that the path reaches: row_id,
-	// then the path's components in order (float8 for numbers, bigint for counts, text for modes). First-hop rows
-	// must lie in (seed_time, seed_time + $1], $1 the horizon (interval); a timed second-hop row must be no later
-	// than seed_time + $1. Modes break ties by the smallest value's text.
+	// then the path's components in order (float8 for numbers, bigint for counts, text for modes), named c<k>
+	// for components()[k] so that the results of several paths can be joined. First-hop rows must lie in
+	// (seed_time, seed_time + $1], $1 the horizon (interval); a timed second-hop row must be no later than
+	// seed_time + $1. Modes break ties by the smallest value's text (byte order). Ordered by row_id.
 	std::string path_sql(int path, const std::string &rows_relation) const;
 
 	nlohmann::json to_json() const; // paths and component names, stored with the pre-training table
 
 private:
-	std::string schema_;
+	SchemaGraph graph_; // the tables paths reach: their keys, time columns and column types
 	std::string entity_table_;
 	std::string entity_key_;
 	std::vector<TaskVectorPath> paths_;
