@@ -44,7 +44,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"strategy", "most_recent"}, {"aggregation", "mean"}, {"batch_size", 100},
 	                    {"epochs", 3},            {"patience", 2},          {"learning_rate", 0.01},
 	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
-	                    {"threads", 2},           {"device", "cpu"}};
+	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -59,6 +59,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_EQ(options.max_steps_per_epoch, 7);
 	EXPECT_EQ(options.seed, 12345678901ULL);
 	EXPECT_EQ(options.threads, 2);
+	EXPECT_EQ(options.head, "linear");
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }

@@ -1,10 +1,24 @@
 #include "rdl/rdl_model.hpp"
 
+#include "common/error.hpp"
+
 #include <string>
 
 namespace relml {
 
 namespace nn = torch::nn;
+
+namespace {
+
+std::string to_text(torch::IntArrayRef sizes) {
+	std::string text = "[";
+	for (size_t i = 0; i < sizes.size(); ++i) {
+		text += (i ? ", " : "") + std::to_string(sizes[i]);
+	}
+	return text + "]";
+}
+
+} // namespace
 
 // Modules are created in a fixed order (tables, layers, head) so that one seed gives one initialisation.
 RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
@@ -21,11 +35,45 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 	for (size_t layer = 0; layer < options.fanouts.size(); ++layer) {
 		layers_.push_back(register_module("sage" + std::to_string(layer), SageLayer(layout, options.channels)));
 	}
-	head_hidden_ = register_module("head_hidden", nn::Linear(options.channels, options.channels));
+	if (options.head == "mlp") {
+		head_hidden_ = register_module("head_hidden", nn::Linear(options.channels, options.channels));
+	}
 	head_output_ = register_module("head_output", nn::Linear(options.channels, outputs));
 }
 
 torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
+	return head(embed(batch));
+}
+
+torch::Tensor RdlModelImpl::head(const torch::Tensor &embeddings) {
+	return head_output_->forward(head_hidden_ ? torch::relu(head_hidden_->forward(embeddings)) : embeddings);
+}
+
+// Names are the module paths ("encoder0.numeric.weight"), the same in every model of one layout and options.
+void RdlModelImpl::load_backbone(torch::nn::Module &source) {
+	torch::NoGradGuard no_grad;
+	auto from_parameters = source.named_parameters();
+	auto from_buffers = source.named_buffers();
+	auto copy = [](const std::string &name, torch::Tensor &to, const torch::Tensor &from) {
+		if (to.sizes() != from.sizes()) {
+			throw InvalidInputError("pre-trained parameter \"" + name + "\" has shape " + to_text(from.sizes()) +
+			                        ", the model needs " + to_text(to.sizes()));
+		}
+		to.copy_(from);
+	};
+	for (auto &item : named_parameters()) {
+		if (item.key().rfind("head_", 0) != 0 && from_parameters.contains(item.key())) {
+			copy(item.key(), item.value(), from_parameters[item.key()]);
+		}
+	}
+	for (auto &item : named_buffers()) {
+		if (from_buffers.contains(item.key())) {
+			copy(item.key(), item.value(), from_buffers[item.key()]);
+		}
+	}
+}
+
+torch::Tensor RdlModelImpl::embed(const RdlBatch &batch) {
 	std::vector<torch::Tensor> x;
 	for (size_t table = 0; table < batch.tables.size(); ++table) {
 		const RdlBatch::Table &nodes = batch.tables[table];
@@ -43,8 +91,7 @@ torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
 	for (size_t layer = 0; layer < layers_.size(); ++layer) {
 		x = layers_[layer]->forward(x, batch.layers[layer]);
 	}
-	const torch::Tensor seeds = x[entity_table_].narrow(0, 0, batch.seed_count);
-	return head_output_->forward(torch::relu(head_hidden_->forward(seeds)));
+	return x[entity_table_].narrow(0, 0, batch.seed_count);
 }
 
 } // namespace relml

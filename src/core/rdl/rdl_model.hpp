@@ -24,6 +24,13 @@ public:
 
 	// [seed_count, outputs]
 	torch::Tensor forward(const RdlBatch &batch);
+	// The GNN's output at the seeds, before the head: [seed_count, channels].
+	torch::Tensor embed(const RdlBatch &batch);
+	// The head alone, on embed's output.
+	torch::Tensor head(const torch::Tensor &embeddings);
+	// Copies every parameter and buffer of `source` whose name `source` shares with this model, except the
+	// head's: a pre-trained backbone under a new head. Shapes must agree (InvalidInputError otherwise).
+	void load_backbone(torch::nn::Module &source);
 
 private:
 	int entity_table_;
@@ -31,7 +38,7 @@ private:
 	std::vector<ColumnEncoder> encoders_;
 	std::vector<torch::nn::Linear> time_encoders_; // empty holder for tables without time features
 	std::vector<SageLayer> layers_;
-	torch::nn::Linear head_hidden_{nullptr};
+	torch::nn::Linear head_hidden_{nullptr}; // absent for a linear head
 	torch::nn::Linear head_output_{nullptr};
 };
 TORCH_MODULE(RdlModel);

@@ -18,9 +18,10 @@ using nlohmann::json;
 
 const std::vector<std::string> kAcceptedKeys = {
     "channels", "encoder_layers",      "fanouts", "strategy", "aggregation", "batch_size", "epochs",
-    "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device"};
+    "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device",
+    "head"};
 // Keys of the adapter's that may reach here; they are not ours to check.
-const std::vector<std::string> kIgnoredKeys = {"method", "deploy"};
+const std::vector<std::string> kIgnoredKeys = {"method", "deploy", "encoder"};
 
 constexpr size_t kMaxLayers = 6;
 
@@ -112,6 +113,7 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	out.seed = read_seed(options, out.seed);
 	out.threads = read_int(options, "threads", 1, 1024, out.threads);
 	out.device = read_choice(options, "device", {"cpu", "cuda"}, out.device);
+	out.head = read_choice(options, "head", {"mlp", "linear"}, out.head);
 	if (out.device == "cuda" && !torch::cuda::is_available()) {
 		throw NotSupportedError("option \"device\" is \"cuda\", but this build of relml or this machine has no "
 		                        "CUDA device; use \"cpu\"");
@@ -133,7 +135,8 @@ json RdlOptions::to_json() const {
 	            {"max_steps_per_epoch", max_steps_per_epoch},
 	            {"seed", seed},
 	            {"threads", threads},
-	            {"device", device}};
+	            {"device", device},
+	            {"head", head}};
 }
 
 } // namespace relml

@@ -33,6 +33,7 @@ struct RdlOptions {
 	uint64_t seed = 0;
 	int threads = 1;                    // intra-op threads; sampling runs on one extra prefetch thread
 	std::string device = "cpu";         // "cpu" | "cuda"
+	std::string head = "mlp";           // "mlp" (hidden layer, ReLU) | "linear" (a linear probe's)
 
 	// Reads a JSON object (or null: all defaults). "method" and "deploy" belong to the adapter and are ignored;
 	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -288,11 +289,18 @@ TableEncoding TableEncoding::from_json(const json &state) {
 }
 
 int64_t TableEncoding::numeric_width() const {
-	int64_t width = 0;
+	const std::vector<int64_t> widths = numeric_column_widths();
+	return std::accumulate(widths.begin(), widths.end(), int64_t(0));
+}
+
+std::vector<int64_t> TableEncoding::numeric_column_widths() const {
+	std::vector<int64_t> widths;
 	for (const Column &column : columns_) {
-		width += width_of(column.kind);
+		if (width_of(column.kind) > 0) {
+			widths.push_back(width_of(column.kind));
+		}
 	}
-	return width;
+	return widths;
 }
 
 std::vector<int64_t> TableEncoding::vocabulary_sizes() const {

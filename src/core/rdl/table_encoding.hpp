@@ -47,6 +47,8 @@ public:
 		return timed_;
 	}
 	int64_t numeric_width() const;
+	// The width each Numerical, Boolean and Timestamp column takes in `numeric`, in order: its cells.
+	std::vector<int64_t> numeric_column_widths() const;
 	// Per Categorical column, the embedding rows: the vocabulary plus index 0 for unknown values.
 	std::vector<int64_t> vocabulary_sizes() const;
 	std::vector<int64_t> text_buckets() const;
