@@ -6,8 +6,6 @@
 
 namespace relml::pg {
 
-namespace {
-
 std::string to_hex_bytea(const std::vector<uint8_t> &bytes) {
 	static const char *kDigits = "0123456789abcdef";
 	std::string text = "\\x";
@@ -21,7 +19,7 @@ std::string to_hex_bytea(const std::vector<uint8_t> &bytes) {
 
 std::vector<uint8_t> from_hex_bytea(const std::string &text) {
 	if (text.rfind("\\x", 0) != 0 || text.size() % 2 != 0) {
-		throw InternalError("model bytes are not in hex bytea format");
+		throw InternalError("stored bytes are not in hex bytea format");
 	}
 	auto digit = [](char c) -> uint8_t { return c <= '9' ? c - '0' : c - 'a' + 10; };
 	std::vector<uint8_t> bytes((text.size() - 2) / 2);
@@ -30,6 +28,8 @@ std::vector<uint8_t> from_hex_bytea(const std::string &text) {
 	}
 	return bytes;
 }
+
+namespace {
 
 SqlParam optional_number(const std::optional<double> &value) {
 	if (!value) {

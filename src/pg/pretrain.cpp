@@ -14,6 +14,7 @@
 
 #include "pg/args.hpp"
 #include "pg/graph_loader.hpp"
+#include "pg/model_store.hpp"
 #include "pg/module.hpp"
 #include "pg/owner_context.hpp"
 #include "pg/rdl_library.hpp"
@@ -49,29 +50,6 @@ constexpr size_t kMaxChunkValues = 1000000;
 
 // ---------------------------------------------------------------------------------------------------------
 // Small conversions
-
-std::string to_hex_bytea(const std::vector<uint8_t> &bytes) {
-	static const char *kDigits = "0123456789abcdef";
-	std::string text = "\\x";
-	text.reserve(2 + bytes.size() * 2);
-	for (uint8_t b : bytes) {
-		text += kDigits[b >> 4];
-		text += kDigits[b & 15];
-	}
-	return text;
-}
-
-std::vector<uint8_t> from_hex_bytea(const std::string &text) {
-	if (text.rfind("\\x", 0) != 0 || text.size() % 2 != 0) {
-		throw InternalError("encoder weights are not in hex bytea format");
-	}
-	auto digit = [](char c) -> uint8_t { return c <= '9' ? c - '0' : c - 'a' + 10; };
-	std::vector<uint8_t> bytes((text.size() - 2) / 2);
-	for (size_t i = 0; i < bytes.size(); ++i) {
-		bytes[i] = static_cast<uint8_t>(digit(text[2 + 2 * i]) << 4 | digit(text[3 + 2 * i]));
-	}
-	return bytes;
-}
 
 // An element of an array literal, quoted: any text survives.
 void append_quoted(std::string &out, const std::string &value) {
@@ -399,8 +377,8 @@ RawTaskVectors raw_task_vectors(SpiConnection &spi, const TaskVectorPlan &plan, 
 				}
 			}
 		}
-		hooks.report("task vectors: path " + plan.paths()[p].name + " reaches " + std::to_string(result.rows()) +
-		             " rows");
+		hooks.report("task vectors: path " + plan.paths()[p].name + " has events in " +
+		             std::to_string(result.rows()) + " of " + std::to_string(rows) + " windows");
 	}
 	return raw;
 }
@@ -643,6 +621,11 @@ PretrainRows pretrain_rows(const LoadedGraph &loaded, int entity_table, const st
 int64_t pretrain(SpiConnection &spi, const std::string &database, const std::string &entity_table,
                  const std::string &method, const std::string &horizon, int hops, nlohmann::json options,
                  const RunHooks &hooks) {
+	static const std::vector<std::string> kMethods = {"tve", "tve+ctr", "tve+mae", "ctr", "mae"};
+	if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) {
+		throw InvalidInputError("unknown pre-training method \"" + method + "\": available methods are " +
+		                        join(kMethods));
+	}
 	Stopwatch total;
 	Stopwatch phase;
 	nlohmann::json timings;

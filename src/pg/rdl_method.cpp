@@ -2,6 +2,7 @@
 
 #include "pg/dfs_runner.hpp"
 #include "pg/graph_loader.hpp"
+#include "pg/model_store.hpp"
 #include "pg/module.hpp"
 #include "pg/rdl_library.hpp"
 
@@ -27,6 +28,55 @@ EpochMicros epoch_micros(SpiConnection &spi, const std::optional<std::string> &t
 
 std::optional<std::string> earlier_of(const std::string &a, const std::optional<std::string> &b) {
 	return b && *b < a ? *b : a;
+}
+
+// The architecture a pre-trained encoder fixes; options may repeat its values but not change them.
+const char *const kBackboneOptions[] = {"channels", "encoder_layers", "fanouts", "aggregation"};
+
+// The encoder options {"encoder": id} name, for this task: it must exist, be readable by the caller (its owner
+// or a member), belong to the task's database and entity table, and have seen nothing after the task's val
+// timestamp, or fine-tuning would score val and test rows with weights that saw their windows.
+PretrainedEncoder load_encoder(SpiConnection &spi, const TaskInfo &task, const nlohmann::json &options) {
+	const nlohmann::json &id = options.at("encoder");
+	if (!id.is_number_integer() || id.get<long long>() <= 0) {
+		throw InvalidInputError("option \"encoder\" must be an encoder id (a positive integer), got " + id.dump());
+	}
+	const std::string encoder = std::to_string(id.get<long long>());
+	SpiResult r = spi.query("SELECT e.database_id, e.entity_table::text, e.config::text, e.weights, "
+	                        "relml._is_member_of(e.owner), p.pretrain_cutoff::text, "
+	                        "p.pretrain_cutoff > t.val_timestamp "
+	                        "FROM relml.encoders e JOIN relml.pretrain_tables p USING (pretrain_table_id) "
+	                        "CROSS JOIN relml.tasks t WHERE e.encoder_id = $1::bigint AND t.task_id = $2::int",
+	                        {encoder, std::to_string(task.task_id)});
+	if (r.rows() == 0) {
+		throw NotFoundError("encoder " + encoder + " does not exist");
+	}
+	if (r.number(0, 4) == 0) {
+		throw PermissionError("encoder " + encoder + " belongs to another role: only its owner and members of it "
+		                      "may train with it");
+	}
+	if (r.integer(0, 0) != task.database_id || r.text(0, 1) != task.entity_table) {
+		throw InvalidInputError("encoder " + encoder + " was pre-trained on table " + r.text(0, 1) +
+		                        " of another database or entity; task \"" + task.name + "\" predicts " +
+		                        task.entity_table + " of its own database");
+	}
+	if (r.number(0, 6) != 0) {
+		throw InvalidInputError("encoder " + encoder + " was pre-trained on windows up to " + r.text(0, 5) +
+		                        ", after task \"" + task.name + "\"'s val_timestamp " + task.val_timestamp +
+		                        ": its weights saw the validation period; pre-train with an earlier pretrain_cutoff");
+	}
+	PretrainedEncoder loaded;
+	loaded.config = nlohmann::json::parse(r.text(0, 2));
+	loaded.weights = from_hex_bytea(r.text(0, 3));
+	const nlohmann::json &pretrained = loaded.config.at("options");
+	for (const char *key : kBackboneOptions) {
+		if (options.contains(key) && options[key] != pretrained.at(key)) {
+			throw InvalidInputError("option \"" + std::string(key) + "\" is " + options[key].dump() + ", but encoder " +
+			                        encoder + " was pre-trained with " + pretrained.at(key).dump() +
+			                        ": leave it out to use the encoder's");
+		}
+	}
+	return loaded;
 }
 
 // Options of method rdl, complete: threads come from relml.threads and the device defaults to relml.device.
@@ -98,12 +148,22 @@ const LoadedGraph &graph_for(SpiConnection &spi, const TaskInfo &task, const Sch
 
 } // namespace
 
-TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann::json options, int threads,
-                             const RunHooks &hooks) {
+TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std::string &method,
+                             nlohmann::json options, int threads, const RunHooks &hooks) {
 	Stopwatch total;
 	Stopwatch phase;
 	nlohmann::json timings;
-	nlohmann::json rdl = rdl_options(std::move(options), threads);
+	std::optional<PretrainedEncoder> encoder;
+	if (options.contains("encoder")) {
+		encoder = load_encoder(spi, task, options);
+	} else if (method == "probe") {
+		throw InvalidInputError("method probe fits a linear model on a pre-trained encoder's embeddings: pass "
+		                        "options {\"encoder\": <id>} (see relml.pretrain)");
+	}
+	nlohmann::json rdl = rdl_options(options, threads);
+	if (encoder) {
+		rdl["encoder"] = options["encoder"];
+	}
 
 	SchemaGraph schema = load_schema_graph(spi, task.database_id);
 	GraphLoadStats load_stats;
@@ -121,6 +181,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 	data.entity_table = entity_table;
 	data.task = task.type;
 	data.num_class = task.num_classes;
+	data.encoder = encoder ? &*encoder : nullptr;
 	data.fit_cutoff = epoch_micros(spi, earlier_of(task.val_timestamp, task.input_cutoff));
 	data.input_cutoff = epoch_micros(spi, task.input_cutoff);
 	LabeledSeeds test;
@@ -146,7 +207,8 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 
 	const RdlApi &api = rdl_api();
 	RdlTrained trained;
-	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) { trained = api.train(loaded.graph, data, rdl, worker); });
+	auto train = method == "probe" ? api.train_probe : api.train;
+	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) { trained = train(loaded.graph, data, rdl, worker); });
 	timings["train"] = phase.lap();
 
 	nlohmann::json metrics;
@@ -184,7 +246,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann:
 	TrainedModel result;
 	result.higher_is_better = metric.higher_is_better;
 	NewModel &stored = result.model;
-	stored.method = "rdl";
+	stored.method = method;
 	stored.options = rdl;
 	stored.feature_spec = {{"rdl", trained.config}, {"graph", schema.to_json()}};
 	stored.bytes = trained.weights;

@@ -6,10 +6,12 @@
 
 namespace relml::pg {
 
-TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, nlohmann::json options, int threads,
-                             const RunHooks &hooks);
+// Method "rdl" (trained end to end, from a pre-trained encoder when options name one) or "probe" (a linear
+// model on the frozen embeddings of the encoder the options name).
+TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std::string &method,
+                             nlohmann::json options, int threads, const RunHooks &hooks);
 
-// As predict_dfs, for a model of method rdl.
+// As predict_dfs, for a model of method rdl or probe.
 Predictions predict_rdl_model(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
                               const std::string &seeds_sql, const SqlParams &params, int threads,
                               const RunHooks &hooks, const std::optional<std::string> &user_seeds);

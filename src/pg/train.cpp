@@ -38,8 +38,8 @@ Datum composite_result(FunctionCallInfo fcinfo, std::array<Datum, N> values, std
 } // namespace
 
 void require_known_method(const std::string &method) {
-	if (method != "dfs" && method != "rdl" && method != "auto") {
-		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs, rdl and auto");
+	if (method != "dfs" && method != "rdl" && method != "probe" && method != "auto") {
+		throw InvalidInputError("unknown method \"" + method + "\": available methods are dfs, rdl, probe and auto");
 	}
 }
 
@@ -47,7 +47,7 @@ Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredM
                          const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
                          const std::optional<std::string> &user_seeds) {
 	require_known_method(model.method);
-	if (model.method == "rdl") {
+	if (model.method == "rdl" || model.method == "probe") {
 		return predict_rdl_model(spi, task, model, seeds_sql, params, threads_setting, hooks, user_seeds);
 	}
 	return predict_dfs(spi, task, model, seeds_sql, params, threads_setting, hooks, user_seeds);
@@ -90,10 +90,10 @@ TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const 
 	TaskInfo task = load_task(spi, task_name);
 	lock_task_for_training(spi, task);
 	Stopwatch watch;
-	std::string family = method == "rdl" ? "rdl" : "dfs";
+	std::string family = method == "auto" ? "dfs" : method;
 	hooks.report("training task " + task.name + " with " + family);
-	outcome.trained = family == "rdl" ? train_rdl_model(spi, task, options, threads_setting, hooks)
-	                                  : train_dfs(spi, task, options, threads_setting, hooks);
+	outcome.trained = family == "dfs" ? train_dfs(spi, task, options, threads_setting, hooks)
+	                                  : train_rdl_model(spi, task, family, options, threads_setting, hooks);
 	std::string caller = current_role(spi);
 	outcome.model_id = store_model(spi, task, outcome.trained.model, caller);
 	if (policy == "always") {
