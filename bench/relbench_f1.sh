@@ -8,13 +8,20 @@ set -Eeuo pipefail
 usage() {
 	cat <<'EOF'
 usage: bench/relbench_f1.sh --data DIR --out OUTDIR [--method dfs] [--options JSON] [--database NAME] [--seed N]
+                           [--pretrain METHOD] [--pretrain-options JSON] [--train-fraction F] [--train-last N]
 
   --data DIR       folder with the rel-f1 CSVs (circuits.csv, drivers.csv, ..., qualifying.csv)
   --out OUTDIR     where predictions.csv and metrics.json go (created if missing)
   --method M       relml.train method: dfs (default), rdl, auto, ...
   --options JSON   relml.train options (default {})
   --database NAME  database to use (default: PGDATABASE, else libpq's default); created if it does not exist
-  --seed N         added to the options as {"seed": N}
+  --seed N         added to the options as {"seed": N} (and to the pre-training options)
+  --pretrain M     before training, pre-train a driver encoder per task horizon with relml.pretrain method M
+                   (tve, tve+ctr, tve+mae, ctr, mae; none: no pre-training, the default) and train each task
+                   from it ({"encoder": id}); use with --method rdl (fine-tuning) or --method probe
+  --pretrain-options JSON   relml.pretrain options (default {})
+  --train-fraction F        keep a seeded random fraction F (0 < F <= 1) of each task's training rows
+  --train-last N            keep only each task's N most recent training timestamps
 
 Connects through the libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ...).
 Drops and recreates schemas relbench_f1 (the data) and relbench_f1_out (the run's results) and the relml tasks
@@ -30,7 +37,7 @@ die() {
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SQL_DIR=$HERE/relbench_f1
 
-DATA='' OUT='' METHOD=dfs OPTIONS='{}' DATABASE='' SEED=''
+DATA='' OUT='' METHOD=dfs OPTIONS='{}' DATABASE='' SEED='' PRETRAIN=none PRETRAIN_OPTIONS='{}' FRACTION=1 LAST=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--data) [[ $# -ge 2 ]] || die "--data needs a value"; DATA=$2; shift 2 ;;
@@ -39,6 +46,10 @@ while [[ $# -gt 0 ]]; do
 		--options) [[ $# -ge 2 ]] || die "--options needs a value"; OPTIONS=$2; shift 2 ;;
 		--database) [[ $# -ge 2 ]] || die "--database needs a value"; DATABASE=$2; shift 2 ;;
 		--seed) [[ $# -ge 2 ]] || die "--seed needs a value"; SEED=$2; shift 2 ;;
+		--pretrain) [[ $# -ge 2 ]] || die "--pretrain needs a value"; PRETRAIN=$2; shift 2 ;;
+		--pretrain-options) [[ $# -ge 2 ]] || die "--pretrain-options needs a value"; PRETRAIN_OPTIONS=$2; shift 2 ;;
+		--train-fraction) [[ $# -ge 2 ]] || die "--train-fraction needs a value"; FRACTION=$2; shift 2 ;;
+		--train-last) [[ $# -ge 2 ]] || die "--train-last needs a value"; LAST=$2; shift 2 ;;
 		-h|--help) usage; exit 0 ;;
 		*) usage >&2; die "unknown argument: $1" ;;
 	esac
@@ -48,6 +59,12 @@ done
 [[ -n $OUT ]] || { usage >&2; die "--out is required"; }
 [[ -n $METHOD ]] || die "--method must not be empty"
 [[ -z $SEED || $SEED =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer, got '$SEED'"
+[[ $PRETRAIN =~ ^(none|tve|tve\+ctr|tve\+mae|ctr|mae)$ ]] ||
+	die "--pretrain must be none, tve, tve+ctr, tve+mae, ctr or mae, got '$PRETRAIN'"
+[[ $PRETRAIN != none || $METHOD != probe ]] || die "--method probe needs --pretrain"
+awk -v f="$FRACTION" 'BEGIN { exit !(f ~ /^[0-9]*\.?[0-9]+$/ && f > 0 && f <= 1) }' ||
+	die "--train-fraction must be a number in (0, 1], got '$FRACTION'"
+[[ $LAST =~ ^[0-9]+$ ]] || die "--train-last must be a non-negative integer, got '$LAST'"
 [[ -d $DATA ]] || die "data folder not found: $DATA"
 DATA=$(cd "$DATA" && pwd)
 for f in circuits constructors drivers races results driver_standings constructor_results constructor_standings \
@@ -104,7 +121,11 @@ SQL
 ) || die "--options is not valid JSON: $OPTIONS"
 [[ $checked != "not an object" ]] || die "--options must be a JSON object, got: $OPTIONS"
 OPTIONS=$checked
-echo "    method $METHOD, options $OPTIONS" >&2
+PRETRAIN_OPTIONS=$("${PSQL[@]}" -At -v o="$PRETRAIN_OPTIONS" -v s="${SEED:-}" <<'SQL'
+SELECT (:'o'::jsonb || CASE WHEN :'s' = '' THEN '{}' ELSE jsonb_build_object('seed', nullif(:'s', '')::bigint) END)::text;
+SQL
+) || die "--pretrain-options is not valid JSON: $PRETRAIN_OPTIONS"
+echo "    method $METHOD, options $OPTIONS, pre-training $PRETRAIN" >&2
 
 step "CREATE EXTENSION IF NOT EXISTS relml"
 "${PSQL[@]}" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION IF NOT EXISTS relml' ||
@@ -142,6 +163,16 @@ step "creating tasks driver-dnf, driver-top3, driver-position"
 "${PSQL[@]}" -f "$SQL_DIR/tasks.sql"
 "${PSQL[@]}" -f "$SQL_DIR/check_tasks.sql" >&2
 
+if [[ $FRACTION != 1 || $LAST != 0 ]]; then
+	step "cutting the training rows (fraction $FRACTION, last $LAST timestamps)"
+	"${PSQL[@]}" -v fraction="$FRACTION" -v last="$LAST" -v sample_seed="${SEED:-0}" -f "$SQL_DIR/low_data.sql" >&2
+fi
+
+if [[ $PRETRAIN != none ]]; then
+	step "pre-training driver encoders ($PRETRAIN)"
+	"${PSQL[@]}" -v method="$PRETRAIN" -v options="$PRETRAIN_OPTIONS" -f "$SQL_DIR/pretrain.sql" >&2
+fi
+
 for task in driver-dnf driver-top3 driver-position; do
 	step "training and predicting $task (method $METHOD)"
 	"${PSQL[@]}" -v task="$task" -v method="$METHOD" -v options="$OPTIONS" -f "$SQL_DIR/run_task.sql" >&2
@@ -161,7 +192,8 @@ CPU=$( (lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1) ||
 CPUS=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)
 MEM_KB=$( (awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null) || true)
 MEMORY_GB=$(awk -v k="${MEM_KB:-0}" 'BEGIN { printf "%.1f", k / 1048576 }')
-"${PSQL[@]}" -At -v method="$METHOD" -v options="$OPTIONS" -v load_seconds="$LOAD_SECONDS" \
+"${PSQL[@]}" -At -v method="$METHOD" -v options="$OPTIONS" -v pretrain="$PRETRAIN" -v fraction="$FRACTION" \
+	-v last="$LAST" -v load_seconds="$LOAD_SECONDS" \
 	-v total_seconds="$TOTAL_SECONDS" -v uname="$(uname -srmo 2>/dev/null || uname -a)" -v cpu="$CPU" \
 	-v cpus="$CPUS" -v memory_gb="$MEMORY_GB" -f "$SQL_DIR/metrics.sql" >"$OUT/metrics.json.tmp"
 mv "$OUT/metrics.json.tmp" "$OUT/metrics.json"

@@ -2,6 +2,7 @@
 # Runs bench/relbench_f1.sh once per seed and summarises test and val per task as mean and standard deviation
 # (RelBench reports the mean of several seeds). Every run keeps its own predictions.csv and metrics.json.
 #   bench/relbench_f1_seeds.sh --data DIR --out OUTDIR [--seeds 0,1,2] [--method rdl] [--options JSON]
+#                              [--pretrain M] [--pretrain-options JSON] [--train-fraction F] [--train-last N]
 # Writes OUTDIR/seed-N/{predictions.csv,metrics.json} and OUTDIR/summary.json; prints the summary table.
 set -Eeuo pipefail
 
@@ -12,8 +13,9 @@ while [[ $# -gt 0 ]]; do
 		--data) DATA=$2; shift 2 ;;
 		--out) OUT=$2; shift 2 ;;
 		--seeds) SEEDS=$2; shift 2 ;;
-		--method|--options|--database) PASS+=("$1" "$2"); shift 2 ;;
-		-h|--help) sed -n 2,6p "$0"; exit 0 ;;
+		--method|--options|--database|--pretrain|--pretrain-options|--train-fraction|--train-last)
+			PASS+=("$1" "$2"); shift 2 ;;
+		-h|--help) sed -n 2,7p "$0"; exit 0 ;;
 		*) echo "relbench_f1_seeds: unknown argument: $1" >&2; exit 1 ;;
 	esac
 done
@@ -39,7 +41,8 @@ done
 CREATE TEMP TABLE per_task AS
 SELECT t.key AS task, t.value->>'metric' AS metric, r.seed, (t.value->>'val')::float8 AS val,
        (t.value->>'test')::float8 AS test, (t.value->'seconds'->>'train')::float8 AS train_seconds,
-       (t.value->'training'->>'peak_rss_mb')::float8 AS peak_rss_mb
+       (t.value->'training'->>'peak_rss_mb')::float8 AS peak_rss_mb,
+       (t.value->'encoder'->>'pretrain_seconds')::float8 AS pretrain_seconds
 FROM run_metrics r, jsonb_each(r.doc->'tasks') t;
 \pset tuples_only on
 \pset format unaligned
@@ -50,14 +53,16 @@ SELECT jsonb_pretty(jsonb_object_agg(task, s)) FROM (
 		'val_mean', round(avg(val)::numeric, 4), 'val_std', round(coalesce(stddev_samp(val), 0)::numeric, 4),
 		'test_per_seed', jsonb_agg(round(test::numeric, 4) ORDER BY seed),
 		'train_seconds_mean', round(avg(train_seconds)::numeric, 1),
-		'peak_rss_mb_max', round(max(peak_rss_mb)::numeric)) AS s
+		'peak_rss_mb_max', round(max(peak_rss_mb)::numeric),
+		'pretrain_seconds_mean', round(avg(pretrain_seconds)::numeric, 1)) AS s
 	FROM per_task GROUP BY task) x;
 \o
 \pset tuples_only off
 \pset format aligned
 SELECT task, min(metric) AS metric, count(*) AS seeds, round(avg(test)::numeric, 4) AS test_mean,
        round(coalesce(stddev_samp(test), 0)::numeric, 4) AS test_std, round(avg(val)::numeric, 4) AS val_mean,
-       round(coalesce(stddev_samp(val), 0)::numeric, 4) AS val_std, round(avg(train_seconds)::numeric, 1) AS train_s
+       round(coalesce(stddev_samp(val), 0)::numeric, 4) AS val_std, round(avg(train_seconds)::numeric, 1) AS train_s,
+       round(avg(pretrain_seconds)::numeric, 1) AS pretrain_s
 FROM per_task GROUP BY task ORDER BY task;
 SQL
 } | psql -X -q -v ON_ERROR_STOP=1 -v summary="$OUT/summary.json" -P footer=off

@@ -2,9 +2,11 @@
 -- relbench_f1_out.predictions and relml's labels: AUROC by the rank formula (ties get their average rank), MAE.
 -- relml's own numbers from relml.train are kept beside them (relml_val, relml_test) as a cross-check.
 --   psql -X -q -At -v ON_ERROR_STOP=1 -v method=dfs -v options='{}' -v load_seconds=1.2 \
---        -v total_seconds=99 -v uname="$(uname -a)" -v cpu=... -v cpus=16 -v memory_gb=128 \
+--        -v pretrain=none -v fraction=1 -v last=0 -v total_seconds=99 -v uname="$(uname -a)" -v cpu=... -v cpus=16 -v memory_gb=128 \
 --        -f bench/relbench_f1/metrics.sql > metrics.json
 SET client_min_messages = warning;
+CREATE TABLE IF NOT EXISTS relbench_f1_out.encoders (horizon interval PRIMARY KEY, encoder_id bigint NOT NULL,
+	method text NOT NULL, seconds float8 NOT NULL, metrics jsonb, rows jsonb);
 
 DROP TABLE IF EXISTS relbench_f1_out.scores;
 CREATE TABLE relbench_f1_out.scores AS
@@ -50,6 +52,13 @@ WITH per_task AS (
 			'best_epoch', r.metrics->'best_epoch', 'epochs', r.metrics->'epochs',
 			'peak_batch_nodes', r.metrics->'peak_batch_nodes', 'peak_rss_mb', r.metrics->'peak_rss_mb',
 			'graph', r.metrics->'graph', 'best_iteration', r.metrics->'best_iteration')),
+		-- training rows actually used (fewer than 'rows' says in the low-data settings) and the encoder
+		'train_rows', (SELECT m.train_rows FROM relml.models m WHERE m.model_id = r.model_id),
+		'encoder', (SELECT jsonb_build_object('encoder_id', e.encoder_id, 'method', e.method,
+		                                      'pretrain_seconds', round(e.seconds::numeric, 3), 'rows', e.rows,
+		                                      'best_epoch', e.metrics->'best_epoch',
+		                                      'best_val_loss', e.metrics->'best_val_loss')
+		            FROM relbench_f1_out.encoders e WHERE e.horizon = d.horizon),
 		'relml_metric', r.metric,
 		'relml_val', r.val_metric,
 		'relml_test', r.test_metric,
@@ -68,6 +77,8 @@ SELECT jsonb_pretty(jsonb_build_object(
 	'protocol', 'RelBench (shared/design/RELBENCH_F1.md): val 2005-01-01, test 2010-01-01, input cut at 2010-01-01',
 	'method', :'method',
 	'options', :'options'::jsonb,
+	'pretrain', :'pretrain',
+	'low_data', jsonb_build_object('train_fraction', :'fraction'::float8, 'train_last', :'last'::int),
 	'tasks', (SELECT jsonb_object_agg(name, j ORDER BY ord) FROM per_task),
 	'load_seconds', round(:'load_seconds'::numeric, 3),
 	'total_seconds_excluding_load', round(:'total_seconds'::numeric, 3),

@@ -30,6 +30,13 @@ DELETE FROM relbench_f1_out.predictions WHERE task = :'task';
 
 SELECT task_id FROM relml.tasks WHERE name = :'task' \gset
 
+-- after pretrain.sql, the task trains from the encoder pre-trained at its horizon
+CREATE TABLE IF NOT EXISTS relbench_f1_out.encoders (horizon interval PRIMARY KEY, encoder_id bigint NOT NULL,
+	method text NOT NULL, seconds float8 NOT NULL, metrics jsonb, rows jsonb);
+SELECT (:'options'::jsonb || coalesce((SELECT jsonb_build_object('encoder', e.encoder_id)
+                                       FROM relbench_f1_out.encoders e JOIN relbench_f1_out.tasks d USING (horizon)
+                                       WHERE d.name = :'task'), '{}'))::text AS options \gset
+
 -- train
 SELECT clock_timestamp() AS t0 \gset
 INSERT INTO relbench_f1_out.runs (task, model_id, metric, val_metric, test_metric, deployed, metrics)
