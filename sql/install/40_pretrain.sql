@@ -110,6 +110,7 @@ AS $$
 DECLARE
 	probe real[];
 	probe_norm2 float8;
+	as_of_text text;
 BEGIN
 	IF encoder IS NULL OR probe_key IS NULL OR as_of IS NULL THEN
 		RAISE EXCEPTION 'encoder, entity_key and as_of must not be NULL' USING ERRCODE = 'invalid_parameter_value';
@@ -123,10 +124,11 @@ BEGIN
 	SELECT e.vector INTO probe FROM relml.embeddings e
 	WHERE e.encoder_id = _nearest_entities.encoder AND e.entity_key = probe_key AND e.as_of = _nearest_entities.as_of;
 	IF probe IS NULL THEN
-		RAISE EXCEPTION 'entity % has no embedding of encoder % at %', probe_key, encoder, as_of
+		as_of_text := rtrim(rtrim(to_char(as_of, 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.');
+		RAISE EXCEPTION 'entity % has no embedding of encoder % at %', probe_key, encoder, as_of_text
 			USING ERRCODE = 'undefined_object',
 			      HINT = format('Write it with SELECT relml.embed(%s, %L); only the encoder''s owner (and its members) '
-			                    'read its embeddings.', encoder, as_of);
+			                    'read its embeddings.', encoder, as_of_text);
 	END IF;
 	SELECT sum(x::float8 * x::float8) INTO probe_norm2 FROM unnest(probe) AS x;
 	IF NOT probe_norm2 > 0 THEN

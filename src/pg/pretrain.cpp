@@ -120,6 +120,30 @@ EpochMicros epoch_micros(SpiConnection &spi, const std::string &timestamp) {
 	return r.integer(0, 0);
 }
 
+// A timestamp column or expression as text in ISO format (2024-07-01 00:00:00, fractions of a second only when
+// there are some), whatever the session's DateStyle: messages read the same everywhere, and the text reads
+// back as the same timestamp under any DateStyle.
+std::string iso(const std::string &expression) {
+	return "rtrim(rtrim(to_char(" + expression + ", 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')";
+}
+
+// An interval's text in IntervalStyle postgres ("30 days", "1 mon"), whatever the session's.
+std::string canonical_interval(SpiConnection &spi, const std::string &interval) {
+	int level = 0;
+	pg_call([&] {
+		level = NewGUCNestLevel();
+		set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	});
+	std::optional<std::string> text = spi.scalar("SELECT $1::interval::text", {interval});
+	pg_call([&] { AtEOXact_GUC(true, level); });
+	return *text;
+}
+
+// A timestamp for a stored definition: ISO 8601 whatever the session's DateStyle.
+nlohmann::json iso_json(SpiConnection &spi, const std::string &timestamp) {
+	return nlohmann::json::parse(*spi.scalar("SELECT to_jsonb($1::timestamp)::text", {timestamp}));
+}
+
 std::string megabytes(size_t bytes) {
 	return std::to_string((bytes + (1 << 19)) >> 20) + " MB";
 }
@@ -244,18 +268,18 @@ struct Cutoff {
 };
 
 Cutoff choose_cutoff(SpiConnection &spi, const Database &db, const std::optional<std::string> &given) {
-	SpiResult tasks = spi.query("SELECT min(val_timestamp)::text, min(input_cutoff)::text, count(*)::int8 "
+	SpiResult tasks = spi.query("SELECT " + iso("min(val_timestamp)") + ", " + iso("min(input_cutoff)") + ", count(*)::int8 "
 	                            "FROM relml.tasks WHERE database_id = $1::int",
 	                            {std::to_string(db.id)});
 	Cutoff result;
 	std::string chosen;
 	if (given) {
 		try {
-			chosen = *spi.scalar("SELECT $1::timestamp::text", {*given});
+			chosen = *spi.scalar("SELECT " + iso("$1::timestamp"), {*given});
 		} catch (const PgError &e) {
 			rethrow_user_query_error(e, "option \"pretrain_cutoff\"");
 		}
-		result.how["given"] = chosen;
+		result.how["given"] = iso_json(spi, chosen);
 	} else {
 		if (tasks.is_null(0, 0)) {
 			throw InvalidInputError("database \"" + db.name + "\" has no tasks to take a pre-training cutoff from: " +
@@ -263,16 +287,16 @@ Cutoff choose_cutoff(SpiConnection &spi, const Database &db, const std::optional
 			                        "of pre-training ends after it)");
 		}
 		chosen = tasks.text(0, 0);
-		result.how["earliest_val_timestamp"] = chosen;
+		result.how["earliest_val_timestamp"] = iso_json(spi, chosen);
 	}
 	result.cutoff = chosen;
 	if (!tasks.is_null(0, 1)) {
 		result.input_cutoff = tasks.text(0, 1);
-		result.how["input_cutoff"] = *result.input_cutoff;
-		auto earlier = spi.scalar("SELECT least($1::timestamp, $2::timestamp)::text", {chosen, *result.input_cutoff});
+		result.how["input_cutoff"] = iso_json(spi, *result.input_cutoff);
+		auto earlier = spi.scalar("SELECT " + iso("least($1::timestamp, $2::timestamp)"), {chosen, *result.input_cutoff});
 		result.cutoff = *earlier;
 	}
-	result.how["cutoff"] = result.cutoff;
+	result.how["cutoff"] = iso_json(spi, result.cutoff);
 	return result;
 }
 
@@ -285,7 +309,7 @@ struct Timestamp {
 // cutoff as its val_timestamp. Ascending.
 std::vector<Timestamp> pretrain_timestamps(SpiConnection &spi, const std::string &cutoff, const std::string &horizon,
                                            const std::string &earliest) {
-	SpiResult r = spi.query("SELECT s.seed_time::text FROM (" + schedule_sql() +
+	SpiResult r = spi.query("SELECT " + iso("s.seed_time") + " FROM (" + schedule_sql() +
 	                            ") AS s (split, seed_time) WHERE s.split = 'train' ORDER BY s.seed_time",
 	                        {cutoff, cutoff, horizon, earliest, earliest, "1"});
 	std::vector<Timestamp> out;
@@ -399,7 +423,8 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	const std::string &entity = request.entity_table;
 
 	// Timestamps on the task schedule, each window (t, t + Δ] ending by the cutoff.
-	SpiResult range = spi.query(database_time_range_sql(request.graph));
+	SpiResult range = spi.query("SELECT " + iso("r.lo") + ", " + iso("r.hi") + " FROM (" +
+	                            database_time_range_sql(request.graph) + ") AS r (lo, hi)");
 	if (range.is_null(0, 0)) {
 		throw InvalidInputError("database \"" + request.db.name +
 		                        "\" has no rows with a time: pre-training needs timed tables");
@@ -423,7 +448,7 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 
 	// Rows per timestamp in one query; timestamps without any entity are left out, and past max_rows the oldest.
 	hooks.poll();
-	SpiResult counts = spi.query("SELECT r.seed_time::text, count(*)::int8 FROM (" + plan.rows_sql() +
+	SpiResult counts = spi.query("SELECT " + iso("r.seed_time") + ", count(*)::int8 FROM (" + plan.rows_sql() +
 	                                 ") AS r GROUP BY r.seed_time",
 	                             {timestamp_array(timestamps), horizon});
 	std::map<std::string, int64_t> per_time;
@@ -475,9 +500,9 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	spi.execute(std::string("CREATE TEMP TABLE ") + kRowsTable + " ON COMMIT DROP AS " + plan.rows_sql(),
 	            {timestamp_array(kept), horizon});
 	spi.execute(std::string("ANALYZE ") + kRowsRelation);
-	SpiResult rows = spi.query(std::string("SELECT row_id::int8, entity_key::text, seed_time::text, "
-	                                       "(extract(epoch FROM seed_time) * 1000000)::int8, seed_time >= $1::timestamp "
-	                                       "FROM ") + kRowsRelation + " ORDER BY row_id",
+	SpiResult rows = spi.query("SELECT row_id::int8, entity_key::text, " + iso("seed_time") +
+	                               ", (extract(epoch FROM seed_time) * 1000000)::int8, seed_time >= $1::timestamp FROM " +
+	                               kRowsRelation + " ORDER BY row_id",
 	                           {first_val});
 	BuiltTable built;
 	PretrainRowsData &data = built.rows;
@@ -546,11 +571,11 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	    {"width", data.width},
 	    {"timestamps", timestamps_json},
 	    {"scheduled_timestamps", scheduled},
-	    {"earliest_time", earliest},
+	    {"earliest_time", iso_json(spi, earliest)},
 	    {"cutoff", cutoff.how},
 	    {"split", {{"rule", "the latest 10% of the timestamps (at least 1) validate, the others train"},
 	               {"val_timestamps", val_timestamps},
-	               {"first_val_timestamp", first_val}}},
+	               {"first_val_timestamp", iso_json(spi, first_val)}}},
 	    {"window", "(seed_time, seed_time + horizon]"},
 	};
 	hooks.report("pre-training table: " + std::to_string(kept.size()) + " timestamps every " + horizon + " from " +
@@ -563,7 +588,8 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 
 // Inserts the pre-training table and its rows (as the extension owner); returns its id.
 int store_pretrain_table(SpiConnection &spi, const TableRequest &request, const std::string &key_type,
-                         const Cutoff &cutoff, const BuiltTable &built, const std::string &caller) {
+                         const Cutoff &cutoff, const BuiltTable &built, const std::string &caller,
+                         const RunHooks &hooks) {
 	const PretrainRowsData &data = built.rows;
 	AsExtensionOwner owner(spi);
 	int id = std::stoi(*spi.scalar(
@@ -577,6 +603,7 @@ int store_pretrain_table(SpiConnection &spi, const TableRequest &request, const 
 	size_t n = data.keys.size();
 	size_t step = chunk_rows(data.width);
 	for (size_t begin = 0; begin < n; begin += step) {
+		hooks.poll();
 		size_t end = std::min(n, begin + step);
 		std::string row_ids = "{", splits = "{", events = "{";
 		for (size_t r = begin; r < end; ++r) {
@@ -619,7 +646,7 @@ PretrainRows pretrain_rows(const LoadedGraph &loaded, int entity_table, const st
 }
 
 int64_t pretrain(SpiConnection &spi, const std::string &database, const std::string &entity_table,
-                 const std::string &method, const std::string &horizon, int hops, nlohmann::json options,
+                 const std::string &method, const std::string &horizon_argument, int hops, nlohmann::json options,
                  const RunHooks &hooks) {
 	static const std::vector<std::string> kMethods = {"tve", "tve+ctr", "tve+mae", "ctr", "mae"};
 	if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) {
@@ -632,6 +659,7 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 	TableRequest request;
 	request.db = find_database(spi, database);
 	request.entity_table = entity_table;
+	const std::string horizon = canonical_interval(spi, horizon_argument);
 	request.horizon = horizon;
 	request.hops = hops;
 	request.method = method;
@@ -660,7 +688,7 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 	             ", " + std::to_string(hops) + (hops == 1 ? " hop" : " hops"));
 
 	BuiltTable built = build_pretrain_table(spi, request, plan, cutoff, hooks);
-	int table_id = store_pretrain_table(spi, request, key_type, cutoff, built, caller);
+	int table_id = store_pretrain_table(spi, request, key_type, cutoff, built, caller, hooks);
 	timings["task_vectors"] = phase.lap();
 
 	GraphLoadStats load_stats;
@@ -817,15 +845,17 @@ std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, 
 	return out;
 }
 
-int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of,
+int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of_argument,
               const std::optional<std::vector<std::optional<std::string>>> &keys, const RunHooks &hooks) {
 	StoredEncoder encoder = load_encoder(spi, encoder_id, "embed with encoder " + std::to_string(encoder_id));
+	const std::string as_of = *spi.scalar("SELECT " + iso("$1::timestamp"), {as_of_argument});
 	SchemaGraph schema = load_schema_graph(spi, encoder.database_id);
 	if (!schema.find_table(encoder.entity_table)) {
 		throw NotFoundError("table \"" + encoder.entity_table + "\" of encoder " + std::to_string(encoder_id) +
 		                    " is no longer part of its database (schema \"" + schema.schema() + "\")");
 	}
 	std::string name = schema.schema() + "." + encoder.entity_table;
+	hooks.poll();
 	GraphLoadStats stats;
 	const LoadedGraph &loaded = load_graph(spi, encoder.database_id, schema, hooks, &stats);
 	int table = loaded.graph.table_index(encoder.entity_table);
@@ -857,6 +887,7 @@ int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of,
 	}
 	size_t step = chunk_rows(width);
 	for (size_t begin = 0; begin < entities.size(); begin += step) {
+		hooks.poll();
 		size_t end = std::min(entities.size(), begin + step);
 		std::vector<std::string> chunk_keys;
 		for (size_t i = begin; i < end; ++i) {
@@ -877,7 +908,7 @@ int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of,
 StoredEncoder load_encoder(SpiConnection &spi, int64_t encoder_id, const std::optional<std::string> &use) {
 	SpiResult r = spi.query(
 	    "SELECT e.encoder_id, e.database_id, e.entity_table::text, e.method, e.pretrain_table_id, e.owner::text, "
-	    "e.options::text, e.config::text, e.weights, p.input_cutoff::text, p.pretrain_cutoff::text "
+	    "e.options::text, e.config::text, e.weights, " + iso("p.input_cutoff") + ", " + iso("p.pretrain_cutoff") + " "
 	    "FROM relml.encoders e JOIN relml.pretrain_tables p USING (pretrain_table_id) WHERE e.encoder_id = $1::int8",
 	    {std::to_string(encoder_id)});
 	if (r.rows() == 0) {
