@@ -9,7 +9,7 @@
 --   tap_pt_blind   reads demo except demo.orders
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(86);
+SELECT plan(87);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.tiny(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -173,6 +173,9 @@ SELECT results_eq(
 SELECT is((SELECT definition->'normalizer' FROM relml.pretrain_tables p JOIN relml.encoders e USING (pretrain_table_id)
            WHERE e.encoder_id = (SELECT encoder_id FROM enc_future)), (SELECT definition->'normalizer' FROM pt),
           'nor the normalisation');
+SELECT ok((SELECT weights FROM relml.encoders WHERE encoder_id = (SELECT encoder_id FROM enc_future)) =
+          (SELECT weights FROM relml.encoders WHERE encoder_id = (SELECT encoder_id FROM enc)),
+          'nor the encoder: the same weights bit for bit (inputs and column statistics stop at the cutoff)');
 ROLLBACK TO SAVEPOINT future;
 
 SAVEPOINT inside;
