@@ -582,7 +582,8 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	             kept.front().text + " to " + kept.back().text + " (cutoff " + cutoff.cutoff + "), " +
 	             std::to_string(data.train_rows) + " train and " + std::to_string(data.val_rows) + " val rows, " +
 	             std::to_string(data.event_rows) + " with an event; " + std::to_string(plan.paths().size()) +
-	             " paths, task vectors of width " + std::to_string(data.width));
+	             (plan.paths().size() == 1 ? " path" : " paths") + ", task vectors of width " +
+	             std::to_string(data.width));
 	return built;
 }
 
