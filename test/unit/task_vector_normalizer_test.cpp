@@ -88,7 +88,7 @@ TEST(TaskVectorNormalizerTest, NumbersAreScaledToTheFitRowsRangeAndClipped) {
 	std::vector<float> out = n.transform(comps, r);
 	ASSERT_EQ(out.size(), 6u * 5u);
 	EXPECT_EQ(column(out, 5, 1), (std::vector<float>{0.0f, 0.75f, 1.0f, 0.0f, 1.0f, 0.0f}));
-	// The rows count was 1 on every fit row: a constant range gives 1 for any value, 0 only when missing.
+	// The rows count was 1 on every fit row: a constant range gives 1 for any value at least 1.
 	EXPECT_EQ(column(out, 5, 0), (std::vector<float>{1, 1, 1, 1, 1, 1}));
 }
 
@@ -99,12 +99,14 @@ TEST(TaskVectorNormalizerTest, ConstantUnseenAndMissingComponents) {
 	TaskVectorNormalizer n = TaskVectorNormalizer::fit(comps, fit_raw, {true, true, false});
 	ASSERT_EQ(n.width(), 4u); // a mode without any value has no slots
 
-	RawTaskVectors r = raw({2, kNaN, 0}, {1, 7, kNaN}, {"a", std::nullopt, "b"}, {5, 9, kNaN});
+	RawTaskVectors r = raw({2, kNaN, 0, kNaN}, {1, 7, kNaN, kNaN}, {"a", std::nullopt, "b", std::nullopt},
+	                       {5, 9, kNaN, 0});
 	std::vector<float> out = n.transform(comps, r);
-	EXPECT_EQ(column(out, 4, 0), (std::vector<float>{0.5f, 0.0f, 0.0f}));
-	EXPECT_EQ(column(out, 4, 1), (std::vector<float>{0, 0, 0}));
-	EXPECT_EQ(column(out, 4, 2), (std::vector<float>{1, 1, 0})); // constant 5, missing last
-	EXPECT_EQ(column(out, 4, 3), (std::vector<float>{0, 0, 1}));  // row 1 has path p1's rows, row 2 none
+	EXPECT_EQ(column(out, 4, 0), (std::vector<float>{0.5f, 0.0f, 0.0f, 0.0f}));
+	EXPECT_EQ(column(out, 4, 1), (std::vector<float>{0, 0, 0, 0}));
+	// constant 5: 1 for 5 and 9, 0 when missing, and 0 for a count of 0 (below anything events had)
+	EXPECT_EQ(column(out, 4, 2), (std::vector<float>{1, 1, 0, 0}));
+	EXPECT_EQ(column(out, 4, 3), (std::vector<float>{0, 0, 1, 1})); // row 1 has path p1's rows, rows 2 and 3 none
 }
 
 TEST(TaskVectorNormalizerTest, InfiniteValuesAreMissing) {

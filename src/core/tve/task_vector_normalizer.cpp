@@ -194,7 +194,9 @@ std::vector<float> TaskVectorNormalizer::transform(const std::vector<TaskVectorC
 			}
 			double value = column.numbers[r];
 			if (state.seen && present(value)) {
-				double scaled = state.high == state.low ? 1.0 : (value - state.low) / (state.high - state.low);
+				// A constant range says only "at least that much": a count of 0 where events always had 1 stays 0.
+				double scaled = state.high == state.low ? (value >= state.low ? 1.0 : 0.0)
+				                                        : (value - state.low) / (state.high - state.low);
 				row[at] = static_cast<float>(std::clamp(scaled, 0.0, 1.0));
 			}
 			++at;

@@ -1,6 +1,6 @@
 // Turns raw task-vector statistics into the vectors pre-training predicts: each numeric component min-max
 // scaled with the range seen on the training rows that had an event (clipped to [0, 1]; a constant range
-// gives 1 for a present value; a component no such row had is always 0), missing values 0; each mode one-hot
+// gives 1 for a present value at least as large, 0 below it; a component no such row had is always 0), missing values 0; each mode one-hot
 // over its most frequent training values, ties by smallest text first (others and missing all 0); one last
 // component 1 when the row had no event on any path, else 0.
 #pragma once
