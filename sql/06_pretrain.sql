@@ -65,6 +65,20 @@ SELECT count(*) AS neighbours, bool_and(entity_key <> '17') AS without_itself,
        bool_and(similarity BETWEEN -1.000001 AND 1.000001) AS cosine
 FROM relml.nearest_entities((SELECT id FROM enc), '17', '2024-07-01', 5);
 
+-- The encoder downstream: fine-tuning (method rdl with option encoder: the encoder's backbone under a new head)
+-- and the linear probe (method probe: a linear model on frozen embeddings). Both are models like any other.
+CREATE TEMP TABLE tuned AS
+SELECT * FROM relml.train('churn', 'rdl', jsonb_build_object('encoder', (SELECT id FROM enc), 'epochs', 1, 'deploy', 'never'));
+CREATE TEMP TABLE probed AS
+SELECT * FROM relml.train('churn', 'probe', jsonb_build_object('encoder', (SELECT id FROM enc), 'deploy', 'never'));
+SELECT m.method, m.options->'encoder' = to_jsonb((SELECT id FROM enc)) AS from_encoder,
+       m.feature_spec->'rdl'->'options'->'channels' AS channels, m.feature_spec->'rdl'->'options'->>'head' AS head,
+       jsonb_array_length(m.metrics->'epochs') AS fits, t.val_metric IS NOT NULL AS scored
+FROM (SELECT * FROM tuned UNION ALL SELECT * FROM probed) t JOIN relml.models m USING (model_id)
+ORDER BY m.model_id;
+SELECT relml.train('churn', 'probe');
+SELECT relml.train('churn', 'rdl', jsonb_build_object('encoder', (SELECT id FROM enc), 'channels', 16));
+
 -- Bad input names the problem.
 SELECT relml.pretrain('demo', 'order_items', horizon => '30 days');
 SELECT relml.pretrain('demo', 'customers');

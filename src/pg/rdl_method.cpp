@@ -2,8 +2,8 @@
 
 #include "pg/dfs_runner.hpp"
 #include "pg/graph_loader.hpp"
-#include "pg/model_store.hpp"
 #include "pg/module.hpp"
+#include "pg/pretrain.hpp"
 #include "pg/rdl_library.hpp"
 
 #include "common/hook_relay.hpp"
@@ -33,50 +33,36 @@ std::optional<std::string> earlier_of(const std::string &a, const std::optional<
 // The architecture a pre-trained encoder fixes; options may repeat its values but not change them.
 const char *const kBackboneOptions[] = {"channels", "encoder_layers", "fanouts", "aggregation"};
 
-// The encoder options {"encoder": id} name, for this task: it must exist, be readable by the caller (its owner
+// The encoder options {"encoder": id} name, for this task: it must exist, be usable by the caller (its owner
 // or a member), belong to the task's database and entity table, and have seen nothing after the task's val
 // timestamp, or fine-tuning would score val and test rows with weights that saw their windows.
-PretrainedEncoder load_encoder(SpiConnection &spi, const TaskInfo &task, const nlohmann::json &options) {
+PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, const nlohmann::json &options) {
 	const nlohmann::json &id = options.at("encoder");
 	if (!id.is_number_integer() || id.get<long long>() <= 0) {
 		throw InvalidInputError("option \"encoder\" must be an encoder id (a positive integer), got " + id.dump());
 	}
-	const std::string encoder = std::to_string(id.get<long long>());
-	SpiResult r = spi.query("SELECT e.database_id, e.entity_table::text, e.config::text, e.weights, "
-	                        "relml._is_member_of(e.owner), p.pretrain_cutoff::text, "
-	                        "p.pretrain_cutoff > t.val_timestamp "
-	                        "FROM relml.encoders e JOIN relml.pretrain_tables p USING (pretrain_table_id) "
-	                        "CROSS JOIN relml.tasks t WHERE e.encoder_id = $1::bigint AND t.task_id = $2::int",
-	                        {encoder, std::to_string(task.task_id)});
-	if (r.rows() == 0) {
-		throw NotFoundError("encoder " + encoder + " does not exist");
-	}
-	if (r.number(0, 4) == 0) {
-		throw PermissionError("encoder " + encoder + " belongs to another role: only its owner and members of it "
-		                      "may train with it");
-	}
-	if (r.integer(0, 0) != task.database_id || r.text(0, 1) != task.entity_table) {
-		throw InvalidInputError("encoder " + encoder + " was pre-trained on table " + r.text(0, 1) +
+	const std::string name = "encoder " + std::to_string(id.get<long long>());
+	StoredEncoder encoder = load_encoder(spi, id.get<int64_t>(), "train with " + name);
+	if (encoder.database_id != task.database_id || encoder.entity_table != task.entity_table) {
+		throw InvalidInputError(name + " was pre-trained for table " + encoder.entity_table +
 		                        " of another database or entity; task \"" + task.name + "\" predicts " +
 		                        task.entity_table + " of its own database");
 	}
-	if (r.number(0, 6) != 0) {
-		throw InvalidInputError("encoder " + encoder + " was pre-trained on windows up to " + r.text(0, 5) +
+	if (*spi.scalar("SELECT ($1::timestamp > $2::timestamp)::text", {encoder.pretrain_cutoff, task.val_timestamp}) ==
+	    "true") {
+		throw InvalidInputError(name + " was pre-trained on windows up to " + encoder.pretrain_cutoff +
 		                        ", after task \"" + task.name + "\"'s val_timestamp " + task.val_timestamp +
 		                        ": its weights saw the validation period; pre-train with an earlier pretrain_cutoff");
 	}
-	PretrainedEncoder loaded;
-	loaded.config = nlohmann::json::parse(r.text(0, 2));
-	loaded.weights = from_hex_bytea(r.text(0, 3));
-	const nlohmann::json &pretrained = loaded.config.at("options");
+	const nlohmann::json &pretrained = encoder.config.at("options");
 	for (const char *key : kBackboneOptions) {
 		if (options.contains(key) && options[key] != pretrained.at(key)) {
-			throw InvalidInputError("option \"" + std::string(key) + "\" is " + options[key].dump() + ", but encoder " +
-			                        encoder + " was pre-trained with " + pretrained.at(key).dump() +
+			throw InvalidInputError("option \"" + std::string(key) + "\" is " + options[key].dump() + ", but " + name +
+			                        " was pre-trained with " + pretrained.at(key).dump() +
 			                        ": leave it out to use the encoder's");
 		}
 	}
-	return loaded;
+	return PretrainedEncoder{std::move(encoder.config), std::move(encoder.weights)};
 }
 
 // Options of method rdl, complete: threads come from relml.threads and the device defaults to relml.device.
@@ -155,7 +141,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 	nlohmann::json timings;
 	std::optional<PretrainedEncoder> encoder;
 	if (options.contains("encoder")) {
-		encoder = load_encoder(spi, task, options);
+		encoder = encoder_for_task(spi, task, options);
 	} else if (method == "probe") {
 		throw InvalidInputError("method probe fits a linear model on a pre-trained encoder's embeddings: pass "
 		                        "options {\"encoder\": <id>} (see relml.pretrain)");

@@ -121,6 +121,10 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	return out;
 }
 
+const std::vector<std::string> &RdlOptions::accepted_keys() {
+	return kAcceptedKeys;
+}
+
 json RdlOptions::to_json() const {
 	return json{{"channels", channels},
 	            {"encoder_layers", encoder_layers},

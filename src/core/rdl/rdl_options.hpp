@@ -39,6 +39,8 @@ struct RdlOptions {
 	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a
 	// build or machine without CUDA throws NotSupportedError.
 	static RdlOptions from_json(const nlohmann::json &options);
+	// The keys from_json reads.
+	static const std::vector<std::string> &accepted_keys();
 	// Every field, in the form from_json reads; stored with a model.
 	nlohmann::json to_json() const;
 };

@@ -356,7 +356,19 @@ PretrainOptions PretrainOptions::from_json(const json &options) {
 		if (!options.is_object()) {
 			throw InvalidInputError("options must be a JSON object, got " + shown(options));
 		}
+		std::vector<std::string> accepted;
+		for (const std::string &key : RdlOptions::accepted_keys()) {
+			if (key != "head") {
+				accepted.push_back(key);
+			}
+		}
+		accepted.insert(accepted.end(), kPretrainKeys.begin(), kPretrainKeys.end());
+		accepted.insert(accepted.end(), kTableKeys.begin(), kTableKeys.end());
 		for (const auto &item : options.items()) {
+			if (!listed(accepted, item.key())) {
+				throw InvalidInputError("unknown option \"" + item.key() + "\" for pre-training; accepted: " +
+				                        join(accepted));
+			}
 			if (!listed(kPretrainKeys, item.key()) && !listed(kTableKeys, item.key())) {
 				backbone[item.key()] = item.value();
 			}
@@ -369,10 +381,6 @@ PretrainOptions PretrainOptions::from_json(const json &options) {
 		out.mae_weight = read_number(options, "mae_weight", 0, false, 1000, out.mae_weight);
 		out.temperature = read_number(options, "temperature", 0, true, 100, out.temperature);
 		out.rows_per_epoch = read_int(options, "rows_per_epoch", 1, std::numeric_limits<int>::max(), out.rows_per_epoch);
-	}
-	if (backbone.contains("head")) {
-		throw InvalidInputError("option \"head\" is not accepted by pre-training: the head is chosen when the encoder "
-		                        "is used");
 	}
 	out.backbone = RdlOptions::from_json(backbone);
 	return out;
