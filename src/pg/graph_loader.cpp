@@ -344,4 +344,27 @@ void clear_graph_cache() {
 	cached_graph.reset();
 }
 
+namespace {
+
+std::string megabytes(size_t bytes) {
+	return std::to_string((bytes + (1 << 19)) >> 20) + " MB";
+}
+
+} // namespace
+
+const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, const SchemaGraph &schema,
+                                       const RunHooks &hooks, GraphLoadStats &stats) {
+	const LoadedGraph &loaded = load_graph(spi, database_id, schema, hooks, &stats);
+	if (stats.reused) {
+		hooks.report("graph: reused (" + std::to_string(stats.rows) + " rows, " + megabytes(stats.bytes) +
+		             "), data unchanged");
+	} else {
+		hooks.report("graph: " + std::to_string(stats.rows) + " rows, " +
+		             std::to_string(loaded.graph.edge_count()) + " edges, " + megabytes(stats.bytes) + " loaded in " +
+		             Stopwatch::format(stats.seconds) + " (" + std::to_string(long(stats.rows_per_second)) +
+		             " rows/s)");
+	}
+	return loaded;
+}
+
 } // namespace relml::pg

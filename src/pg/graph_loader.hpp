@@ -44,6 +44,10 @@ struct LoadedGraph {
 const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaGraph &schema, const RunHooks &hooks,
                               GraphLoadStats *stats);
 
+// load_graph, reporting as a progress line what it loaded (size, edges, seconds, rows/s) or that it reused it.
+const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, const SchemaGraph &schema,
+                                       const RunHooks &hooks, GraphLoadStats &stats);
+
 // Frees the cached graph (relml.clear_graph_cache).
 void clear_graph_cache();
 

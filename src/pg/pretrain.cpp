@@ -22,6 +22,7 @@
 
 #include "common/hook_relay.hpp"
 #include "common/json_options.hpp"
+#include "common/resident_memory.hpp"
 #include "common/stopwatch.hpp"
 #include "sql/identifier.hpp"
 #include "task/task_sql.hpp"
@@ -31,7 +32,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 
 extern "C" {
@@ -144,37 +144,8 @@ nlohmann::json iso_json(SpiConnection &spi, const std::string &timestamp) {
 	return nlohmann::json::parse(*spi.scalar("SELECT to_jsonb($1::timestamp)::text", {timestamp}));
 }
 
-std::string megabytes(size_t bytes) {
-	return std::to_string((bytes + (1 << 19)) >> 20) + " MB";
-}
-
-// The backend's peak resident memory so far (Linux VmHWM), in MB; null where /proc does not say.
-nlohmann::json peak_resident_megabytes() {
-	std::ifstream status("/proc/self/status");
-	std::string line;
-	while (std::getline(status, line)) {
-		if (line.rfind("VmHWM:", 0) == 0) {
-			return std::stod(line.substr(6)) / 1024.0;
-		}
-	}
-	return nullptr;
-}
-
 bool uses_task_vectors(const std::string &method) {
 	return method == "tve" || method == "tve+ctr" || method == "tve+mae";
-}
-
-const LoadedGraph &graph_for(SpiConnection &spi, int database_id, const SchemaGraph &schema, const RunHooks &hooks,
-                             GraphLoadStats &stats) {
-	const LoadedGraph &loaded = load_graph(spi, database_id, schema, hooks, &stats);
-	if (stats.reused) {
-		hooks.report("graph: reused (" + std::to_string(stats.rows) + " rows, " + megabytes(stats.bytes) +
-		             "), data unchanged");
-	} else {
-		hooks.report("graph: " + std::to_string(stats.rows) + " rows, " + std::to_string(loaded.graph.edge_count()) +
-		             " edges, " + megabytes(stats.bytes) + " loaded in " + Stopwatch::format(stats.seconds));
-	}
-	return loaded;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -693,7 +664,7 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 	timings["task_vectors"] = phase.lap();
 
 	GraphLoadStats load_stats;
-	const LoadedGraph &loaded = graph_for(spi, request.db.id, request.graph, hooks, load_stats);
+	const LoadedGraph &loaded = load_graph_reported(spi, request.db.id, request.graph, hooks, load_stats);
 	timings["graph"] = phase.lap();
 	int entity_index = loaded.graph.table_index(entity_table);
 	EpochMicros cutoff_micros = epoch_micros(spi, cutoff.cutoff);
@@ -722,10 +693,11 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 		                  {"seconds", epoch.seconds},
 		                  {"samples_per_second", epoch.samples_per_second}});
 	}
+	const std::optional<double> peak_rss = peak_resident_megabytes();
 	nlohmann::json metrics = {{"epochs", epochs},
 	                          {"best_epoch", pretrained.best_epoch},
 	                          {"best_val_loss", pretrained.best_val_loss},
-	                          {"peak_rss_mb", peak_resident_megabytes()},
+	                          {"peak_rss_mb", peak_rss ? nlohmann::json(*peak_rss) : nlohmann::json(nullptr)},
 	                          {"rows", {{"train", task.train.seeds.size()},
 	                                    {"val", task.val.seeds.size()},
 	                                    {"events", built.rows.event_rows}}},

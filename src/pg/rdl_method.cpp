@@ -7,11 +7,11 @@
 #include "pg/rdl_library.hpp"
 
 #include "common/hook_relay.hpp"
+#include "common/resident_memory.hpp"
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
 
 #include <algorithm>
-#include <fstream>
 
 namespace relml::pg {
 
@@ -101,37 +101,6 @@ std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const Ta
 	return seeds;
 }
 
-// The backend's peak resident memory so far (Linux VmHWM), in MB; null where /proc does not say.
-nlohmann::json peak_resident_megabytes() {
-	std::ifstream status("/proc/self/status");
-	std::string line;
-	while (std::getline(status, line)) {
-		if (line.rfind("VmHWM:", 0) == 0) {
-			return std::stod(line.substr(6)) / 1024.0;
-		}
-	}
-	return nullptr;
-}
-
-std::string megabytes(size_t bytes) {
-	return std::to_string((bytes + (1 << 19)) >> 20) + " MB";
-}
-
-const LoadedGraph &graph_for(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &schema,
-                             const RunHooks &hooks, GraphLoadStats &stats) {
-	const LoadedGraph &loaded = load_graph(spi, task.database_id, schema, hooks, &stats);
-	if (stats.reused) {
-		hooks.report("graph: reused (" + std::to_string(stats.rows) + " rows, " + megabytes(stats.bytes) +
-		             "), data unchanged");
-	} else {
-		hooks.report("graph: " + std::to_string(stats.rows) + " rows, " +
-		             std::to_string(loaded.graph.edge_count()) + " edges, " + megabytes(stats.bytes) + " loaded in " +
-		             Stopwatch::format(stats.seconds) + " (" + std::to_string(long(stats.rows_per_second)) +
-		             " rows/s)");
-	}
-	return loaded;
-}
-
 } // namespace
 
 TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std::string &method,
@@ -153,7 +122,7 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 
 	SchemaGraph schema = load_schema_graph(spi, task.database_id);
 	GraphLoadStats load_stats;
-	const LoadedGraph &loaded = graph_for(spi, task, schema, hooks, load_stats);
+	const LoadedGraph &loaded = load_graph_reported(spi, task.database_id, schema, hooks, load_stats);
 	timings["graph"] = phase.lap();
 	int entity_table = loaded.graph.table_index(task.entity_table);
 
@@ -219,7 +188,8 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 	metrics["best_epoch"] = trained.best_epoch;
 	metrics["val_metric_name"] = trained.val_metric.name;
 	metrics["peak_batch_nodes"] = trained.peak_batch_nodes;
-	metrics["peak_rss_mb"] = peak_resident_megabytes();
+	const std::optional<double> peak_rss = peak_resident_megabytes();
+	metrics["peak_rss_mb"] = peak_rss ? nlohmann::json(*peak_rss) : nlohmann::json(nullptr);
 	metrics["graph"] = {{"rows", load_stats.rows},
 	                    {"edges", loaded.graph.edge_count()},
 	                    {"bytes", load_stats.bytes},
