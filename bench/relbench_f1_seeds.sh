@@ -7,13 +7,14 @@
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DATA='' OUT='' SEEDS='0,1,2' PASS=()
+DATA='' OUT='' SEEDS='0,1,2' PASS=() DB_ARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--data) DATA=$2; shift 2 ;;
 		--out) OUT=$2; shift 2 ;;
 		--seeds) SEEDS=$2; shift 2 ;;
-		--method|--options|--database|--pretrain|--pretrain-options|--train-fraction|--train-last)
+		--database) PASS+=("$1" "$2"); DB_ARGS=(-d "$2"); shift 2 ;;
+		--method|--options|--pretrain|--pretrain-options|--train-fraction|--train-last)
 			PASS+=("$1" "$2"); shift 2 ;;
 		-h|--help) sed -n 2,7p "$0"; exit 0 ;;
 		*) echo "relbench_f1_seeds: unknown argument: $1" >&2; exit 1 ;;
@@ -65,5 +66,5 @@ SELECT task, min(metric) AS metric, count(*) AS seeds, round(avg(test)::numeric,
        round(avg(pretrain_seconds)::numeric, 1) AS pretrain_s
 FROM per_task GROUP BY task ORDER BY task;
 SQL
-} | psql -X -q -v ON_ERROR_STOP=1 -v summary="$OUT/summary.json" -P footer=off
+} | psql -X -q -v ON_ERROR_STOP=1 -v summary="$OUT/summary.json" -P footer=off "${DB_ARGS[@]}"
 echo "==> $OUT/summary.json" >&2

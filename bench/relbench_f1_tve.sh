@@ -13,7 +13,7 @@ set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DATA='' OUT='' SEEDS='0,1,2' SETTINGS='fraction,last,full' METHODS='none,tve,probe,tve+ctr,tve+mae,ctr,mae'
-PRETRAIN_OPTIONS='{}' OPTIONS='{}' PASS=()
+PRETRAIN_OPTIONS='{}' OPTIONS='{}' PASS=() DB_ARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--data) DATA=$2; shift 2 ;;
@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
 		--methods) METHODS=$2; shift 2 ;;
 		--pretrain-options) PRETRAIN_OPTIONS=$2; shift 2 ;;
 		--options) OPTIONS=$2; shift 2 ;;
-		--database) PASS+=("$1" "$2"); shift 2 ;;
+		--database) PASS+=("$1" "$2"); DB_ARGS=(-d "$2"); shift 2 ;;
 		-h|--help) sed -n 2,12p "$0"; exit 0 ;;
 		*) echo "relbench_f1_tve: unknown argument: $1" >&2; exit 1 ;;
 	esac
@@ -80,5 +80,5 @@ ORDER BY array_position(ARRAY['full', 'fraction', 'last'], s.setting),
          array_position(ARRAY['driver-dnf', 'driver-top3', 'driver-position'], t.key);
 \o
 SQL
-} | psql -X -q -v ON_ERROR_STOP=1 -v table="$OUT/study.md" "${PASS[@]/--database/-d}"
+} | psql -X -q -v ON_ERROR_STOP=1 -v table="$OUT/study.md" "${DB_ARGS[@]}"
 cat "$OUT/study.md"
