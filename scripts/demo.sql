@@ -1,5 +1,6 @@
 -- relml end to end: generate the demo e-commerce database, register it, define a churn task and a spend task,
--- train DFS models on both, evaluate them, and predict from SQL.
+-- train DFS models on both and an RDL model on churn (from scratch, and fine-tuned from a TVE-pre-trained
+-- encoder), evaluate them, and predict from SQL.
 --
 -- Run against a database where CREATE EXTENSION relml has been done:
 --   psql -v ON_ERROR_STOP=1 -d mydb -f scripts/demo.sql                 # scale 1: 2,000 customers, ~30k orders
@@ -120,6 +121,34 @@ FROM relml.train('customer_churn', 'rdl',
 \echo '   model' :rdl_model_id': validation' :rdl_metric '=' :rdl_val_metric
 \echo '         test' :rdl_metric '=' :rdl_test_metric', deployed:' :rdl_deployed
 SELECT task, model_id, method, round(val_metric::numeric, 4) AS val_metric, reason FROM relml.deployed_models ORDER BY task;
+
+\echo
+\echo '== 5c. Pre-training an RDL encoder of the customers with TVE, before any label, and fine-tuning churn from it'
+\echo '   task vectors: what each customer does in the next 30 days (orders, their totals, reviews, ...) at every'
+\echo '   30-day timestamp before 2024-07-01, built in SQL; the encoder learns to predict them from the past'
+SELECT count(relml.drop_encoder(e.encoder_id)) AS earlier_encoders_dropped
+FROM relml.encoders e JOIN relml.databases d USING (database_id) WHERE d.name = 'demo' \gset
+\timing on
+SELECT relml.pretrain('demo', 'customers', 'tve', horizon => '30 days',
+                      options => '{"channels": 64, "encoder_layers": 2, "fanouts": [32, 16], "aggregation": "sum",
+                                   "epochs": 4, "rows_per_epoch": 8192}') AS encoder_id \gset
+\timing off
+SELECT p.train_rows, p.val_rows, p.event_rows, p.definition->'width' AS task_vector_width,
+       round((e.metrics->>'best_val_loss')::numeric, 4) AS best_val_loss
+FROM relml.encoders e JOIN relml.pretrain_tables p USING (pretrain_table_id) WHERE e.encoder_id = :encoder_id;
+\timing on
+SELECT model_id, metric, val_metric, test_metric, deployed
+FROM relml.train('customer_churn', 'rdl', jsonb_build_object('encoder', :encoder_id, 'epochs', 8))
+\gset tuned_
+\timing off
+\echo '   model' :tuned_model_id' (fine-tuned from encoder' :encoder_id'): validation' :tuned_metric '=' :tuned_val_metric
+\echo '         test' :tuned_metric '=' :tuned_test_metric', deployed:' :tuned_deployed
+\echo '   entity embeddings as of 2024-07-01, and the customers most like customer 17'
+SELECT relml.embed(:encoder_id, '2024-07-01') AS customers_embedded;
+SELECT n.entity_key AS customer_id, round(n.similarity::numeric, 3) AS similarity, c.segment, c.region
+FROM relml.nearest_entities(:encoder_id, '17', '2024-07-01', 5) n
+JOIN demo.customers c ON c.customer_id = n.entity_key::bigint
+ORDER BY n.similarity DESC;
 
 \echo
 \echo '== 6. Predicting for a few customers as of 2024-10-01 (and what they actually did in the next 30 days)'
