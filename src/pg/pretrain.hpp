@@ -1,6 +1,6 @@
 // Pre-training inside the server: relml.pretrain builds a pre-training table (entity x timestamp, each row's
 // task vector of next-window statistics, computed by set-based queries run as the caller) and pre-trains an RDL
-// encoder on it; relml.embed writes entity embeddings with a stored encoder; relml.drop_encoder removes one.
+// encoder on it; relml.drop_encoder removes one, and relml.embed (in embed.cpp) writes entity embeddings with one.
 // The encoders are stored in relml.encoders, readable by everyone; using or dropping one needs its owner role.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include "pg/module.hpp"
 #include "pg/pretrain.hpp"
 #include "pg/rdl_library.hpp"
+#include "pg/sql_text.hpp"
 
 #include "common/hook_relay.hpp"
 #include "common/resident_memory.hpp"
@@ -16,15 +17,6 @@
 namespace relml::pg {
 
 namespace {
-
-// A timestamp as the graph counts time; NULL stays "no limit".
-EpochMicros epoch_micros(SpiConnection &spi, const std::optional<std::string> &timestamp) {
-	if (!timestamp) {
-		return kUnknownTime;
-	}
-	SpiResult r = spi.query("SELECT (extract(epoch FROM $1::timestamp) * 1000000)::int8", {*timestamp});
-	return r.integer(0, 0);
-}
 
 std::optional<std::string> earlier_of(const std::string &a, const std::optional<std::string> &b) {
 	return b && *b < a ? *b : a;
