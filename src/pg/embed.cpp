@@ -121,7 +121,7 @@ int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of_a
 	const LoadedGraph &loaded = load_graph(spi, encoder.database_id, schema, hooks, &stats);
 	int table = loaded.graph.table_index(encoder.entity_table);
 	EpochMicros as_of_micros = epoch_micros(spi, as_of);
-	EpochMicros cutoff = encoder.input_cutoff ? epoch_micros(spi, *encoder.input_cutoff) : kUnknownTime;
+	EpochMicros cutoff = epoch_micros(spi, encoder.input_cutoff);
 	std::vector<EntityRow> entities = keys ? given_entities(loaded, table, as_of_micros, *keys, name, as_of)
 	                                       : all_entities(loaded, table, as_of_micros);
 	std::vector<Seed> seeds;

@@ -1,12 +1,13 @@
 // relml.pretrain and relml.drop_encoder, and load_encoder for every use of a stored encoder.
 //
 // relml.pretrain, in the caller's transaction (an error anywhere leaves nothing behind):
-//   1. options: the SQL side's (pretrain_cutoff, paths, columns, max_rows, max_mode_values) are taken by
-//      take_sql_options, the rest is validated and completed by the RDL library (normalize_pretrain_options);
+//   1. options: the SQL side's (pretrain_cutoff, paths, columns, max_rows, max_mode_values, active_within) are
+//      taken by take_sql_options, the rest is validated and completed by the RDL library
+//      (normalize_pretrain_options);
 //   2. the pre-training cutoff (given, or the earliest val_timestamp of the database's tasks, never later than
 //      their input cutoff) and the timestamps cutoff - kΔ (k = 1, 2, ...) no earlier than the database's earliest
 //      time, so every window (t, t + Δ] ends by the cutoff; the latest 10% of them (at least one) validate;
-//   3. the rows (every entity that exists at t) into a temporary table, one query per path for the raw
+//   3. the rows (every entity that exists at t, or only the recently active ones) into a temporary table, one query per path for the raw
 //      statistics, the normaliser fitted on training rows with an event, the vectors stored in relml.task_vectors
 //      (steps 2 and 3 live in pretrain_table.cpp);
 //   4. the graph, the seeds, the RDL library's pretrain on a relay thread, the encoder stored in relml.encoders.
@@ -97,6 +98,19 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 	if (!positive || *positive != "t") {
 		throw InvalidInputError("horizon must be a positive interval, got " + horizon);
 	}
+	if (request.options.active_within) {
+		std::optional<std::string> active;
+		try {
+			active = spi.scalar("SELECT CASE WHEN $1::interval > interval '0' THEN $1::interval::text END",
+			                    {*request.options.active_within});
+		} catch (const PgError &e) {
+			rethrow_user_query_error(e, "option \"active_within\"");
+		}
+		if (!active) {
+			throw InvalidInputError("option \"active_within\" must be a positive interval, got \"" +
+			                        *request.options.active_within + "\"");
+		}
+	}
 	request.graph = load_schema_graph(spi, request.db.id);
 	const Table *entity = request.graph.find_table(entity_table);
 	if (!entity) {
@@ -171,6 +185,8 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 	stored_options["columns"] = request.options.columns;
 	stored_options["max_rows"] = request.options.max_rows;
 	stored_options["max_mode_values"] = request.options.max_mode_values;
+	stored_options["active_within"] = request.options.active_within ? nlohmann::json(*request.options.active_within)
+	                                                                : nlohmann::json(nullptr);
 	stored_options["pretrain_cutoff"] = request.options.pretrain_cutoff ? nlohmann::json(*request.options.pretrain_cutoff)
 	                                                                    : nlohmann::json(nullptr);
 	timings["total"] = total.seconds();

@@ -141,7 +141,14 @@ SqlOptions take_sql_options(nlohmann::json &options) {
 	sql.columns = string_list(options, "columns", "an array of \"table.column\" names", true);
 	sql.max_rows = read_int(options, "max_rows", 2, 1000000000, 100000);
 	sql.max_mode_values = read_int(options, "max_mode_values", 1, 64, 4);
-	for (const char *key : {"pretrain_cutoff", "paths", "columns", "max_rows", "max_mode_values"}) {
+	if (options.contains("active_within") && !options["active_within"].is_null()) {
+		const auto &value = options["active_within"];
+		if (!value.is_string()) {
+			reject("active_within", "an interval as a string (\"1 year\")", value);
+		}
+		sql.active_within = value.get<std::string>();
+	}
+	for (const char *key : {"pretrain_cutoff", "paths", "columns", "max_rows", "max_mode_values", "active_within"}) {
 		options.erase(key);
 	}
 	return sql;
@@ -225,7 +232,7 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	hooks.poll();
 	SpiResult counts = spi.query("SELECT " + iso("r.seed_time") + ", count(*)::int8 FROM (" + plan.rows_sql() +
 	                                 ") AS r GROUP BY r.seed_time",
-	                             {timestamp_array(timestamps), horizon});
+	                             {timestamp_array(timestamps), horizon, request.options.active_within});
 	std::map<std::string, int64_t> per_time;
 	for (size_t r = 0; r < counts.rows(); ++r) {
 		per_time[counts.text(r, 0)] = counts.integer(r, 1);
@@ -273,7 +280,7 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	hooks.poll();
 	spi.drop_temp_table(kRowsTable);
 	spi.execute(std::string("CREATE TEMP TABLE ") + kRowsTable + " ON COMMIT DROP AS " + plan.rows_sql(),
-	            {timestamp_array(kept), horizon});
+	            {timestamp_array(kept), horizon, request.options.active_within});
 	spi.execute(std::string("ANALYZE ") + kRowsRelation);
 	SpiResult rows = spi.query("SELECT row_id::int8, entity_key::text, " + iso("seed_time") +
 	                               ", (extract(epoch FROM seed_time) * 1000000)::int8, seed_time >= $1::timestamp FROM " +
@@ -323,7 +330,7 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 		throw InternalError("the normaliser returned " + std::to_string(data.vectors.size()) + " values for " +
 		                    std::to_string(n) + " rows of width " + std::to_string(data.width));
 	}
-	built.component_names = normalizer.names(plan.components(), plan.paths());
+	const std::vector<std::string> component_names = normalizer.names(plan.components(), plan.paths());
 
 	std::vector<std::string> kept_texts;
 	for (const Timestamp &t : kept) {
@@ -338,11 +345,14 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	if (request.options.pretrain_cutoff) {
 		options["pretrain_cutoff"] = *request.options.pretrain_cutoff;
 	}
+	if (request.options.active_within) {
+		options["active_within"] = *request.options.active_within;
+	}
 	built.definition = {
 	    {"plan", plan.to_json()},
 	    {"options", options},
 	    {"normalizer", normalizer.to_json()},
-	    {"components", built.component_names},
+	    {"components", component_names},
 	    {"width", data.width},
 	    {"timestamps", timestamps_json},
 	    {"scheduled_timestamps", scheduled},

@@ -26,6 +26,8 @@ struct SqlOptions {
 	std::vector<std::string> columns;
 	int max_rows = 100000;
 	int max_mode_values = 4;
+	// Only entities with an event on a first hop in (t - active_within, t] get a row at t; nullopt: all that exist.
+	std::optional<std::string> active_within;
 };
 
 // Validates the SQL side's options and removes them from `options`, leaving the RDL library's.
@@ -69,7 +71,6 @@ struct PretrainRowsData {
 struct BuiltTable {
 	PretrainRowsData rows;
 	nlohmann::json definition;
-	std::vector<std::string> component_names;
 };
 
 struct TableRequest {

@@ -9,7 +9,7 @@
 --   tap_pt_blind   reads demo except demo.orders
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(87);
+SELECT plan(92);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.tiny(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -365,6 +365,37 @@ SELECT is((SELECT count(*) FROM relml.task_vectors WHERE pretrain_table_id = (SE
           0::bigint, 'and its task vectors');
 SELECT relml_tap.fails_with(format('SELECT relml.drop_encoder(%s)', (SELECT encoder_id FROM enc)), '42704',
 	'encoder % does not exist', 'dropping it again');
+
+----------------------------------------------------------------------------------------------------------------
+-- (h) active_within: only the entities with a first-hop event in (t - active_within, t] get a row at t, decided
+-- from the past alone (an event inside the window does not make a customer active).
+
+CREATE TEMP TABLE active_enc AS
+SELECT relml.pretrain('demo', 'customers', horizon => '30 days',
+                      options => pg_temp.tiny('{"active_within": "60 days"}')) AS encoder_id;
+CREATE TEMP TABLE active_tv AS
+SELECT v.* FROM relml.task_vectors v JOIN relml.encoders e USING (pretrain_table_id)
+WHERE e.encoder_id = (SELECT encoder_id FROM active_enc);
+SELECT results_eq(
+	$$SELECT seed_time, entity_key FROM active_tv ORDER BY 1, 2$$,
+	$$SELECT t.seed_time, c.customer_id::text FROM (SELECT DISTINCT seed_time FROM tv) t
+	  JOIN demo.customers c ON c.signup_at <= t.seed_time
+	  WHERE EXISTS (SELECT 1 FROM demo.orders o WHERE o.customer_id = c.customer_id
+	                AND o.ordered_at > t.seed_time - interval '60 days' AND o.ordered_at <= t.seed_time)
+	     OR EXISTS (SELECT 1 FROM demo.reviews r WHERE r.customer_id = c.customer_id
+	                AND r.reviewed_at > t.seed_time - interval '60 days' AND r.reviewed_at <= t.seed_time)
+	  ORDER BY 1, 2$$,
+	'active_within keeps exactly the customers with an order or review in the 60 days up to t');
+SELECT cmp_ok((SELECT count(*) FROM active_tv), '<',
+              (SELECT count(*) FROM tv), 'fewer rows than every customer that exists');
+SELECT cmp_ok((SELECT count(*) FILTER (WHERE NOT is_event) FROM active_tv), '>', 0::bigint,
+              'active customers without an event in their window are still non-events');
+SELECT relml_tap.fails_with(format('SELECT relml.pretrain(%L, %L, horizon => %L, options => %L)', 'demo', 'customers',
+	'30 days', pg_temp.tiny('{"active_within": "soon"}')),
+	'22007', 'option "active_within": invalid input syntax for type interval: "soon"', 'a bad active_within interval');
+SELECT relml_tap.fails_with(format('SELECT relml.pretrain(%L, %L, horizon => %L, options => %L)', 'demo', 'customers',
+	'30 days', pg_temp.tiny('{"active_within": "0 days"}')),
+	'22023', 'option "active_within" must be a positive interval, got "0 days"', 'a zero active_within');
 
 SELECT is(relml_tap.catalog_counts() - '{databases,tables,columns,foreign_keys}'::text[],
           (SELECT counts - '{databases,tables,columns,foreign_keys}'::text[] FROM boot),

@@ -254,9 +254,10 @@ TEST(TaskVectorPlanTest, RowsOfAnUntimedEntityStartAtItsFirstEventOnThePlansFirs
 	    << sql;
 	EXPECT_TRUE(contains(sql, "JOIN \"f1\".\"drivers\" e ON e.\"driverId\" = f.entity_key")) << sql;
 	EXPECT_TRUE(contains(sql, "ORDER BY row_id")) << sql;
-	// One first-activity query per first hop, even when several paths share it.
+	// One first-activity query per first hop, even when several paths share it (and one recent-activity join).
 	EXPECT_EQ(occurrences(sql, "UNION ALL"), 2u) << sql;
 	EXPECT_EQ(occurrences(sql, "FROM \"f1\".\"results\" h"), 1u) << sql;
+	EXPECT_EQ(occurrences(sql, "JOIN \"f1\".\"results\" h ON"), 1u) << sql;
 	EXPECT_TRUE(contains(sql, "SELECT h.\"driverId\" AS entity_key, min(h.\"date\")::timestamp AS at FROM "
 	                          "\"f1\".\"standings\" h WHERE h.\"driverId\" IS NOT NULL GROUP BY 1"))
 	    << sql;
@@ -277,7 +278,21 @@ TEST(TaskVectorPlanTest, RowsOfATimedEntityStartAtItsOwnTime) {
 	    << sql;
 	EXPECT_TRUE(contains(sql, "e.\"customer_id\" AS entity_key")) << sql;
 	EXPECT_FALSE(contains(sql, "$2")) << sql;
-	EXPECT_FALSE(contains(sql, "\"orders\"")) << sql;
+	// Orders only decide which customers were active.
+	EXPECT_EQ(occurrences(sql, "\"orders\""), 1u) << sql;
+	EXPECT_TRUE(contains(sql, "JOIN \"shop\".\"orders\" h ON h.\"ordered_at\" > s.seed_time - $3::interval")) << sql;
+}
+
+TEST(TaskVectorPlanTest, ActiveEntitiesAreDecidedFromThePastAlone) {
+	std::string sql = TaskVectorPlan::make(f1_graph(), "drivers", {}).rows_sql();
+	// Without $3 every existing entity counts; with it, those with a first-hop event in (t - $3, t].
+	EXPECT_TRUE(contains(sql, " WHERE $3::interval IS NULL OR (t.seed_time, e.\"driverId\") IN (SELECT * FROM active)"))
+	    << sql;
+	EXPECT_TRUE(contains(sql, "SELECT s.seed_time, h.\"driverId\" AS entity_key FROM (SELECT DISTINCT "
+	                          "unnest($1::timestamp[]) AS seed_time) AS s JOIN \"f1\".\"standings\" h ON "
+	                          "h.\"date\" > s.seed_time - $3::interval AND h.\"date\" <= s.seed_time"))
+	    << sql;
+	EXPECT_FALSE(contains(sql, "h.\"date\" > s.seed_time AND")) << sql;
 }
 
 TEST(TaskVectorPlanTest, OneHopPathSqlWindowsEventsAfterTheSeedTime) {

@@ -23,7 +23,8 @@ const std::vector<std::string> kPretrainKeys = {"method",    "non_event_weight",
                                                 "mask_rate", "ctr_weight",       "mae_weight",
                                                 "temperature", "rows_per_epoch"};
 // Keys of the adapter's, which builds the pre-training table from them.
-const std::vector<std::string> kTableKeys = {"pretrain_cutoff", "paths", "columns", "max_rows", "max_mode_values"};
+const std::vector<std::string> kTableKeys = {"pretrain_cutoff", "paths",          "columns",
+                                             "max_rows",        "max_mode_values", "active_within"};
 // Corruption and masks of evaluation batches come from their own stream.
 constexpr uint64_t kCorruptionStream = 0xc0441e7ULL;
 constexpr uint64_t kMaskStream = 0x3a5cULL;

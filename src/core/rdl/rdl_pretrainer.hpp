@@ -34,7 +34,7 @@ struct PretrainOptions {
 	int rows_per_epoch = 20000;     // training rows drawn per epoch (all when fewer)
 
 	// Reads the options JSON; keys that belong to the SQL side (pretrain_cutoff, paths, columns, max_rows,
-	// max_mode_values) are ignored here. Unknown keys and bad values throw InvalidInputError naming the key.
+	// max_mode_values, active_within) are ignored here. Unknown keys and bad values throw InvalidInputError naming the key.
 	static PretrainOptions from_json(const nlohmann::json &options);
 	nlohmann::json to_json() const;
 	bool uses_task_vectors() const {

@@ -235,29 +235,43 @@ std::string TaskVectorPlan::rows_sql() const {
 	const Table &entity = graph_.table(entity_table_);
 	std::string key = "e." + quote_ident(entity_key_);
 	std::string seeds = "(SELECT DISTINCT unnest($1::timestamp[]) AS seed_time) AS t";
+	// The distinct first hops: several paths may start with the same foreign key.
+	std::vector<const ForeignKey *> first_hops;
+	std::set<std::pair<std::string, std::string>> seen;
+	for (auto &path : paths_) {
+		if (seen.insert({path.first.table, path.first.column}).second) {
+			first_hops.push_back(&path.first);
+		}
+	}
+	// Events in (t - $3, t] per (seed time, entity): a range join per first hop, computed once for all rows.
+	std::string recent;
+	for (const ForeignKey *fk : first_hops) {
+		std::string at = "h." + quote_ident(graph_.table(fk->table).time_column);
+		recent += std::string(recent.empty() ? "" : " UNION ") + "SELECT s.seed_time, h." + quote_ident(fk->column) +
+		          " AS entity_key FROM (SELECT DISTINCT unnest($1::timestamp[]) AS seed_time) AS s JOIN " +
+		          qualified_name(graph_.schema(), fk->table) + " h ON " + at + " > s.seed_time - $3::interval AND " +
+		          at + " <= s.seed_time";
+	}
+	std::string active = " WHERE $3::interval IS NULL OR (t.seed_time, " + key + ") IN (SELECT * FROM active)";
+	std::string with = "WITH active AS (" + recent + ")";
 	std::string select = "SELECT (row_number() OVER (ORDER BY t.seed_time, " + key + "))::bigint AS row_id, " + key +
 	                     " AS entity_key, t.seed_time";
 	std::string order = " ORDER BY row_id";
 	if (entity.has_time()) {
-		return select + " FROM " + seeds + " JOIN " + qualified_name(graph_.schema(), entity.name) + " e ON e." +
-		       quote_ident(entity.time_column) + " <= t.seed_time" + order;
+		return with + " " + select + " FROM " + seeds + " JOIN " + qualified_name(graph_.schema(), entity.name) +
+		       " e ON e." + quote_ident(entity.time_column) + " <= t.seed_time" + active + order;
 	}
 	std::string events;
-	std::set<std::pair<std::string, std::string>> seen;
-	for (auto &path : paths_) {
-		const ForeignKey &fk = path.first;
-		if (!seen.insert({fk.table, fk.column}).second) {
-			continue;
-		}
-		std::string fk_column = "h." + quote_ident(fk.column);
+	for (const ForeignKey *fk : first_hops) {
+		std::string fk_column = "h." + quote_ident(fk->column);
 		events += std::string(events.empty() ? "" : " UNION ALL ") + "SELECT " + fk_column + " AS entity_key, min(h." +
-		          quote_ident(graph_.table(fk.table).time_column) + ")::timestamp AS at FROM " +
-		          qualified_name(graph_.schema(), fk.table) + " h WHERE " + fk_column + " IS NOT NULL GROUP BY 1";
+		          quote_ident(graph_.table(fk->table).time_column) + ")::timestamp AS at FROM " +
+		          qualified_name(graph_.schema(), fk->table) + " h WHERE " + fk_column + " IS NOT NULL GROUP BY 1";
 	}
-	return "WITH first_event AS (SELECT entity_key, min(at) AS at FROM (" + events +
+	return with + ", first_event AS (SELECT entity_key, min(at) AS at FROM (" + events +
 	       ") AS events GROUP BY entity_key) " + select + " FROM first_event f JOIN " +
 	       qualified_name(graph_.schema(), entity.name) + " e ON " + key + " = f.entity_key JOIN " + seeds +
-	       " ON f.at <= t.seed_time + $2::interval" + order;
+	       " ON f.at <= t.seed_time + $2::interval" + active + order;
 }
 
 // The joins keep first-hop rows inside the seed's window and timed second-hop rows no later than its end. They

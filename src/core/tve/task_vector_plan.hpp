@@ -73,8 +73,9 @@ public:
 	// The pre-training rows: (row_id bigint, entity_key <the key's own type>, seed_time timestamp) for every
 	// seed time in $1 (timestamp[]) and every entity that exists at it: a timed entity table's row whose
 	// time is <= seed_time; otherwise an entity whose first event on any path's first hop is <= seed_time +
-	// $2 (interval; unused for a timed entity table). Ordered by seed_time then key, row_id counting from 1 in
-	// that order; a seed time repeated in $1 counts once.
+	// $2 (interval). With $3 (interval) not NULL, only entities with an event on a first hop in
+	// (seed_time - $3, seed_time] count: the active ones, decided from the past alone. Ordered by seed_time then
+	// key, row_id counting from 1 in that order.
 	std::string rows_sql() const;
 
 	// One row per row of `rows_relation` (a relation with the columns of rows_sql) that the path reaches: row_id,
