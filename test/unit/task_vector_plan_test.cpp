@@ -286,7 +286,8 @@ TEST(TaskVectorPlanTest, RowsOfATimedEntityStartAtItsOwnTime) {
 TEST(TaskVectorPlanTest, ActiveEntitiesAreDecidedFromThePastAlone) {
 	std::string sql = TaskVectorPlan::make(f1_graph(), "drivers", {}).rows_sql();
 	// Without $3 every existing entity counts; with it, those with a first-hop event in (t - $3, t].
-	EXPECT_TRUE(contains(sql, " WHERE $3::interval IS NULL OR (t.seed_time, e.\"driverId\") IN (SELECT * FROM active)"))
+	EXPECT_TRUE(contains(sql, ") AS a ON a.seed_time = t.seed_time AND a.entity_key = e.\"driverId\" WHERE "
+	                          "$3::interval IS NULL OR a.entity_key IS NOT NULL"))
 	    << sql;
 	EXPECT_TRUE(contains(sql, "SELECT s.seed_time, h.\"driverId\" AS entity_key FROM (SELECT DISTINCT "
 	                          "unnest($1::timestamp[]) AS seed_time) AS s JOIN \"f1\".\"standings\" h ON "

@@ -252,13 +252,14 @@ std::string TaskVectorPlan::rows_sql() const {
 		          qualified_name(graph_.schema(), fk->table) + " h ON " + at + " > s.seed_time - $3::interval AND " +
 		          at + " <= s.seed_time";
 	}
-	std::string active = " WHERE $3::interval IS NULL OR (t.seed_time, " + key + ") IN (SELECT * FROM active)";
-	std::string with = "WITH active AS (" + recent + ")";
+	// A left join, not an IN under OR: PostgreSQL would run that subquery once per candidate row.
+	std::string active = " LEFT JOIN (" + recent + ") AS a ON a.seed_time = t.seed_time AND a.entity_key = " + key +
+	                     " WHERE $3::interval IS NULL OR a.entity_key IS NOT NULL";
 	std::string select = "SELECT (row_number() OVER (ORDER BY t.seed_time, " + key + "))::bigint AS row_id, " + key +
 	                     " AS entity_key, t.seed_time";
 	std::string order = " ORDER BY row_id";
 	if (entity.has_time()) {
-		return with + " " + select + " FROM " + seeds + " JOIN " + qualified_name(graph_.schema(), entity.name) +
+		return select + " FROM " + seeds + " JOIN " + qualified_name(graph_.schema(), entity.name) +
 		       " e ON e." + quote_ident(entity.time_column) + " <= t.seed_time" + active + order;
 	}
 	std::string events;
@@ -268,7 +269,7 @@ std::string TaskVectorPlan::rows_sql() const {
 		          quote_ident(graph_.table(fk->table).time_column) + ")::timestamp AS at FROM " +
 		          qualified_name(graph_.schema(), fk->table) + " h WHERE " + fk_column + " IS NOT NULL GROUP BY 1";
 	}
-	return with + ", first_event AS (SELECT entity_key, min(at) AS at FROM (" + events +
+	return "WITH first_event AS (SELECT entity_key, min(at) AS at FROM (" + events +
 	       ") AS events GROUP BY entity_key) " + select + " FROM first_event f JOIN " +
 	       qualified_name(graph_.schema(), entity.name) + " e ON " + key + " = f.entity_key JOIN " + seeds +
 	       " ON f.at <= t.seed_time + $2::interval" + active + order;
