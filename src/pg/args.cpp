@@ -1,6 +1,7 @@
 #include "pg/args.hpp"
 
 extern "C" {
+#include "utils/array.h"
 #include "utils/jsonb.h"
 }
 
@@ -59,6 +60,27 @@ Datum text_datum(const std::string &value) {
 	Datum result = 0;
 	pg_call([&] { result = CStringGetTextDatum(value.c_str()); });
 	return result;
+}
+
+std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, int index) {
+	Datum *values = nullptr;
+	bool *nulls = nullptr;
+	int count = 0;
+	pg_call([&] {
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(index), TEXTOID, -1, false, TYPALIGN_INT, &values, &nulls, &count);
+	});
+	std::vector<std::optional<std::string>> out;
+	for (int i = 0; i < count; ++i) {
+		if (nulls[i]) {
+			out.push_back(std::nullopt);
+			continue;
+		}
+		char *cstring = nullptr;
+		pg_call([&] { cstring = TextDatumGetCString(values[i]); });
+		out.push_back(std::string(cstring));
+		pg_call([&] { pfree(cstring); });
+	}
+	return out;
 }
 
 } // namespace relml::pg

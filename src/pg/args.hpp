@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace relml::pg {
 
@@ -16,6 +17,8 @@ std::string text_arg(FunctionCallInfo fcinfo, int index, const char *name);
 // A jsonb argument (NULL reads as an empty object).
 nlohmann::json jsonb_arg(FunctionCallInfo fcinfo, int index, const char *name);
 int64_t int_arg(FunctionCallInfo fcinfo, int index, const char *name);
+// A text[] argument's elements (NULL elements as nullopt); the argument itself must not be NULL.
+std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, int index);
 
 Datum jsonb_datum(const nlohmann::json &value);
 Datum text_datum(const std::string &value);

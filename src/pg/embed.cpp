@@ -16,10 +16,6 @@
 #include <algorithm>
 #include <map>
 
-extern "C" {
-#include "utils/array.h"
-}
-
 namespace relml::pg {
 
 namespace {
@@ -80,29 +76,6 @@ std::vector<EntityRow> given_entities(const LoadedGraph &loaded, int table, Epoc
 	return out;
 }
 
-// A text[] argument, element by element; NULL elements stay nullopt for the caller to judge.
-std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, int index) {
-	std::vector<std::optional<std::string>> out;
-	ArrayType *array = nullptr;
-	Datum *values = nullptr;
-	bool *nulls = nullptr;
-	int count = 0;
-	pg_call([&] {
-		array = PG_GETARG_ARRAYTYPE_P(index);
-		deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &values, &nulls, &count);
-	});
-	for (int i = 0; i < count; ++i) {
-		if (nulls[i]) {
-			out.push_back(std::nullopt);
-			continue;
-		}
-		char *cstring = nullptr;
-		pg_call([&] { cstring = TextDatumGetCString(values[i]); });
-		out.push_back(std::string(cstring));
-		pfree(cstring);
-	}
-	return out;
-}
 
 // Embeds the entities at as_of into relml.embeddings, a chunk of rows per INSERT; without keys, the encoder's
 // set for as_of is replaced as a whole. Returns how many were written.
