@@ -62,6 +62,8 @@ SELECT relml.train('churn', 'rdl', '{"strategy": "random"}');
 SELECT relml.train('churn', 'rdl', '{"aggregation": "max"}');
 SELECT relml.train('churn', 'rdl', '{"threads": 2}');
 SELECT relml.train('churn', 'rdl', '{"device": "tpu"}');
+SELECT relml.train('churn', 'rdl', '{"absolute_year": "yes"}');
+SELECT relml.train('churn', 'rdl', '{"recency_half_life_days": -30}');
 SELECT relml.load_graph('nodb');
 SET relml.max_graph_memory = '1MB';
 SELECT relml.load_graph('demo', reload => true);

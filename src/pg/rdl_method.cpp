@@ -23,7 +23,7 @@ std::optional<std::string> earlier_of(const std::string &a, const std::optional<
 }
 
 // The architecture a pre-trained encoder fixes; options may repeat its values but not change them.
-const char *const kBackboneOptions[] = {"channels", "encoder_layers", "fanouts", "aggregation"};
+const char *const kBackboneOptions[] = {"channels", "encoder_layers", "fanouts", "aggregation", "absolute_year"};
 
 // The encoder options {"encoder": id} name, for this task: it must exist, be usable by the caller (its owner
 // or a member), belong to the task's database and entity table, and have seen nothing after the task's val
@@ -48,10 +48,11 @@ PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, con
 	}
 	const nlohmann::json &pretrained = encoder.config.at("options");
 	for (const char *key : kBackboneOptions) {
-		if (options.contains(key) && options[key] != pretrained.at(key)) {
+		// Only absolute_year can be missing: encoders stored before it existed encoded the year.
+		const nlohmann::json used = pretrained.value(key, nlohmann::json(true));
+		if (options.contains(key) && options[key] != used) {
 			throw InvalidInputError("option \"" + std::string(key) + "\" is " + options[key].dump() + ", but " + name +
-			                        " was pre-trained with " + pretrained.at(key).dump() +
-			                        ": leave it out to use the encoder's");
+			                        " was pre-trained with " + used.dump() + ": leave it out to use the encoder's");
 		}
 	}
 	return PretrainedEncoder{std::move(encoder.config), std::move(encoder.weights)};

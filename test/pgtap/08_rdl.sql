@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(29);
+SELECT plan(33);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -143,6 +143,27 @@ SELECT relml_tap.fails_with($$SELECT * FROM relml.load_graph('demo', reload => t
 RESET relml.max_graph_memory;
 
 SELECT is(pg_postmaster_start_time(), (SELECT started FROM boot), 'the postmaster never restarted');
+
+----------------------------------------------------------------------------------------------------------------
+-- (c2) How timestamps are read and how old rows weigh are stored with the model: by default no timestamp's
+-- absolute year (it extrapolates past the training years), on request the year and a recency half-life.
+
+CREATE TEMP TABLE dated AS
+SELECT (SELECT model_id FROM relml.train('churn', 'rdl', pg_temp.small_rdl())) AS plain,
+       (SELECT model_id FROM relml.train('churn', 'rdl',
+	       pg_temp.small_rdl('{"absolute_year": true, "recency_half_life_days": 90}'))) AS dated;
+SELECT is((SELECT array_agg(DISTINCT e->>'absolute_year') FROM relml.models m,
+	       jsonb_array_elements(m.feature_spec->'rdl'->'encoders') e WHERE m.model_id = (SELECT plain FROM dated)),
+          ARRAY['false'], 'by default no table encoder reads a timestamp''s year');
+SELECT is((SELECT array_agg(DISTINCT e->>'absolute_year') FROM relml.models m,
+	       jsonb_array_elements(m.feature_spec->'rdl'->'encoders') e WHERE m.model_id = (SELECT dated FROM dated)),
+          ARRAY['true'], 'absolute_year: every table encoder reads it');
+SELECT is((SELECT (options->>'recency_half_life_days')::float8 FROM relml.models
+           WHERE model_id = (SELECT dated FROM dated)), 90::float8, 'the recency half-life is stored with the model''s options');
+SELECT ok((SELECT abs((m.metrics->'val'->>'auroc')::float8 - e.value) < 1e-9
+           FROM relml.models m, relml.evaluate(m.model_id) e
+           WHERE m.model_id = (SELECT dated FROM dated) AND e.split = 'val' AND e.metric = 'auroc'),
+          'the model with the year evaluates to the val metric stored at training');
 
 ----------------------------------------------------------------------------------------------------------------
 -- (d) A background job trains an RDL model (committed by a dblink session, on a task of its own).

@@ -6,7 +6,7 @@
 -- Runs in one transaction, rolled back at the end (roles included).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 
 CREATE FUNCTION pg_temp.tiny(extra jsonb DEFAULT '{}') RETURNS jsonb
 LANGUAGE sql IMMUTABLE
@@ -83,6 +83,10 @@ SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'r
 	jsonb_build_object('encoder', (SELECT fits FROM enc), 'channels', 16)),
 	'22023', 'option "channels" is 16, but encoder % was pre-trained with 8: leave it out to use the encoder''s',
 	'options cannot change the encoder''s architecture');
+SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'rdl',
+	jsonb_build_object('encoder', (SELECT fits FROM enc), 'absolute_year', true)),
+	'22023', 'option "absolute_year" is true, but encoder % was pre-trained with false: leave it out to use the encoder''s',
+	'options cannot change how the encoder reads timestamps');
 SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'probe',
 	jsonb_build_object('encoder', (SELECT late FROM enc))),
 	'22023', 'encoder % was pre-trained on windows up to 2024-08-01 00:00:00, after task "churn"''s val_timestamp%',

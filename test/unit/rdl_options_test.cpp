@@ -36,6 +36,7 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(options.strategy, SampleStrategy::Uniform);
 	EXPECT_EQ(options.aggregation, "mean");
 	EXPECT_EQ(options.device, "cpu");
+	EXPECT_FALSE(options.absolute_year);
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
 }
 
@@ -44,7 +45,8 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"strategy", "most_recent"}, {"aggregation", "mean"}, {"batch_size", 100},
 	                    {"epochs", 3},            {"patience", 2},          {"learning_rate", 0.01},
 	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
-	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"}};
+	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
+	                    {"absolute_year", true},  {"recency_half_life_days", 365.0}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -60,6 +62,8 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_EQ(options.seed, 12345678901ULL);
 	EXPECT_EQ(options.threads, 2);
 	EXPECT_EQ(options.head, "linear");
+	EXPECT_TRUE(options.absolute_year);
+	EXPECT_DOUBLE_EQ(options.recency_half_life_days, 365);
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }
@@ -99,6 +103,9 @@ TEST(RdlOptionsTest, RejectsBadValuesNamingTheKeyAndTheExpectation) {
 	    {{{"threads", 0}}, "\"threads\""},
 	    {{{"device", "tpu"}}, "\"device\" must be one of \"cpu\", \"cuda\""},
 	    {{{"device", 1}}, "\"device\""},
+	    {{{"absolute_year", 1}}, "\"absolute_year\" must be true or false"},
+	    {{{"absolute_year", "yes"}}, "\"absolute_year\""},
+	    {{{"recency_half_life_days", -1}}, "\"recency_half_life_days\" must be a number >= 0"},
 	};
 	for (const auto &[options, expected] : cases) {
 		const std::string message = rejection(options);

@@ -78,7 +78,7 @@ TEST(RdlTableEncodingTest, StatisticsIgnoreRowsAfterTheCutoff) {
 	// A huge value after the cutoff and one with an unknown time must not move the mean.
 	const GraphTable orders = table("orders", {10, 20, 30, kCutoff + 1, kUnknownTime},
 	                                {numbers("amount", GraphColumnKind::Numerical, {1, 2, 3, 1e9, -1e9})});
-	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff);
+	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff, false);
 	const nlohmann::json state = encoding.to_json();
 	EXPECT_DOUBLE_EQ(state["columns"][0]["mean"].get<double>(), 2);
 	EXPECT_NEAR(state["columns"][0]["std"].get<double>(), std::sqrt(2.0 / 3), 1e-12);
@@ -93,7 +93,7 @@ TEST(RdlTableEncodingTest, StaticTablesUseAllRowsAndMissingValuesGetAFlag) {
 	const GraphTable customers = table("customers", {},
 	                                   {numbers("age", GraphColumnKind::Numerical, {20, 40, kNaN}),
 	                                    numbers("vip", GraphColumnKind::Boolean, {1, kNaN, 0})});
-	const TableEncoding encoding = TableEncoding::fit(customers, 0);
+	const TableEncoding encoding = TableEncoding::fit(customers, 0, false);
 	EXPECT_DOUBLE_EQ(encoding.to_json()["columns"][0]["mean"].get<double>(), 30);
 	EXPECT_FALSE(encoding.timed());
 	EXPECT_EQ(encoding.numeric_width(), 4);
@@ -109,7 +109,7 @@ TEST(RdlTableEncodingTest, StaticTablesUseAllRowsAndMissingValuesGetAFlag) {
 
 TEST(RdlTableEncodingTest, ConstantColumnsDoNotDivideByZero) {
 	const GraphTable constant = table("t", {}, {numbers("x", GraphColumnKind::Numerical, {5, 5, 5})});
-	const TableInputs inputs = TableEncoding::fit(constant, 0).inputs(constant);
+	const TableInputs inputs = TableEncoding::fit(constant, 0, false).inputs(constant);
 	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 0), 0);
 }
 
@@ -117,7 +117,7 @@ TEST(RdlTableEncodingTest, TimestampsBecomeCyclicalPartsAndAStandardisedYear) {
 	// 2021-03-15 (a Monday) 18:00 UTC, and a missing value.
 	const double monday = 1615831200;
 	const GraphTable events = table("events", {}, {numbers("at", GraphColumnKind::Timestamp, {monday, kNaN})});
-	const TableEncoding encoding = TableEncoding::fit(events, 0);
+	const TableEncoding encoding = TableEncoding::fit(events, 0, true);
 	EXPECT_EQ(encoding.numeric_width(), 8);
 	EXPECT_EQ(encoding.timestamp_columns(), 1u);
 	const TableInputs inputs = encoding.inputs(events);
@@ -134,6 +134,36 @@ TEST(RdlTableEncodingTest, TimestampsBecomeCyclicalPartsAndAStandardisedYear) {
 	EXPECT_EQ((*inputs.timestamps[0])[0], monday);
 }
 
+// Without absolute_year (the default) a timestamp is its calendar parts and the missing flag: nothing that
+// grows with the calendar, so a seed later than every training row sees values of the trained range.
+TEST(RdlTableEncodingTest, TimestampsWithoutAbsoluteYearKeepOnlyCalendarParts) {
+	const double monday = 1615831200; // 2021-03-15 18:00 UTC
+	const double decade_later = monday + 3652.0 * 86400;
+	const GraphTable events =
+	    table("events", {}, {numbers("at", GraphColumnKind::Timestamp, {monday, decade_later, kNaN})});
+	const TableEncoding encoding = TableEncoding::fit(events, 0, false);
+	EXPECT_FALSE(encoding.absolute_year());
+	EXPECT_EQ(encoding.numeric_width(), 7);
+	const TableInputs inputs = encoding.inputs(events);
+	const double pi = std::acos(-1.0);
+	EXPECT_NEAR(at(inputs.numeric, 0, 0), std::sin(2 * pi * 2 / 12), 1e-5); // March
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 0, 6), 0);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 2, 6), 1); // missing
+	EXPECT_FALSE(encoding.to_json().at("columns")[0].contains("mean"));
+	ASSERT_EQ(inputs.timestamps.size(), 1u); // the age at the seed time still comes from the raw values
+}
+
+// Models stored before absolute_year existed have no such field and encoded the year: they must read the same.
+TEST(RdlTableEncodingTest, StoredEncodingsWithoutTheFieldEncodeTheYear) {
+	const GraphTable events = table("events", {}, {numbers("at", GraphColumnKind::Timestamp, {1e9, 1.2e9})});
+	nlohmann::json stored = TableEncoding::fit(events, 0, true).to_json();
+	stored.erase("absolute_year");
+	const TableEncoding restored = TableEncoding::from_json(stored);
+	EXPECT_TRUE(restored.absolute_year());
+	EXPECT_EQ(restored.numeric_width(), 8);
+	EXPECT_TRUE(torch::equal(restored.inputs(events).numeric, TableEncoding::fit(events, 0, true).inputs(events).numeric));
+}
+
 TEST(RdlTableEncodingTest, VocabularyComesFromVisibleRowsMostFrequentFirst) {
 	std::vector<EpochMicros> times;
 	std::vector<std::string> channels;
@@ -148,7 +178,7 @@ TEST(RdlTableEncodingTest, VocabularyComesFromVisibleRowsMostFrequentFirst) {
 	add("", 1, 20);
 	add("phone", 6, kCutoff + 1); // frequent, but only after the cutoff
 	const GraphTable orders = table("orders", times, {categories("channel", channels)});
-	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff);
+	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff, false);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"shop", "web"}));
 	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{3}));
 	const torch::Tensor codes = encoding.inputs(orders).categorical.squeeze(1);
@@ -164,7 +194,7 @@ TEST(RdlTableEncodingTest, ValuesOfFewRowsAreUnknown) {
 	surnames.insert(surnames.end(), 4, "senna");
 	surnames.push_back("prost");
 	const GraphTable drivers = table("drivers", {}, {categories("surname", surnames)});
-	const TableEncoding encoding = TableEncoding::fit(drivers, 0);
+	const TableEncoding encoding = TableEncoding::fit(drivers, 0, false);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"hill"}));
 	EXPECT_TRUE(torch::equal(encoding.inputs(drivers).categorical.squeeze(1), longs({1, 1, 1, 1, 1, 0, 0, 0, 0, 0})));
 }
@@ -174,7 +204,7 @@ TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
 	colors.insert(colors.end(), 6, "red");
 	colors.insert(colors.end(), 5, "blue");
 	const GraphTable trained = table("t", {}, {categories("color", colors)});
-	const TableEncoding encoding = TableEncoding::from_json(TableEncoding::fit(trained, 0).to_json());
+	const TableEncoding encoding = TableEncoding::from_json(TableEncoding::fit(trained, 0, false).to_json());
 	// A rebuilt graph loads the rows in another order, so its dictionary is ordered differently, and it has a
 	// value the model never saw.
 	const GraphTable rebuilt = table("t", {}, {categories("color", {"purple", "blue", "green", "red", "", "green"})});
@@ -194,7 +224,7 @@ TEST(RdlTableEncodingTest, VocabularyIsCapped) {
 		values.insert(values.end(), 5, "v" + std::to_string(i));
 	}
 	values.push_back("v7");
-	const TableEncoding encoding = TableEncoding::fit(table("t", {}, {categories("c", values)}), 0);
+	const TableEncoding encoding = TableEncoding::fit(table("t", {}, {categories("c", values)}), 0, false);
 	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{10001}));
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"][0], "v7");
 }
@@ -203,7 +233,7 @@ TEST(RdlTableEncodingTest, TextKeepsTokensOfSeveralRows) {
 	// Tokens 1 and 2 are in five rows each; 3 and 70000 in one.
 	const GraphTable notes =
 	    table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}, {1, 2}, {1, 2}, {1, 2}, {1, 1}})});
-	const TableEncoding encoding = TableEncoding::fit(notes, 0);
+	const TableEncoding encoding = TableEncoding::fit(notes, 0, false);
 	ASSERT_EQ(encoding.text_buckets().size(), 1u);
 	EXPECT_EQ(encoding.text_buckets()[0], 3); // tokens 1 and 2, after the unused row 0
 	const TableInputs inputs = encoding.inputs(notes);
@@ -218,7 +248,7 @@ TEST(RdlTableEncodingTest, StateRoundTripsThroughJson) {
 	    table("mixed", {5, 6, 7},
 	          {numbers("x", GraphColumnKind::Numerical, {1, 2, kNaN}), categories("c", {"a", "b", "a"}),
 	           numbers("at", GraphColumnKind::Timestamp, {1e9, 1.1e9, 1.2e9}), text("t", {{1}, {2, 1}, {3, 4, 2}})});
-	const TableEncoding fitted = TableEncoding::fit(mixed, kCutoff);
+	const TableEncoding fitted = TableEncoding::fit(mixed, kCutoff, true);
 	const TableEncoding restored = TableEncoding::from_json(nlohmann::json::parse(fitted.to_json().dump()));
 	EXPECT_EQ(restored.to_json(), fitted.to_json());
 	EXPECT_TRUE(restored.timed());
@@ -228,7 +258,7 @@ TEST(RdlTableEncodingTest, StateRoundTripsThroughJson) {
 
 TEST(RdlTableEncodingTest, MissingOrChangedColumnsAreNamed) {
 	const GraphTable trained = table("orders", {}, {numbers("amount", GraphColumnKind::Numerical, {1, 2})});
-	const TableEncoding encoding = TableEncoding::fit(trained, 0);
+	const TableEncoding encoding = TableEncoding::fit(trained, 0, false);
 	const GraphTable renamed = table("orders", {}, {numbers("total", GraphColumnKind::Numerical, {1, 2})});
 	try {
 		encoding.inputs(renamed);

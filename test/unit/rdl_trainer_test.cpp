@@ -199,4 +199,37 @@ TEST_F(RdlTrainerTest, BadLabelsAreRejected) {
 }
 
 } // namespace
+TEST(RdlRecencyWeightsTest, HalveEveryHalfLifeBeforeTheLatestSeed) {
+	LabeledSeeds train;
+	for (int day : {100, 90, 80, 100}) {
+		train.seeds.push_back({0, EpochMicros(day) * 86400000000LL});
+		train.labels.push_back(0);
+	}
+	EXPECT_TRUE(recency_weights(train, 0).empty());
+	const std::vector<float> weights = recency_weights(train, 10);
+	ASSERT_EQ(weights.size(), 4u);
+	EXPECT_FLOAT_EQ(weights[0], 1);
+	EXPECT_FLOAT_EQ(weights[1], 0.5f);
+	EXPECT_FLOAT_EQ(weights[2], 0.25f);
+	EXPECT_FLOAT_EQ(weights[3], 1);
+}
+
+// Labels drift: the two older training timestamps carry +20 on every label, the latest and val do not. A short
+// half-life learns the present regime; without it most training rows pull predictions to the old one.
+TEST_F(RdlTrainerTest, RecencyHalfLifeFollowsDriftingLabels) {
+	RdlTask task = make_task(shop(), orders(), TaskType::Regression, identity);
+	const EpochMicros latest = std::max_element(task.train.seeds.begin(), task.train.seeds.end(),
+	                                            [](const Seed &a, const Seed &b) { return a.time < b.time; })->time;
+	for (size_t i = 0; i < task.train.seeds.size(); ++i) {
+		if (task.train.seeds[i].time < latest) {
+			task.train.labels[i] += 20;
+		}
+	}
+	const RdlTrained plain = train_rdl(shop().graph, task, small_options({{"epochs", 4}}), {});
+	const RdlTrained recent =
+	    train_rdl(shop().graph, task, small_options({{"epochs", 4}, {"recency_half_life_days", 3}}), {});
+	EXPECT_LT(recent.best_val_metric + 5, plain.best_val_metric)
+	    << "recent " << recent.best_val_metric << ", plain " << plain.best_val_metric;
+}
+
 } // namespace relml

@@ -82,6 +82,17 @@ double read_number(const json &options, const std::string &key, double lower, bo
 	return value;
 }
 
+bool read_bool(const json &options, const std::string &key, bool fallback) {
+	auto it = options.find(key);
+	if (it == options.end()) {
+		return fallback;
+	}
+	if (!it->is_boolean()) {
+		reject(key, "true or false", *it);
+	}
+	return it->get<bool>();
+}
+
 std::string read_choice(const json &options, const std::string &key, const std::vector<std::string> &choices,
                         const std::string &fallback) {
 	auto it = options.find(key);

@@ -27,6 +27,7 @@ int read_int(const nlohmann::json &options, const std::string &key, long long lo
 // A number above lower (strictly when lower_exclusive) and at most upper (infinity: unbounded).
 double read_number(const nlohmann::json &options, const std::string &key, double lower, bool lower_exclusive,
                    double upper, double fallback);
+bool read_bool(const nlohmann::json &options, const std::string &key, bool fallback);
 // One of `choices`, as a string.
 std::string read_choice(const nlohmann::json &options, const std::string &key, const std::vector<std::string> &choices,
                         const std::string &fallback);

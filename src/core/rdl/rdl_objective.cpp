@@ -102,16 +102,25 @@ torch::Tensor RdlObjective::targets(const std::vector<double> &labels, const tor
 	return values.to(device);
 }
 
-torch::Tensor RdlObjective::loss(const torch::Tensor &outputs, const torch::Tensor &targets) const {
+torch::Tensor RdlObjective::loss(const torch::Tensor &outputs, const torch::Tensor &targets,
+                                 const torch::Tensor &weights) const {
+	const int64_t reduction = weights.defined() ? at::Reduction::None : at::Reduction::Mean;
+	torch::Tensor per_row;
 	switch (task_) {
 	case TaskType::BinaryClassification:
-		return torch::binary_cross_entropy_with_logits(outputs.squeeze(1), targets);
+		per_row = torch::binary_cross_entropy_with_logits(outputs.squeeze(1), targets, {}, {}, reduction);
+		break;
 	case TaskType::Regression:
-		return torch::l1_loss(outputs.squeeze(1), targets);
+		per_row = torch::l1_loss(outputs.squeeze(1), targets, reduction);
+		break;
 	case TaskType::MulticlassClassification:
-		return torch::cross_entropy_loss(outputs, targets);
+		per_row = torch::cross_entropy_loss(outputs, targets, {}, reduction);
+		break;
 	}
-	throw InternalError("invalid TaskType value");
+	if (!per_row.defined()) {
+		throw InternalError("invalid TaskType value");
+	}
+	return weights.defined() ? (per_row * weights).sum() / weights.sum() : per_row;
 }
 
 std::vector<double> RdlObjective::predictions(const torch::Tensor &outputs) const {

@@ -29,7 +29,9 @@ public:
 	int64_t outputs() const;
 	// Labels as the loss wants them (float 0/1, standardised float values, int64 classes), on `device`.
 	torch::Tensor targets(const std::vector<double> &labels, const torch::Device &device) const;
-	torch::Tensor loss(const torch::Tensor &outputs, const torch::Tensor &targets) const;
+	// The mean loss over rows; with `weights` defined ([rows], on the outputs' device) the weighted mean.
+	torch::Tensor loss(const torch::Tensor &outputs, const torch::Tensor &targets,
+	                   const torch::Tensor &weights = {}) const;
 	// Head outputs [rows, outputs] in the metrics.hpp layout: probability of 1, value, class probabilities.
 	std::vector<double> predictions(const torch::Tensor &outputs) const;
 

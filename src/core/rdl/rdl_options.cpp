@@ -19,7 +19,7 @@ using nlohmann::json;
 const std::vector<std::string> kAcceptedKeys = {
     "channels", "encoder_layers",      "fanouts", "strategy", "aggregation", "batch_size", "epochs",
     "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device",
-    "head"};
+    "head",     "absolute_year", "recency_half_life_days"};
 // Keys of the adapter's that may reach here; they are not ours to check.
 const std::vector<std::string> kIgnoredKeys = {"method", "deploy", "encoder"};
 
@@ -114,6 +114,9 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	out.threads = read_int(options, "threads", 1, 1024, out.threads);
 	out.device = read_choice(options, "device", {"cpu", "cuda"}, out.device);
 	out.head = read_choice(options, "head", {"mlp", "linear"}, out.head);
+	out.absolute_year = read_bool(options, "absolute_year", out.absolute_year);
+	out.recency_half_life_days = read_number(options, "recency_half_life_days", 0, false,
+	                                         std::numeric_limits<double>::infinity(), out.recency_half_life_days);
 	if (out.device == "cuda" && !torch::cuda::is_available()) {
 		throw NotSupportedError("option \"device\" is \"cuda\", but this build of relml or this machine has no "
 		                        "CUDA device; use \"cpu\"");
@@ -140,7 +143,9 @@ json RdlOptions::to_json() const {
 	            {"seed", seed},
 	            {"threads", threads},
 	            {"device", device},
-	            {"head", head}};
+	            {"head", head},
+	            {"absolute_year", absolute_year},
+	            {"recency_half_life_days", recency_half_life_days}};
 }
 
 } // namespace relml

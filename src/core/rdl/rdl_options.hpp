@@ -34,6 +34,8 @@ struct RdlOptions {
 	int threads = 1;                    // intra-op threads; sampling runs on one extra prefetch thread
 	std::string device = "cpu";         // "cpu" | "cuda"
 	std::string head = "mlp";           // "mlp" (hidden layer, ReLU) | "linear" (a linear probe's)
+	bool absolute_year = false;         // encode timestamps' standardised year, not only calendar parts and age
+	double recency_half_life_days = 0;  // > 0: a training row's loss weighs 2^(-its age before the latest / this)
 
 	// Reads a JSON object (or null: all defaults). "method" and "deploy" belong to the adapter and are ignored;
 	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a

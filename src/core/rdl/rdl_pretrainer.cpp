@@ -22,6 +22,8 @@ const std::vector<std::string> kMethods = {"tve", "tve+ctr", "tve+mae", "ctr", "
 const std::vector<std::string> kPretrainKeys = {"method",    "non_event_weight", "corruption_rate",
                                                 "mask_rate", "ctr_weight",       "mae_weight",
                                                 "temperature", "rows_per_epoch"};
+// RDL options that only a supervised task's training reads: its head and the weights of its labelled rows.
+const std::vector<std::string> kTaskOnlyKeys = {"head", "recency_half_life_days"};
 // Keys of the adapter's, which builds the pre-training table from them.
 const std::vector<std::string> kTableKeys = {"pretrain_cutoff", "paths",          "columns",
                                              "max_rows",        "max_mode_values", "active_within"};
@@ -47,7 +49,7 @@ class Pretrainer {
 public:
 	Pretrainer(const RelGraph &graph, const PretrainTask &task, const PretrainOptions &options)
 	    : task_(task), options_(options), layout_(ModelLayout::of(graph, task.entity_table)),
-	      encodings_(fit_encodings(graph, task.fit_cutoff)),
+	      encodings_(fit_encodings(graph, task.fit_cutoff, options.backbone)),
 	      builder_(graph, layout_, layout_.bind(graph, task.entity_table), encodings_, options.backbone,
 	               task.input_cutoff),
 	      outputs_(std::max(task.width, 1)), tve_(options.uses_task_vectors()),
@@ -359,7 +361,7 @@ PretrainOptions PretrainOptions::from_json(const json &options) {
 		}
 		std::vector<std::string> accepted;
 		for (const std::string &key : RdlOptions::accepted_keys()) {
-			if (key != "head") {
+			if (!listed(kTaskOnlyKeys, key)) {
 				accepted.push_back(key);
 			}
 		}
@@ -389,7 +391,9 @@ PretrainOptions PretrainOptions::from_json(const json &options) {
 
 json PretrainOptions::to_json() const {
 	json out = backbone.to_json();
-	out.erase("head");
+	for (const std::string &key : kTaskOnlyKeys) {
+		out.erase(key);
+	}
 	out["method"] = method;
 	out["non_event_weight"] = non_event_weight;
 	out["corruption_rate"] = corruption_rate;

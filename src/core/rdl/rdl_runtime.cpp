@@ -115,10 +115,10 @@ std::string metric_text(double value) {
 	return buffer;
 }
 
-std::vector<TableEncoding> fit_encodings(const RelGraph &graph, EpochMicros fit_cutoff) {
+std::vector<TableEncoding> fit_encodings(const RelGraph &graph, EpochMicros fit_cutoff, const RdlOptions &options) {
 	std::vector<TableEncoding> encodings;
 	for (const GraphTable &table : graph.tables) {
-		encodings.push_back(TableEncoding::fit(table, fit_cutoff));
+		encodings.push_back(TableEncoding::fit(table, fit_cutoff, options.absolute_year));
 	}
 	return encodings;
 }

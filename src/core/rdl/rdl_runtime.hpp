@@ -51,8 +51,8 @@ void deserialize(RdlModel &model, const std::vector<uint8_t> &weights);
 // Four decimals, as progress lines print metrics and losses.
 std::string metric_text(double value);
 
-// One encoding per graph table, fitted on the rows up to `fit_cutoff`.
-std::vector<TableEncoding> fit_encodings(const RelGraph &graph, EpochMicros fit_cutoff);
+// One encoding per graph table, fitted on the rows up to `fit_cutoff`, timestamps as options.absolute_year says.
+std::vector<TableEncoding> fit_encodings(const RelGraph &graph, EpochMicros fit_cutoff, const RdlOptions &options);
 // The "layout", "encoders" and "options" of a stored configuration.
 nlohmann::json backbone_config(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
                                const RdlOptions &options);

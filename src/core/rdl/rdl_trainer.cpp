@@ -51,10 +51,12 @@ std::vector<double> predict_batches(RdlModel &model, const BatchBuilder &builder
 	return objective.predictions(evaluate_seeds(model, builder, seeds, options, hooks, false, peak_nodes));
 }
 
-// One pass of mini-batches over the shuffled training seeds; returns the mean training loss.
+// One pass of mini-batches over the shuffled training seeds; returns the mean training loss (weighted by
+// `weights` when there are any).
 double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBuilder &builder,
-                   const RdlObjective &objective, const LabeledSeeds &train, const RdlOptions &options, int epoch,
-                   const RunHooks &hooks, size_t &peak_nodes, size_t &trained_seeds) {
+                   const RdlObjective &objective, const LabeledSeeds &train, const std::vector<float> &weights,
+                   const RdlOptions &options, int epoch, const RunHooks &hooks, size_t &peak_nodes,
+                   size_t &trained_seeds) {
 	model->train();
 	const torch::Device device = device_of(options);
 	const size_t batch_size = size_t(options.batch_size);
@@ -81,11 +83,17 @@ double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBu
 		std::optional<RdlBatch> batch = prefetcher.next();
 		peak_nodes = std::max(peak_nodes, batch->node_count);
 		std::vector<double> labels;
+		std::vector<float> batch_weights;
 		for (size_t position : positions(index)) {
 			labels.push_back(train.labels[position]);
+			if (!weights.empty()) {
+				batch_weights.push_back(weights[position]);
+			}
 		}
 		const torch::Tensor outputs = model->forward(device.is_cpu() ? *batch : batch->to(device));
-		const torch::Tensor loss = objective.loss(outputs, objective.targets(labels, device));
+		const torch::Tensor row_weights =
+		    weights.empty() ? torch::Tensor() : torch::tensor(batch_weights, torch::kFloat32).to(device);
+		const torch::Tensor loss = objective.loss(outputs, objective.targets(labels, device), row_weights);
 		optimizer.zero_grad();
 		loss.backward();
 		optimizer.step();
@@ -114,7 +122,7 @@ Backbone backbone_for(const RelGraph &graph, const RdlTask &task, const RdlOptio
 	backbone.options = options;
 	if (!task.encoder) {
 		backbone.layout = ModelLayout::of(graph, task.entity_table);
-		backbone.encodings = fit_encodings(graph, task.fit_cutoff);
+		backbone.encodings = fit_encodings(graph, task.fit_cutoff, options);
 		return backbone;
 	}
 	const json &config = task.encoder->config;
@@ -127,6 +135,7 @@ Backbone backbone_for(const RelGraph &graph, const RdlTask &task, const RdlOptio
 	backbone.options.encoder_layers = pretrained.encoder_layers;
 	backbone.options.fanouts = pretrained.fanouts;
 	backbone.options.aggregation = pretrained.aggregation;
+	backbone.options.absolute_year = !backbone.encodings.empty() && backbone.encodings.front().absolute_year();
 	return backbone;
 }
 
@@ -167,6 +176,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	torch::optim::Adam optimizer(model->parameters(),
 	                             torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
 
+	const std::vector<float> weights = recency_weights(task.train, options.recency_half_life_days);
 	RdlTrained trained;
 	trained.val_metric = early_stopping_metric(task.task);
 	std::vector<torch::Tensor> best_state;
@@ -175,8 +185,8 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		RdlEpoch record;
 		record.epoch = epoch;
 		size_t trained_seeds = 0;
-		record.train_loss = train_epoch(model, optimizer, builder, objective, task.train, options, epoch, hooks,
-		                                trained.peak_batch_nodes, trained_seeds);
+		record.train_loss = train_epoch(model, optimizer, builder, objective, task.train, weights, options, epoch,
+		                                hooks, trained.peak_batch_nodes, trained_seeds);
 		record.samples_per_second = double(trained_seeds) / std::max(watch.seconds(), 1e-9);
 		// Without validation rows every epoch counts as the best so far: the last one is kept.
 		std::vector<double> val_predictions;
@@ -326,6 +336,23 @@ std::vector<double> predict(const RelGraph &graph, int entity_table, const json 
 }
 
 } // namespace
+
+std::vector<float> recency_weights(const LabeledSeeds &train, double half_life_days) {
+	if (half_life_days <= 0 || train.seeds.empty()) {
+		return {};
+	}
+	EpochMicros latest = train.seeds.front().time;
+	for (const Seed &seed : train.seeds) {
+		latest = std::max(latest, seed.time);
+	}
+	const double half_life_micros = half_life_days * 86400e6;
+	std::vector<float> weights;
+	weights.reserve(train.seeds.size());
+	for (const Seed &seed : train.seeds) {
+		weights.push_back(float(std::exp2(-double(latest - seed.time) / half_life_micros)));
+	}
+	return weights;
+}
 
 RdlTrained train_rdl(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks) {
 	return translated_errors([&] { return train(graph, task, options, hooks); });

@@ -22,6 +22,11 @@ struct LabeledSeeds {
 	std::vector<double> labels; // 0/1, values or class indices; empty for prediction
 };
 
+// Per training row, 2^(-age / half-life), its age being how long before the latest training seed time its seed
+// time lies: a drifting process (fields of 30 cars in the 1950s, of 20 since) is learnt mostly from its recent
+// rows while old ones still count. Empty (every row weighs 1) when half_life_days is 0.
+std::vector<float> recency_weights(const LabeledSeeds &train, double half_life_days);
+
 // A pre-trained backbone (relml.pretrain's encoder): its configuration and weights as pretrain_rdl stored them.
 struct PretrainedEncoder {
 	nlohmann::json config;

@@ -24,7 +24,8 @@ constexpr size_t kMaxTokens = 20000;
 // 0.72; values of 2+ rows, 3.25 and 0.72; of 5+ rows, 3.14 and 0.75 (as good as dropping the name columns).
 constexpr size_t kMinRows = 5;
 constexpr double kClip = 10;
-constexpr int64_t kTimestampWidth = 8;
+// sin/cos of month, weekday and hour, then the missing flag; the standardised year goes before the flag.
+constexpr int64_t kCalendarWidth = 7;
 constexpr double kSecondsPerYear = 365.2425 * 86400;
 constexpr double kTwoPi = 6.283185307179586;
 
@@ -53,13 +54,13 @@ GraphColumnKind parse_kind(const std::string &name) {
 }
 
 // Columns of the numeric matrix per kind; categorical and text columns go through embeddings instead.
-int64_t width_of(GraphColumnKind kind) {
+int64_t width_of(GraphColumnKind kind, bool absolute_year) {
 	switch (kind) {
 	case GraphColumnKind::Numerical:
 	case GraphColumnKind::Boolean:
 		return 2;
 	case GraphColumnKind::Timestamp:
-		return kTimestampWidth;
+		return kCalendarWidth + (absolute_year ? 1 : 0);
 	default:
 		return 0;
 	}
@@ -177,12 +178,14 @@ int month_of(int64_t days) {
 	return int(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
 }
 
-// A date's position in the year, week and day as points on circles (December is next to January), plus the
-// standardised year for long-range trends; a missing value is all zeros with its flag set.
-void encode_timestamp(double seconds, double mean, double std, float *out) {
+// A date's position in the year, week and day as points on circles (December is next to January), with
+// absolute_year the standardised year; a missing value is all zeros with its flag set. Its age at the seed
+// time is added per sampled node (BatchBuilder).
+void encode_timestamp(double seconds, bool absolute_year, double mean, double std, float *out) {
+	const int64_t width = width_of(GraphColumnKind::Timestamp, absolute_year);
 	if (!std::isfinite(seconds)) {
-		std::fill(out, out + kTimestampWidth, 0.0f);
-		out[kTimestampWidth - 1] = 1;
+		std::fill(out, out + width, 0.0f);
+		out[width - 1] = 1;
 		return;
 	}
 	const int64_t days = int64_t(std::floor(seconds / 86400));
@@ -195,8 +198,10 @@ void encode_timestamp(double seconds, double mean, double std, float *out) {
 	out[3] = float(std::cos(kTwoPi * weekday / 7));
 	out[4] = float(std::sin(kTwoPi * hour / 24));
 	out[5] = float(std::cos(kTwoPi * hour / 24));
-	out[6] = float(std::clamp((fractional_year(seconds) - mean) / std, -kClip, kClip));
-	out[7] = 0;
+	if (absolute_year) {
+		out[6] = float(std::clamp((fractional_year(seconds) - mean) / std, -kClip, kClip));
+	}
+	out[width - 1] = 0;
 }
 
 // Clipping keeps a heavy tail (or a value far outside the fitted range) from dominating the encoder.
@@ -221,10 +226,11 @@ const json &field(const json &state, const std::string &key) {
 
 } // namespace
 
-TableEncoding TableEncoding::fit(const GraphTable &table, EpochMicros fit_cutoff) {
+TableEncoding TableEncoding::fit(const GraphTable &table, EpochMicros fit_cutoff, bool absolute_year) {
 	TableEncoding encoding;
 	encoding.table_ = table.name;
 	encoding.timed_ = table.has_time();
+	encoding.absolute_year_ = absolute_year;
 	const std::vector<char> visible = visible_rows(table, fit_cutoff);
 	for (const GraphColumn &graph_column : table.columns) {
 		Column column;
@@ -232,9 +238,12 @@ TableEncoding TableEncoding::fit(const GraphTable &table, EpochMicros fit_cutoff
 		column.kind = graph_column.kind;
 		switch (graph_column.kind) {
 		case GraphColumnKind::Numerical:
+			fit_moments(graph_column.numbers, visible, false, column.mean, column.std);
+			break;
 		case GraphColumnKind::Timestamp:
-			fit_moments(graph_column.numbers, visible, graph_column.kind == GraphColumnKind::Timestamp, column.mean,
-			            column.std);
+			if (absolute_year) {
+				fit_moments(graph_column.numbers, visible, true, column.mean, column.std);
+			}
 			break;
 		case GraphColumnKind::Boolean:
 			break;
@@ -254,7 +263,7 @@ json TableEncoding::to_json() const {
 	json columns = json::array();
 	for (const Column &column : columns_) {
 		json item{{"name", column.name}, {"kind", kind_name(column.kind)}};
-		if (column.kind == GraphColumnKind::Numerical || column.kind == GraphColumnKind::Timestamp) {
+		if (has_moments(column)) {
 			item["mean"] = column.mean;
 			item["std"] = column.std;
 		} else if (column.kind == GraphColumnKind::Categorical) {
@@ -264,18 +273,20 @@ json TableEncoding::to_json() const {
 		}
 		columns.push_back(std::move(item));
 	}
-	return json{{"table", table_}, {"timed", timed_}, {"columns", std::move(columns)}};
+	return json{{"table", table_}, {"timed", timed_}, {"absolute_year", absolute_year_}, {"columns", std::move(columns)}};
 }
 
 TableEncoding TableEncoding::from_json(const json &state) {
 	TableEncoding encoding;
 	encoding.table_ = field(state, "table").get<std::string>();
 	encoding.timed_ = field(state, "timed").get<bool>();
+	// Models stored before the option existed always encoded the year.
+	encoding.absolute_year_ = state.value("absolute_year", true);
 	for (const json &item : field(state, "columns")) {
 		Column column;
 		column.name = field(item, "name").get<std::string>();
 		column.kind = parse_kind(field(item, "kind").get<std::string>());
-		if (column.kind == GraphColumnKind::Numerical || column.kind == GraphColumnKind::Timestamp) {
+		if (encoding.has_moments(column)) {
 			column.mean = field(item, "mean").get<double>();
 			column.std = field(item, "std").get<double>();
 		} else if (column.kind == GraphColumnKind::Categorical) {
@@ -288,6 +299,10 @@ TableEncoding TableEncoding::from_json(const json &state) {
 	return encoding;
 }
 
+bool TableEncoding::has_moments(const Column &column) const {
+	return column.kind == GraphColumnKind::Numerical || (column.kind == GraphColumnKind::Timestamp && absolute_year_);
+}
+
 int64_t TableEncoding::numeric_width() const {
 	const std::vector<int64_t> widths = numeric_column_widths();
 	return std::accumulate(widths.begin(), widths.end(), int64_t(0));
@@ -296,8 +311,8 @@ int64_t TableEncoding::numeric_width() const {
 std::vector<int64_t> TableEncoding::numeric_column_widths() const {
 	std::vector<int64_t> widths;
 	for (const Column &column : columns_) {
-		if (width_of(column.kind) > 0) {
-			widths.push_back(width_of(column.kind));
+		if (width_of(column.kind, absolute_year_) > 0) {
+			widths.push_back(width_of(column.kind, absolute_year_));
 		}
 	}
 	return widths;
@@ -368,7 +383,8 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 			break;
 		case GraphColumnKind::Timestamp:
 			for (int64_t row = 0; row < rows; ++row) {
-				encode_timestamp(values.numbers[row], column.mean, column.std, numeric + row * width + offset);
+				encode_timestamp(values.numbers[row], absolute_year_, column.mean, column.std,
+				                 numeric + row * width + offset);
 			}
 			inputs.timestamps.push_back(&values.numbers);
 			break;
@@ -411,7 +427,7 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 			break;
 		}
 		}
-		offset += width_of(column.kind);
+		offset += width_of(column.kind, absolute_year_);
 	}
 	return inputs;
 }

@@ -19,7 +19,7 @@ namespace relml {
 struct TableInputs {
 	// [rows, numeric_width] float32: per Numerical column (standardised value clipped to [-10, 10], missing
 	// flag), per Boolean column (value, missing flag), per Timestamp column (sin/cos of month, weekday and hour,
-	// standardised year, missing flag); missing values are 0.
+	// the standardised year if the encoding has absolute_year, missing flag); missing values are 0.
 	torch::Tensor numeric;
 	// [rows, categorical columns] int64: vocabulary indices, 0 for unknown or missing values.
 	torch::Tensor categorical;
@@ -36,7 +36,9 @@ struct TableInputs {
 class TableEncoding {
 public:
 	// Fits on the rows of `table` with time <= fit_cutoff (a timed table) or on all rows (a static table).
-	static TableEncoding fit(const GraphTable &table, EpochMicros fit_cutoff);
+	// absolute_year adds each timestamp's standardised year to its calendar parts; later seeds' years lie
+	// past every training row's, so it extrapolates (docs/rdl.md).
+	static TableEncoding fit(const GraphTable &table, EpochMicros fit_cutoff, bool absolute_year);
 	static TableEncoding from_json(const nlohmann::json &state);
 	nlohmann::json to_json() const;
 
@@ -45,6 +47,9 @@ public:
 	}
 	bool timed() const {
 		return timed_;
+	}
+	bool absolute_year() const {
+		return absolute_year_;
 	}
 	int64_t numeric_width() const;
 	// The width each Numerical, Boolean and Timestamp column takes in `numeric`, in order: its cells.
@@ -63,16 +68,19 @@ private:
 	struct Column {
 		std::string name;
 		GraphColumnKind kind = GraphColumnKind::Numerical;
-		double mean = 0; // Numerical: value; Timestamp: fractional year
+		double mean = 0; // Numerical: value; Timestamp with absolute_year: fractional year
 		double std = 1;
 		std::vector<std::string> vocabulary; // Categorical, most frequent first
 		std::vector<uint32_t> tokens;        // Text: known token hashes, most frequent first
 	};
 
 	const GraphColumn &column_of(const GraphTable &table, const Column &column) const;
+	// Whether the column stores a mean and a spread: numbers, and timestamps encoded with their year.
+	bool has_moments(const Column &column) const;
 
 	std::string table_;
 	bool timed_ = false;
+	bool absolute_year_ = false;
 	std::vector<Column> columns_; // in the table's column order
 };
 
