@@ -192,6 +192,11 @@ TEST_F(RdlPretrainerTest, LinearProbeOnFrozenEmbeddings) {
 	counts.encoder = &encoder;
 	const RdlTrained regression = train_probe(shop().graph, counts, small_options(), RunHooks());
 	EXPECT_TRUE(std::isfinite(regression.best_val_metric));
+	// A recency half-life reaches the least-squares fit: nearly only the latest timestamp's rows count.
+	const RdlTrained recent =
+	    train_probe(shop().graph, counts, small_options({{"recency_half_life_days", 3}}), RunHooks());
+	EXPECT_TRUE(std::isfinite(recent.best_val_metric));
+	EXPECT_NE(recent.val_predictions, regression.val_predictions);
 }
 
 TEST_F(RdlPretrainerTest, CancellationStopsPretraining) {

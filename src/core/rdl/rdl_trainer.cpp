@@ -231,17 +231,22 @@ constexpr int kProbeIterations = 200;
 
 // Fits the linear head on fixed embeddings by full-batch L-BFGS: the loss is convex, so a few hundred
 // iterations reach the optimum without a learning-rate search. Regression fits least squares on the
-// standardised labels, classification the logistic (softmax) loss.
+// standardised labels, classification the logistic (softmax) loss; rows weigh `weights` when defined.
 void fit_linear_head(torch::nn::Linear &head, const torch::Tensor &x, const torch::Tensor &targets,
-                     const RdlObjective &objective, double penalty) {
+                     const torch::Tensor &weights, const RdlObjective &objective, double penalty) {
 	torch::optim::LBFGS optimizer(head->parameters(), torch::optim::LBFGSOptions(1).max_iter(kProbeIterations)
 	                                                      .line_search_fn("strong_wolfe"));
 	auto closure = [&]() -> torch::Tensor {
 		optimizer.zero_grad();
 		const torch::Tensor outputs = head->forward(x);
-		torch::Tensor loss = objective.task() == TaskType::Regression
-		                         ? torch::mse_loss(outputs.squeeze(1), targets)
-		                         : objective.loss(outputs, targets);
+		torch::Tensor loss;
+		if (objective.task() != TaskType::Regression) {
+			loss = objective.loss(outputs, targets, weights);
+		} else if (weights.defined()) {
+			loss = ((outputs.squeeze(1) - targets).pow(2) * weights).sum() / weights.sum();
+		} else {
+			loss = torch::mse_loss(outputs.squeeze(1), targets);
+		}
 		loss = loss + penalty * head->weight.pow(2).sum() / double(x.size(0));
 		loss.backward();
 		return loss;
@@ -278,6 +283,8 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	hooks.report("embedded " + std::to_string(task.train.seeds.size() + task.val.seeds.size()) + " rows in " +
 	             Stopwatch::format(watch.seconds()));
 	const torch::Tensor targets = objective.targets(task.train.labels, torch::kCPU);
+	const std::vector<float> weights = recency_weights(task.train, options.recency_half_life_days);
+	const torch::Tensor row_weights = weights.empty() ? torch::Tensor() : torch::tensor(weights, torch::kFloat32);
 	trained.val_metric = early_stopping_metric(task.task);
 	torch::Tensor best_weight;
 	torch::Tensor best_bias;
@@ -286,7 +293,7 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		hooks.poll();
 		Stopwatch fit_watch;
 		torch::nn::Linear head(train_x.size(1), objective.outputs());
-		fit_linear_head(head, train_x, targets, objective, penalty);
+		fit_linear_head(head, train_x, targets, row_weights, objective, penalty);
 		++trial;
 		RdlEpoch record;
 		record.epoch = trial;
