@@ -53,30 +53,22 @@ PretrainOptions pretrain_options(json extra = json::object()) {
 	return PretrainOptions::from_json(options);
 }
 
-class RdlPretrainerTest : public ::testing::Test {
+class RdlPretrainerTest : public ShopTest {
 protected:
 	static void SetUpTestSuite() {
-		orders_ = new std::vector<Order>(make_orders());
-		shop_ = new Shop(build_shop(*orders_));
+		ShopTest::SetUpTestSuite();
 		task_ = new PretrainTask();
-		task_->entity_table = shop_->customers;
+		task_->entity_table = shop().customers;
 		task_->fit_cutoff = 120 * kDay;
 		task_->width = kWidth;
-		task_->train = task_vectors(*shop_, *orders_, {30, 45, 60, 75});
-		task_->val = task_vectors(*shop_, *orders_, {90});
+		task_->train = task_vectors(shop(), orders(), {30, 45, 60, 75});
+		task_->val = task_vectors(shop(), orders(), {90});
 	}
 	static void TearDownTestSuite() {
 		delete task_;
-		delete shop_;
-		delete orders_;
+		ShopTest::TearDownTestSuite();
 	}
 
-	static const std::vector<Order> &orders() {
-		return *orders_;
-	}
-	static const Shop &shop() {
-		return *shop_;
-	}
 	static const PretrainTask &task() {
 		return *task_;
 	}
@@ -85,13 +77,9 @@ protected:
 	}
 
 private:
-	static std::vector<Order> *orders_;
-	static Shop *shop_;
 	static PretrainTask *task_;
 };
 
-std::vector<Order> *RdlPretrainerTest::orders_ = nullptr;
-Shop *RdlPretrainerTest::shop_ = nullptr;
 PretrainTask *RdlPretrainerTest::task_ = nullptr;
 
 TEST_F(RdlPretrainerTest, TveLearnsTheNextWindowAndKeepsTheBestValEpoch) {

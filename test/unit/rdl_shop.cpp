@@ -142,4 +142,27 @@ RdlOptions small_options(nlohmann::json extra) {
 	return RdlOptions::from_json(options);
 }
 
+std::vector<Order> *ShopTest::orders_ = nullptr;
+Shop *ShopTest::shop_ = nullptr;
+
+void ShopTest::SetUpTestSuite() {
+	orders_ = new std::vector<Order>(make_orders());
+	shop_ = new Shop(build_shop(*orders_));
+}
+
+void ShopTest::TearDownTestSuite() {
+	delete shop_;
+	delete orders_;
+	shop_ = nullptr;
+	orders_ = nullptr;
+}
+
+const std::vector<Order> &ShopTest::orders() {
+	return *orders_;
+}
+
+const Shop &ShopTest::shop() {
+	return *shop_;
+}
+
 } // namespace relml::testing

@@ -7,6 +7,7 @@
 #include "rdl/rdl_trainer.hpp"
 #include "schema/schema_graph.hpp"
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -54,5 +55,18 @@ double capped(double count);
 
 // Small and fast; sum aggregation: the planted label counts recent orders, which a sum sees directly.
 RdlOptions small_options(nlohmann::json extra = nlohmann::json::object());
+
+// A test suite over the shop: its orders and graph are built once per suite and shared by its tests.
+class ShopTest : public ::testing::Test {
+protected:
+	static void SetUpTestSuite();
+	static void TearDownTestSuite();
+	static const std::vector<Order> &orders();
+	static const Shop &shop();
+
+private:
+	static std::vector<Order> *orders_;
+	static Shop *shop_;
+};
 
 } // namespace relml::testing

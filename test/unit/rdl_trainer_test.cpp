@@ -22,31 +22,7 @@ namespace {
 using nlohmann::json;
 using namespace relml::testing;
 
-class RdlTrainerTest : public ::testing::Test {
-protected:
-	static void SetUpTestSuite() {
-		orders_ = new std::vector<Order>(make_orders());
-		shop_ = new Shop(build_shop(*orders_));
-	}
-	static void TearDownTestSuite() {
-		delete shop_;
-		delete orders_;
-	}
-
-	static const std::vector<Order> &orders() {
-		return *orders_;
-	}
-	static const Shop &shop() {
-		return *shop_;
-	}
-
-private:
-	static std::vector<Order> *orders_;
-	static Shop *shop_;
-};
-
-std::vector<Order> *RdlTrainerTest::orders_ = nullptr;
-Shop *RdlTrainerTest::shop_ = nullptr;
+using RdlTrainerTest = ShopTest;
 
 TEST_F(RdlTrainerTest, LearnsRecentActivityAndReportsEachEpoch) {
 	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
