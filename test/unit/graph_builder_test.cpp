@@ -278,6 +278,7 @@ TEST(GraphBuilderTest, ColumnsHoldValuesAndMissingCells) {
 	const GraphColumn &note = table.columns[kNote];
 	EXPECT_EQ(note.token_offsets, (std::vector<uint32_t>{0, 2, 2, 3}));
 	EXPECT_EQ(note.token_hashes, (std::vector<uint32_t>{0x4f9f2cab, 0x37a3e893, 0x4f9f2cab}));
+	EXPECT_EQ(note.text_present, (std::vector<uint8_t>{1, 0, 1}));
 	// Rows whose time is never set are of unknown time.
 	EXPECT_EQ(table.times, (std::vector<EpochMicros>{kUnknownTime, kUnknownTime, kUnknownTime}));
 	EXPECT_GT(note.memory_bytes(), 0u);

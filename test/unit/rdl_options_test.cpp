@@ -37,7 +37,17 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(options.aggregation, "mean");
 	EXPECT_EQ(options.device, "cpu");
 	EXPECT_FALSE(options.absolute_year);
+	EXPECT_TRUE(options.degree_features);
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
+}
+
+// Models and encoders stored before degree_features existed have no such key and no degree weights.
+TEST(RdlOptionsTest, StoredOptionsWithoutDegreeFeaturesHadNone) {
+	json stored = RdlOptions::from_json(nullptr).to_json();
+	stored.erase("degree_features");
+	EXPECT_FALSE(RdlOptions::from_stored(stored).degree_features);
+	stored["degree_features"] = true;
+	EXPECT_TRUE(RdlOptions::from_stored(stored).degree_features);
 }
 
 TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
@@ -46,7 +56,8 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"epochs", 3},            {"patience", 2},          {"learning_rate", 0.01},
 	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
 	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
-	                    {"absolute_year", true},  {"recency_half_life_days", 365.0}};
+	                    {"absolute_year", true},  {"recency_half_life_days", 365.0},
+	                    {"degree_features", false}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -64,6 +75,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_EQ(options.head, "linear");
 	EXPECT_TRUE(options.absolute_year);
 	EXPECT_DOUBLE_EQ(options.recency_half_life_days, 365);
+	EXPECT_FALSE(options.degree_features);
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }
@@ -106,6 +118,7 @@ TEST(RdlOptionsTest, RejectsBadValuesNamingTheKeyAndTheExpectation) {
 	    {{{"absolute_year", 1}}, "\"absolute_year\" must be true or false"},
 	    {{{"absolute_year", "yes"}}, "\"absolute_year\""},
 	    {{{"recency_half_life_days", -1}}, "\"recency_half_life_days\" must be a number >= 0"},
+	    {{{"degree_features", "no"}}, "\"degree_features\" must be true or false"},
 	};
 	for (const auto &[options, expected] : cases) {
 		const std::string message = rejection(options);

@@ -43,7 +43,9 @@ GraphColumn categories(const std::string &name, const std::vector<std::string> &
 	return column;
 }
 
-GraphColumn text(const std::string &name, const std::vector<std::vector<uint32_t>> &tokens) {
+// Token hashes per row as GraphBuilder stores them; `missing` rows have no value at all.
+GraphColumn text(const std::string &name, const std::vector<std::vector<uint32_t>> &tokens,
+                 const std::vector<size_t> &missing = {}) {
 	GraphColumn column;
 	column.name = name;
 	column.kind = GraphColumnKind::Text;
@@ -51,6 +53,10 @@ GraphColumn text(const std::string &name, const std::vector<std::vector<uint32_t
 	for (const auto &row : tokens) {
 		column.token_hashes.insert(column.token_hashes.end(), row.begin(), row.end());
 		column.token_offsets.push_back(uint32_t(column.token_hashes.size()));
+		column.text_present.push_back(1);
+	}
+	for (size_t row : missing) {
+		column.text_present[row] = 0;
 	}
 	return column;
 }
@@ -84,9 +90,22 @@ TEST(RdlTableEncodingTest, StatisticsIgnoreRowsAfterTheCutoff) {
 	EXPECT_NEAR(state["columns"][0]["std"].get<double>(), std::sqrt(2.0 / 3), 1e-12);
 	const TableInputs inputs = encoding.inputs(orders);
 	EXPECT_NEAR(at(inputs.numeric, 0, 0), -1 / std::sqrt(2.0 / 3), 1e-5);
-	EXPECT_FLOAT_EQ(at(inputs.numeric, 3, 0), 10); // clipped
-	EXPECT_FLOAT_EQ(at(inputs.numeric, 4, 0), -10);
+	// Values beyond the fitted rows' range encode as its ends, 3 and 1.
+	EXPECT_NEAR(at(inputs.numeric, 3, 0), 1 / std::sqrt(2.0 / 3), 1e-5);
+	EXPECT_NEAR(at(inputs.numeric, 4, 0), -1 / std::sqrt(2.0 / 3), 1e-5);
 	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 1), 0); // not missing
+}
+
+// Models stored before the range was fitted clipped at ±10 only: they must read the same.
+TEST(RdlTableEncodingTest, StoredEncodingsWithoutARangeClipAtTen) {
+	const GraphTable orders = table("orders", {10, 20, 30, kCutoff + 1},
+	                                {numbers("amount", GraphColumnKind::Numerical, {1, 2, 3, 1e9})});
+	nlohmann::json stored = TableEncoding::fit(orders, kCutoff, false).to_json();
+	stored["columns"][0].erase("low");
+	stored["columns"][0].erase("high");
+	const TableInputs inputs = TableEncoding::from_json(stored).inputs(orders);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 2, 0), float(1 / std::sqrt(2.0 / 3)));
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 3, 0), 10);
 }
 
 TEST(RdlTableEncodingTest, StaticTablesUseAllRowsAndMissingValuesGetAFlag) {
@@ -180,11 +199,12 @@ TEST(RdlTableEncodingTest, VocabularyComesFromVisibleRowsMostFrequentFirst) {
 	const GraphTable orders = table("orders", times, {categories("channel", channels)});
 	const TableEncoding encoding = TableEncoding::fit(orders, kCutoff, false);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"shop", "web"}));
-	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{3}));
+	EXPECT_TRUE(encoding.distinct_missing());
+	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{4}));
 	const torch::Tensor codes = encoding.inputs(orders).categorical.squeeze(1);
-	EXPECT_EQ(codes[0].item<int64_t>(), 2);  // web
-	EXPECT_EQ(codes[5].item<int64_t>(), 1);  // shop
-	EXPECT_EQ(codes[11].item<int64_t>(), 0); // missing
+	EXPECT_EQ(codes[0].item<int64_t>(), 3);  // web
+	EXPECT_EQ(codes[5].item<int64_t>(), 2);  // shop
+	EXPECT_EQ(codes[11].item<int64_t>(), 1); // missing
 	EXPECT_EQ(codes[12].item<int64_t>(), 0); // phone: unknown
 }
 
@@ -196,7 +216,7 @@ TEST(RdlTableEncodingTest, ValuesOfFewRowsAreUnknown) {
 	const GraphTable drivers = table("drivers", {}, {categories("surname", surnames)});
 	const TableEncoding encoding = TableEncoding::fit(drivers, 0, false);
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"], (nlohmann::json{"hill"}));
-	EXPECT_TRUE(torch::equal(encoding.inputs(drivers).categorical.squeeze(1), longs({1, 1, 1, 1, 1, 0, 0, 0, 0, 0})));
+	EXPECT_TRUE(torch::equal(encoding.inputs(drivers).categorical.squeeze(1), longs({2, 2, 2, 2, 2, 0, 0, 0, 0, 0})));
 }
 
 TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
@@ -214,8 +234,8 @@ TEST(RdlTableEncodingTest, CategoriesMapByStringWhenTheDictionaryOrderChanges) {
 	const int64_t green = before[0].item<int64_t>();
 	const int64_t red = before[7].item<int64_t>();
 	const int64_t blue = before[13].item<int64_t>();
-	EXPECT_EQ(green, 1); // the most frequent
-	EXPECT_TRUE(torch::equal(after, longs({0, blue, green, red, 0, green}))) << after;
+	EXPECT_EQ(green, 2); // the most frequent
+	EXPECT_TRUE(torch::equal(after, longs({0, blue, green, red, 1, green}))) << after;
 }
 
 TEST(RdlTableEncodingTest, VocabularyIsCapped) {
@@ -225,22 +245,42 @@ TEST(RdlTableEncodingTest, VocabularyIsCapped) {
 	}
 	values.push_back("v7");
 	const TableEncoding encoding = TableEncoding::fit(table("t", {}, {categories("c", values)}), 0, false);
-	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{10001}));
+	EXPECT_EQ(encoding.vocabulary_sizes(), (std::vector<int64_t>{10002}));
 	EXPECT_EQ(encoding.to_json()["columns"][0]["vocabulary"][0], "v7");
 }
 
 TEST(RdlTableEncodingTest, TextKeepsTokensOfSeveralRows) {
-	// Tokens 1 and 2 are in five rows each; 3 and 70000 in one.
+	// Tokens 1 and 2 are in five rows each; 3 and 70000 in one. Row 1 is an empty text, row 7 none.
 	const GraphTable notes =
-	    table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}, {1, 2}, {1, 2}, {1, 2}, {1, 1}})});
+	    table("notes", {}, {text("body", {{1, 2, 3}, {}, {70000, 2}, {1, 2}, {1, 2}, {1, 2}, {1, 1}, {}}, {7})});
 	const TableEncoding encoding = TableEncoding::fit(notes, 0, false);
 	ASSERT_EQ(encoding.text_buckets().size(), 1u);
 	EXPECT_EQ(encoding.text_buckets()[0], 3); // tokens 1 and 2, after the unused row 0
 	const TableInputs inputs = encoding.inputs(notes);
 	ASSERT_EQ(inputs.text.size(), 1u);
-	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 2, 2, 3, 5, 7, 9, 11}));
+	EXPECT_EQ(inputs.text[0].offsets, (std::vector<int64_t>{0, 2, 2, 3, 5, 7, 9, 11, 11}));
 	EXPECT_EQ(inputs.text[0].buckets, (std::vector<int64_t>{1, 2, 2, 1, 2, 1, 2, 1, 2, 1, 1}));
-	EXPECT_EQ(encoding.numeric_width(), 0);
+	// The missing flag tells the empty text from the missing one, which have the same (empty) bag.
+	EXPECT_EQ(encoding.numeric_width(), 1);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 1, 0), 0);
+	EXPECT_FLOAT_EQ(at(inputs.numeric, 7, 0), 1);
+}
+
+// Models stored before distinct_missing existed read a missing category as unknown and a missing text as
+// empty, with no flag column: their layout and inputs must stay as they were trained.
+TEST(RdlTableEncodingTest, StoredEncodingsWithoutDistinctMissingKeepTheirLayout) {
+	std::vector<std::string> colors(5, "red");
+	colors.push_back("");
+	const GraphTable items = table("items", {}, {categories("color", colors), text("note", {{1}, {1}, {1}, {1}, {1}, {}}, {5})});
+	nlohmann::json stored = TableEncoding::fit(items, 0, false).to_json();
+	stored.erase("distinct_missing");
+	const TableEncoding restored = TableEncoding::from_json(stored);
+	EXPECT_FALSE(restored.distinct_missing());
+	EXPECT_EQ(restored.vocabulary_sizes(), (std::vector<int64_t>{2}));
+	EXPECT_EQ(restored.numeric_width(), 0);
+	const TableInputs inputs = restored.inputs(items);
+	EXPECT_TRUE(torch::equal(inputs.categorical.squeeze(1), longs({1, 1, 1, 1, 1, 0})));
+	EXPECT_EQ(inputs.numeric.size(1), 0);
 }
 
 TEST(RdlTableEncodingTest, StateRoundTripsThroughJson) {

@@ -168,6 +168,29 @@ TEST_F(RdlTrainerTest, MulticlassPredictsProbabilitiesWithMeanAggregation) {
 	}
 }
 
+// The label is how many orders a customer placed up to the seed time, up to ~40, and the fan-out keeps 4: a
+// mean of the sampled orders cannot count them, the log-degree feature can.
+TEST_F(RdlTrainerTest, DegreeFeaturesCountNeighboursBeyondTheFanout) {
+	RdlTask task = make_task(shop(), orders(), TaskType::Regression, identity);
+	for (LabeledSeeds *split : {&task.train, &task.val}) {
+		for (size_t i = 0; i < split->seeds.size(); ++i) {
+			const int64_t customer = int64_t(i % kCustomers);
+			split->labels[i] = double(std::count_if(orders().begin(), orders().end(), [&](const Order &order) {
+				return order.customer == customer && order.at <= split->seeds[i].time;
+			}));
+		}
+	}
+	const json mean = {{"aggregation", "mean"}, {"fanouts", {4, 2}}, {"epochs", 12}, {"patience", 12}};
+	json without = mean;
+	without["degree_features"] = false;
+	const RdlTrained counted = train_rdl(shop().graph, task, small_options(mean), {});
+	const RdlTrained blind = train_rdl(shop().graph, task, small_options(without), {});
+	std::cout << "[ metric   ] val MAE with degree features " << counted.best_val_metric << ", without "
+	          << blind.best_val_metric << "\n";
+	EXPECT_LT(counted.best_val_metric * 1.5, blind.best_val_metric)
+	    << "with degrees " << counted.best_val_metric << ", without " << blind.best_val_metric;
+}
+
 TEST_F(RdlTrainerTest, BadLabelsAreRejected) {
 	RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
 	task.train.labels[5] = 2;

@@ -188,6 +188,24 @@ TEST(TemporalSamplerTest, MostRecentPicksTheLatestEligibleRows) {
 	EXPECT_TRUE(rows_of_seed(batch, kOrders, 2).empty());
 }
 
+// The fan-out keeps 3 orders, but the counts record how many each expanded seed had up to its time: 7 at time 7,
+// 10 later (the order of unknown time never counts); a user without orders is not expanded along the edge.
+TEST(TemporalSamplerTest, ExpandedNodesRecordTheirEligibleNeighbourCount) {
+	RelGraph graph = one_user_history();
+	SamplerOptions options;
+	options.fanouts = {3};
+	TemporalSampler sampler(graph, kUsers, options);
+	SampledSubgraph batch = sampler.sample({{0, 7}, {0, 100}, {1, 100}}, 1);
+	const auto to_orders = std::find_if(graph.adjacencies.begin(), graph.adjacencies.end(), [](const Adjacency &a) {
+		return a.from_table == kUsers && a.to_table == kOrders;
+	});
+	ASSERT_NE(to_orders, graph.adjacencies.end());
+	const SampledSubgraph::Edges &edges = batch.edges[to_orders - graph.adjacencies.begin()];
+	EXPECT_EQ(edges.expanded, (std::vector<int64_t>{0, 1}));
+	EXPECT_EQ(edges.eligible, (std::vector<int64_t>{7, 10}));
+	EXPECT_EQ(edges.src.size(), 6u);
+}
+
 TEST(TemporalSamplerTest, InputCutoffBoundsEverySeed) {
 	RelGraph graph = one_user_history();
 	SamplerOptions options;

@@ -134,7 +134,7 @@ struct GraphBuilder::TableLoader::State {
 				bytes_per_row += sizeof(int32_t);
 			} else if (graph_column.kind == GraphColumnKind::Text) {
 				graph_column.token_offsets.push_back(0);
-				bytes_per_row += sizeof(uint32_t);
+				bytes_per_row += sizeof(uint32_t) + sizeof(uint8_t);
 			} else {
 				bytes_per_row += sizeof(double);
 			}
@@ -305,6 +305,7 @@ void GraphBuilder::TableLoader::begin_row() {
 			column.codes.push_back(-1);
 		} else if (column.kind == GraphColumnKind::Text) {
 			column.token_offsets.push_back(static_cast<uint32_t>(column.token_hashes.size()));
+			column.text_present.push_back(0);
 		} else {
 			column.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
 		}
@@ -403,6 +404,7 @@ void GraphBuilder::TableLoader::set_text(size_t column, std::string_view value) 
 	target.token_hashes.resize(kept);
 	target.token_hashes.insert(target.token_hashes.end(), tokens.begin(), tokens.end());
 	target.token_offsets[row + 1] = static_cast<uint32_t>(target.token_hashes.size());
+	target.text_present[row] = 1;
 }
 
 // The adapter numbers rows by it (the row just begun is rows() - 1).

@@ -22,7 +22,7 @@ size_t vector_bytes(const std::vector<T> &values) {
 // What the column holds, so the graph's footprint can be reported and bounded.
 size_t GraphColumn::memory_bytes() const {
 	size_t bytes = string_bytes(name) + vector_bytes(numbers) + vector_bytes(codes) + vector_bytes(token_offsets) +
-	               vector_bytes(token_hashes);
+	               vector_bytes(token_hashes) + vector_bytes(text_present);
 	for (auto &value : dictionary) {
 		bytes += string_bytes(value);
 	}

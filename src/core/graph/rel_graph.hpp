@@ -32,6 +32,8 @@ struct GraphColumn {
 	// Text: row r's token hashes are token_hashes[token_offsets[r] .. token_offsets[r + 1]).
 	std::vector<uint32_t> token_offsets;
 	std::vector<uint32_t> token_hashes;
+	// Text: 1 where the row has a value (an empty one too), 0 where it is missing.
+	std::vector<uint8_t> text_present;
 
 	size_t memory_bytes() const;
 };

@@ -272,6 +272,8 @@ void TemporalSampler::expand_seed(size_t position, const Seed &seed, uint64_t ba
 				choose_positions(eligible, fanout, options_.strategy, random, scratch.drawn, scratch.positions);
 				auto &targets = batch.nodes[adjacency.to_table];
 				auto &edges = batch.edges[a];
+				edges.expanded.push_back(expanded.node);
+				edges.eligible.push_back(eligible);
 				const int32_t *neighbors = adjacency.neighbors.data() + adjacency.offsets[row];
 				for (int64_t p : scratch.positions) {
 					int32_t neighbor = neighbors[p];

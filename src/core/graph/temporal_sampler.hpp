@@ -53,6 +53,10 @@ struct SampledSubgraph {
 		int adjacency = -1;
 		std::vector<int64_t> src;
 		std::vector<int64_t> dst;
+		// Per node expanded along the adjacency: how many neighbours it has up to its seed's limit, before the
+		// fan-out kept some of them.
+		std::vector<int64_t> expanded;
+		std::vector<int64_t> eligible;
 	};
 	std::vector<Edges> edges; // per graph adjacency (same index)
 

@@ -49,6 +49,7 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 				messages.src = to_device(messages.src, device);
 				messages.dst = to_device(messages.dst, device);
 				messages.scale = to_device(messages.scale, device);
+				messages.log_degree = to_device(messages.log_degree, device);
 			}
 		}
 	}
@@ -62,7 +63,8 @@ BatchBuilder::BatchBuilder(const RelGraph &graph, const ModelLayout &layout, Mod
     : graph_(graph), layout_(layout), binding_(std::move(binding)),
       sampler_(graph, binding_.graph_tables[layout.entity_table],
                SamplerOptions{options.fanouts, options.strategy, input_cutoff}),
-      layers_(options.fanouts.size()), mean_(options.aggregation == "mean") {
+      layers_(options.fanouts.size()), mean_(options.aggregation == "mean"),
+      degrees_(options.degree_features) {
 	for (size_t table = 0; table < encodings.size(); ++table) {
 		inputs_.push_back(encodings[table].inputs(graph.tables[binding_.graph_tables[table]]));
 		time_widths_.push_back(time_feature_width(encodings[table]));
@@ -207,6 +209,16 @@ void BatchBuilder::add_layers(const SampledSubgraph &subgraph, RdlBatch &batch) 
 					degree[at] += 1;
 				}
 				messages.scale = 1 / messages.scale.clamp_min(1);
+			}
+			if (degrees_) {
+				messages.log_degree = torch::zeros({update.count, 1}, torch::kFloat32);
+				float *log_degree = messages.log_degree.data_ptr<float>();
+				for (size_t i = 0; i < edges.expanded.size(); ++i) {
+					const int64_t at = position[dst_table][edges.expanded[i]];
+					if (at >= 0) {
+						log_degree[at] = float(std::log1p(double(edges.eligible[i])));
+					}
+				}
 			}
 			messages.src = index_tensor(src);
 			messages.dst = index_tensor(dst);

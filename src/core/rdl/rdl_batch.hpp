@@ -33,6 +33,9 @@ struct RdlBatch {
 		torch::Tensor src;   // int64 node indices
 		torch::Tensor dst;   // int64 positions in the update's node list
 		torch::Tensor scale; // [update nodes, 1] float32 1 / in-degree (mean aggregation); undefined for sum
+		// [update nodes, 1] float32 log(1 + neighbours up to the seed's limit), before the fan-out; undefined
+		// without degree_features.
+		torch::Tensor log_degree;
 	};
 	// The nodes of one table whose embedding a layer changes, and the messages they receive.
 	struct Update {
@@ -77,6 +80,7 @@ private:
 	TemporalSampler sampler_;
 	size_t layers_;
 	bool mean_;
+	bool degrees_;
 };
 
 } // namespace relml

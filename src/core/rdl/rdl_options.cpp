@@ -19,7 +19,7 @@ using nlohmann::json;
 const std::vector<std::string> kAcceptedKeys = {
     "channels", "encoder_layers",      "fanouts", "strategy", "aggregation", "batch_size", "epochs",
     "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device",
-    "head",     "absolute_year", "recency_half_life_days"};
+    "head",     "absolute_year", "recency_half_life_days", "degree_features"};
 // Keys of the adapter's that may reach here; they are not ours to check.
 const std::vector<std::string> kIgnoredKeys = {"method", "deploy", "encoder"};
 
@@ -115,6 +115,7 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	out.device = read_choice(options, "device", {"cpu", "cuda"}, out.device);
 	out.head = read_choice(options, "head", {"mlp", "linear"}, out.head);
 	out.absolute_year = read_bool(options, "absolute_year", out.absolute_year);
+	out.degree_features = read_bool(options, "degree_features", out.degree_features);
 	out.recency_half_life_days = read_number(options, "recency_half_life_days", 0, false,
 	                                         std::numeric_limits<double>::infinity(), out.recency_half_life_days);
 	if (out.device == "cuda" && !torch::cuda::is_available()) {
@@ -145,7 +146,16 @@ json RdlOptions::to_json() const {
 	            {"device", device},
 	            {"head", head},
 	            {"absolute_year", absolute_year},
-	            {"recency_half_life_days", recency_half_life_days}};
+	            {"recency_half_life_days", recency_half_life_days},
+	            {"degree_features", degree_features}};
+}
+
+RdlOptions RdlOptions::from_stored(const json &options) {
+	json completed = options;
+	if (!completed.contains("degree_features")) {
+		completed["degree_features"] = false;
+	}
+	return from_json(completed);
 }
 
 } // namespace relml

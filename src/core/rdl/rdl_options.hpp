@@ -36,11 +36,15 @@ struct RdlOptions {
 	std::string head = "mlp";           // "mlp" (hidden layer, ReLU) | "linear" (a linear probe's)
 	bool absolute_year = false;         // encode timestamps' standardised year, not only calendar parts and age
 	double recency_half_life_days = 0;  // > 0: a training row's loss weighs 2^(-its age before the latest / this)
+	bool degree_features = true;        // each node update also sees log(1 + its neighbours) per adjacency
 
 	// Reads a JSON object (or null: all defaults). "method" and "deploy" belong to the adapter and are ignored;
 	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a
 	// build or machine without CUDA throws NotSupportedError.
 	static RdlOptions from_json(const nlohmann::json &options);
+	// Options stored with a model or encoder: a key added since reads as what such models were trained
+	// without (degree_features: false).
+	static RdlOptions from_stored(const nlohmann::json &options);
 	// The keys from_json reads.
 	static const std::vector<std::string> &accepted_keys();
 	// Every field, in the form from_json reads; stored with a model.

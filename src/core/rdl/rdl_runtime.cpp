@@ -148,7 +148,7 @@ StoredNetwork load_network(const RelGraph &graph, int entity_table, const json &
 	if (option_values.value("device", "cpu") == "cuda" && !torch::cuda::is_available()) {
 		option_values["device"] = "cpu";
 	}
-	network.options = RdlOptions::from_json(option_values);
+	network.options = RdlOptions::from_stored(option_values);
 	network.options.threads = threads;
 	use_threads(threads);
 	for (const json &state : config.at("encoders")) {

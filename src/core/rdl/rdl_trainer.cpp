@@ -130,18 +130,19 @@ Backbone backbone_for(const RelGraph &graph, const RdlTask &task, const RdlOptio
 	for (const json &state : config.at("encoders")) {
 		backbone.encodings.push_back(TableEncoding::from_json(state));
 	}
-	const RdlOptions pretrained = RdlOptions::from_json(config.at("options"));
+	const RdlOptions pretrained = RdlOptions::from_stored(config.at("options"));
 	backbone.options.channels = pretrained.channels;
 	backbone.options.encoder_layers = pretrained.encoder_layers;
 	backbone.options.fanouts = pretrained.fanouts;
 	backbone.options.aggregation = pretrained.aggregation;
+	backbone.options.degree_features = pretrained.degree_features;
 	backbone.options.absolute_year = !backbone.encodings.empty() && backbone.encodings.front().absolute_year();
 	return backbone;
 }
 
 // The pre-trained network as pretrain_rdl stored it, with its own head.
 RdlModel pretrained_model(const Backbone &backbone, const PretrainedEncoder &encoder) {
-	RdlOptions options = RdlOptions::from_json(encoder.config.at("options"));
+	RdlOptions options = RdlOptions::from_stored(encoder.config.at("options"));
 	RdlModel source(backbone.layout, backbone.encodings, options, encoder.config.at("outputs").get<int64_t>());
 	deserialize(source, encoder.weights);
 	return source;

@@ -8,7 +8,7 @@ namespace nn = torch::nn;
 
 // Every table gets a root transform and norm, used or not in a given batch, so the parameters do not depend on
 // which tables a batch happens to reach.
-SageLayerImpl::SageLayerImpl(const ModelLayout &layout, int64_t channels) {
+SageLayerImpl::SageLayerImpl(const ModelLayout &layout, int64_t channels, bool degree_features) {
 	for (size_t table = 0; table < layout.tables.size(); ++table) {
 		roots_.push_back(register_module("root" + std::to_string(table), nn::Linear(channels, channels)));
 		norms_.push_back(
@@ -18,6 +18,12 @@ SageLayerImpl::SageLayerImpl(const ModelLayout &layout, int64_t channels) {
 		neighbours_.push_back(register_module("neighbour" + std::to_string(adjacency),
 		                                      nn::Linear(nn::LinearOptions(channels, channels).bias(false))));
 		sources_.push_back(layout.adjacencies[adjacency].to_table);
+		if (degree_features) {
+			// Zero at first: training starts from the plain mean and learns how much the count matters.
+			degrees_.push_back(register_module("degree" + std::to_string(adjacency),
+			                                   nn::Linear(nn::LinearOptions(1, channels).bias(false))));
+			nn::init::zeros_(degrees_.back()->weight);
+		}
 	}
 }
 
@@ -38,6 +44,9 @@ std::vector<torch::Tensor> SageLayerImpl::forward(const std::vector<torch::Tenso
 				gathered = gathered * messages.scale;
 			}
 			sum = sum + neighbours_[messages.adjacency]->forward(gathered);
+			if (!degrees_.empty()) {
+				sum = sum + degrees_[messages.adjacency]->forward(messages.log_degree);
+			}
 		}
 		const torch::Tensor updated = target + torch::relu(norms_[update.table]->forward(sum));
 		if (prefix) {

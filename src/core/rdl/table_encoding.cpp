@@ -53,17 +53,8 @@ GraphColumnKind parse_kind(const std::string &name) {
 	throw InvalidInputError("stored RDL model has a column of unknown kind \"" + name + "\"");
 }
 
-// Columns of the numeric matrix per kind; categorical and text columns go through embeddings instead.
-int64_t width_of(GraphColumnKind kind, bool absolute_year) {
-	switch (kind) {
-	case GraphColumnKind::Numerical:
-	case GraphColumnKind::Boolean:
-		return 2;
-	case GraphColumnKind::Timestamp:
-		return kCalendarWidth + (absolute_year ? 1 : 0);
-	default:
-		return 0;
-	}
+int64_t timestamp_width(bool absolute_year) {
+	return kCalendarWidth + (absolute_year ? 1 : 0);
 }
 
 // Rows whose values the statistics may use: a timed table's rows up to the cutoff (never those with an
@@ -182,7 +173,7 @@ int month_of(int64_t days) {
 // absolute_year the standardised year; a missing value is all zeros with its flag set. Its age at the seed
 // time is added per sampled node (BatchBuilder).
 void encode_timestamp(double seconds, bool absolute_year, double mean, double std, float *out) {
-	const int64_t width = width_of(GraphColumnKind::Timestamp, absolute_year);
+	const int64_t width = timestamp_width(absolute_year);
 	if (!std::isfinite(seconds)) {
 		std::fill(out, out + width, 0.0f);
 		out[width - 1] = 1;
@@ -204,14 +195,35 @@ void encode_timestamp(double seconds, bool absolute_year, double mean, double st
 	out[width - 1] = 0;
 }
 
-// Clipping keeps a heavy tail (or a value far outside the fitted range) from dominating the encoder.
-void encode_number(double value, const GraphColumnKind kind, double mean, double std, float *out) {
+// The standardised range of the non-missing visible values, within [-kClip, kClip]; an absent column keeps
+// the full range.
+void fit_range(const std::vector<double> &values, const std::vector<char> &visible, double mean, double std,
+               double &low, double &high) {
+	low = kClip;
+	high = -kClip;
+	for (size_t row = 0; row < values.size(); ++row) {
+		if (visible[row] && std::isfinite(values[row])) {
+			const double z = std::clamp((values[row] - mean) / std, -kClip, kClip);
+			low = std::min(low, z);
+			high = std::max(high, z);
+		}
+	}
+	if (low > high) {
+		low = -kClip;
+		high = kClip;
+	}
+}
+
+// A value outside the range training saw encodes as the nearest value it saw: a network extrapolates linearly
+// where trees saturate, and later rows drift (rel-f1's points per race went from 10 to 25 a win in 2010).
+void encode_number(double value, const GraphColumnKind kind, double mean, double std, double low, double high,
+                   float *out) {
 	if (!std::isfinite(value)) {
 		out[0] = 0;
 		out[1] = 1;
 		return;
 	}
-	out[0] = kind == GraphColumnKind::Boolean ? float(value) : float(std::clamp((value - mean) / std, -kClip, kClip));
+	out[0] = kind == GraphColumnKind::Boolean ? float(value) : float(std::clamp((value - mean) / std, low, high));
 	out[1] = 0;
 }
 
@@ -231,6 +243,7 @@ TableEncoding TableEncoding::fit(const GraphTable &table, EpochMicros fit_cutoff
 	encoding.table_ = table.name;
 	encoding.timed_ = table.has_time();
 	encoding.absolute_year_ = absolute_year;
+	encoding.distinct_missing_ = true;
 	const std::vector<char> visible = visible_rows(table, fit_cutoff);
 	for (const GraphColumn &graph_column : table.columns) {
 		Column column;
@@ -239,6 +252,7 @@ TableEncoding TableEncoding::fit(const GraphTable &table, EpochMicros fit_cutoff
 		switch (graph_column.kind) {
 		case GraphColumnKind::Numerical:
 			fit_moments(graph_column.numbers, visible, false, column.mean, column.std);
+			fit_range(graph_column.numbers, visible, column.mean, column.std, column.low, column.high);
 			break;
 		case GraphColumnKind::Timestamp:
 			if (absolute_year) {
@@ -266,6 +280,10 @@ json TableEncoding::to_json() const {
 		if (has_moments(column)) {
 			item["mean"] = column.mean;
 			item["std"] = column.std;
+			if (column.kind == GraphColumnKind::Numerical) {
+				item["low"] = column.low;
+				item["high"] = column.high;
+			}
 		} else if (column.kind == GraphColumnKind::Categorical) {
 			item["vocabulary"] = column.vocabulary;
 		} else if (column.kind == GraphColumnKind::Text) {
@@ -273,7 +291,11 @@ json TableEncoding::to_json() const {
 		}
 		columns.push_back(std::move(item));
 	}
-	return json{{"table", table_}, {"timed", timed_}, {"absolute_year", absolute_year_}, {"columns", std::move(columns)}};
+	return json{{"table", table_},
+	            {"timed", timed_},
+	            {"absolute_year", absolute_year_},
+	            {"distinct_missing", distinct_missing_},
+	            {"columns", std::move(columns)}};
 }
 
 TableEncoding TableEncoding::from_json(const json &state) {
@@ -282,6 +304,8 @@ TableEncoding TableEncoding::from_json(const json &state) {
 	encoding.timed_ = field(state, "timed").get<bool>();
 	// Models stored before the option existed always encoded the year.
 	encoding.absolute_year_ = state.value("absolute_year", true);
+	// ... and read a missing categorical value as an unknown one and a missing text as an empty one.
+	encoding.distinct_missing_ = state.value("distinct_missing", false);
 	for (const json &item : field(state, "columns")) {
 		Column column;
 		column.name = field(item, "name").get<std::string>();
@@ -289,6 +313,9 @@ TableEncoding TableEncoding::from_json(const json &state) {
 		if (encoding.has_moments(column)) {
 			column.mean = field(item, "mean").get<double>();
 			column.std = field(item, "std").get<double>();
+			// Models stored before the range was fitted clipped at the fixed bound only.
+			column.low = item.value("low", -kClip);
+			column.high = item.value("high", kClip);
 		} else if (column.kind == GraphColumnKind::Categorical) {
 			column.vocabulary = field(item, "vocabulary").get<std::vector<std::string>>();
 		} else if (column.kind == GraphColumnKind::Text) {
@@ -303,6 +330,23 @@ bool TableEncoding::has_moments(const Column &column) const {
 	return column.kind == GraphColumnKind::Numerical || (column.kind == GraphColumnKind::Timestamp && absolute_year_);
 }
 
+// Columns of the numeric matrix per kind: categorical columns go through embeddings, text through embedding
+// bags plus, with distinct_missing, a missing flag.
+int64_t TableEncoding::column_width(GraphColumnKind kind) const {
+	switch (kind) {
+	case GraphColumnKind::Numerical:
+	case GraphColumnKind::Boolean:
+		return 2;
+	case GraphColumnKind::Timestamp:
+		return timestamp_width(absolute_year_);
+	case GraphColumnKind::Text:
+		return distinct_missing_ ? 1 : 0;
+	case GraphColumnKind::Categorical:
+		return 0;
+	}
+	throw InternalError("invalid GraphColumnKind value");
+}
+
 int64_t TableEncoding::numeric_width() const {
 	const std::vector<int64_t> widths = numeric_column_widths();
 	return std::accumulate(widths.begin(), widths.end(), int64_t(0));
@@ -311,8 +355,8 @@ int64_t TableEncoding::numeric_width() const {
 std::vector<int64_t> TableEncoding::numeric_column_widths() const {
 	std::vector<int64_t> widths;
 	for (const Column &column : columns_) {
-		if (width_of(column.kind, absolute_year_) > 0) {
-			widths.push_back(width_of(column.kind, absolute_year_));
+		if (column_width(column.kind) > 0) {
+			widths.push_back(column_width(column.kind));
 		}
 	}
 	return widths;
@@ -322,7 +366,7 @@ std::vector<int64_t> TableEncoding::vocabulary_sizes() const {
 	std::vector<int64_t> sizes;
 	for (const Column &column : columns_) {
 		if (column.kind == GraphColumnKind::Categorical) {
-			sizes.push_back(int64_t(column.vocabulary.size()) + 1);
+			sizes.push_back(int64_t(column.vocabulary.size()) + first_value_index());
 		}
 	}
 	return sizes;
@@ -377,7 +421,7 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 		case GraphColumnKind::Numerical:
 		case GraphColumnKind::Boolean:
 			for (int64_t row = 0; row < rows; ++row) {
-				encode_number(values.numbers[row], column.kind, column.mean, column.std,
+				encode_number(values.numbers[row], column.kind, column.mean, column.std, column.low, column.high,
 				              numeric + row * width + offset);
 			}
 			break;
@@ -392,8 +436,9 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 			// Codes index this graph's dictionary, whose order depends on the load: map them through strings.
 			std::unordered_map<std::string, int64_t> index;
 			for (size_t i = 0; i < column.vocabulary.size(); ++i) {
-				index.emplace(column.vocabulary[i], int64_t(i) + 1);
+				index.emplace(column.vocabulary[i], int64_t(i) + first_value_index());
 			}
+			const int64_t missing = distinct_missing_ ? 1 : 0;
 			std::vector<int64_t> code_to_index(values.dictionary.size(), 0);
 			for (size_t code = 0; code < values.dictionary.size(); ++code) {
 				auto it = index.find(values.dictionary[code]);
@@ -401,7 +446,7 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 			}
 			for (int64_t row = 0; row < rows; ++row) {
 				const int32_t code = values.codes[row];
-				codes[row * categorical + category] = code < 0 ? 0 : code_to_index[code];
+				codes[row * categorical + category] = code < 0 ? missing : code_to_index[code];
 			}
 			++category;
 			break;
@@ -422,12 +467,15 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 					}
 				}
 				text.offsets.push_back(int64_t(text.buckets.size()));
+				if (distinct_missing_) {
+					numeric[row * width + offset] = values.text_present[row] ? 0.0f : 1.0f;
+				}
 			}
 			inputs.text.push_back(std::move(text));
 			break;
 		}
 		}
-		offset += width_of(column.kind, absolute_year_);
+		offset += column_width(column.kind);
 	}
 	return inputs;
 }

@@ -17,11 +17,12 @@ namespace relml {
 
 // Model inputs of every row of one graph table, so that a mini-batch only selects rows.
 struct TableInputs {
-	// [rows, numeric_width] float32: per Numerical column (standardised value clipped to [-10, 10], missing
-	// flag), per Boolean column (value, missing flag), per Timestamp column (sin/cos of month, weekday and hour,
-	// the standardised year if the encoding has absolute_year, missing flag); missing values are 0.
+	// [rows, numeric_width] float32: per Numerical column (standardised value clipped to the range the fitted
+	// rows span, within [-10, 10]; missing flag), per Boolean column (value, missing flag), per Timestamp column (sin/cos of month, weekday and hour,
+	// the standardised year if the encoding has absolute_year, missing flag), per Text column with
+	// distinct_missing (missing flag); missing values are 0.
 	torch::Tensor numeric;
-	// [rows, categorical columns] int64: vocabulary indices, 0 for unknown or missing values.
+	// [rows, categorical columns] int64: vocabulary indices (TableEncoding::vocabulary_sizes).
 	torch::Tensor categorical;
 	// Per Text column, CSR over rows of hash bucket indices.
 	struct Text {
@@ -51,10 +52,16 @@ public:
 	bool absolute_year() const {
 		return absolute_year_;
 	}
+	// Whether a missing categorical value has its own embedding row (index 1, after the unknown value's 0) and
+	// a text column a missing flag: models stored before this read them as unknown and empty.
+	bool distinct_missing() const {
+		return distinct_missing_;
+	}
 	int64_t numeric_width() const;
 	// The width each Numerical, Boolean and Timestamp column takes in `numeric`, in order: its cells.
 	std::vector<int64_t> numeric_column_widths() const;
-	// Per Categorical column, the embedding rows: the vocabulary plus index 0 for unknown values.
+	// Per Categorical column, the embedding rows: index 0 for unknown values, with distinct_missing index 1 for
+	// missing ones, then the vocabulary.
 	std::vector<int64_t> vocabulary_sizes() const;
 	std::vector<int64_t> text_buckets() const;
 	size_t timestamp_columns() const;
@@ -70,17 +77,24 @@ private:
 		GraphColumnKind kind = GraphColumnKind::Numerical;
 		double mean = 0; // Numerical: value; Timestamp with absolute_year: fractional year
 		double std = 1;
+		double low = -10; // Numerical: the standardised range of the visible values, where values are clipped
+		double high = 10;
 		std::vector<std::string> vocabulary; // Categorical, most frequent first
 		std::vector<uint32_t> tokens;        // Text: known token hashes, most frequent first
 	};
 
 	const GraphColumn &column_of(const GraphTable &table, const Column &column) const;
+	int64_t column_width(GraphColumnKind kind) const;
+	int64_t first_value_index() const {
+		return distinct_missing_ ? 2 : 1;
+	}
 	// Whether the column stores a mean and a spread: numbers, and timestamps encoded with their year.
 	bool has_moments(const Column &column) const;
 
 	std::string table_;
 	bool timed_ = false;
 	bool absolute_year_ = false;
+	bool distinct_missing_ = false;
 	std::vector<Column> columns_; // in the table's column order
 };
 
