@@ -111,7 +111,8 @@ ORDER BY rank;
 \echo
 \echo '== 5b. Training RDL (a temporal graph neural network over every row) on customer_churn'
 \echo '   a smaller network than the default, to keep the demo short, with sum aggregation (churn is about how many'
-\echo '   recent orders; sum sees counts, the default mean does not); deployed only if better on validation'
+\echo '   recent orders: a sum counts the sampled ones, the default mean only the lifetime total); deployed only if'
+\echo '   better on validation'
 \timing on
 SELECT model_id, metric, val_metric, test_metric, deployed
 FROM relml.train('customer_churn', 'rdl',

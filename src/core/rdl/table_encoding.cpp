@@ -23,7 +23,7 @@ constexpr size_t kMaxTokens = 20000;
 // Measured on rel-f1 val (docs/benchmarks.md): every value kept, driver-position MAE 3.27 and driver-dnf AUROC
 // 0.72; values of 2+ rows, 3.25 and 0.72; of 5+ rows, 3.14 and 0.75 (as good as dropping the name columns).
 constexpr size_t kMinRows = 5;
-constexpr double kClip = 10;
+constexpr double kClip = TableEncoding::kClip;
 // sin/cos of month, weekday and hour, then the missing flag; the standardised year goes before the flag.
 constexpr int64_t kCalendarWidth = 7;
 constexpr double kSecondsPerYear = 365.2425 * 86400;

@@ -36,6 +36,9 @@ struct TableInputs {
 
 class TableEncoding {
 public:
+	// No standardised value goes beyond ±kClip, however far outside the fitted rows it lies.
+	static constexpr double kClip = 10;
+
 	// Fits on the rows of `table` with time <= fit_cutoff (a timed table) or on all rows (a static table).
 	// absolute_year adds each timestamp's standardised year to its calendar parts; later seeds' years lie
 	// past every training row's, so it extrapolates (docs/rdl.md).
@@ -77,8 +80,8 @@ private:
 		GraphColumnKind kind = GraphColumnKind::Numerical;
 		double mean = 0; // Numerical: value; Timestamp with absolute_year: fractional year
 		double std = 1;
-		double low = -10; // Numerical: the standardised range of the visible values, where values are clipped
-		double high = 10;
+		double low = -kClip; // Numerical: the standardised range of the visible values, where values are clipped
+		double high = kClip;
 		std::vector<std::string> vocabulary; // Categorical, most frequent first
 		std::vector<uint32_t> tokens;        // Text: known token hashes, most frequent first
 	};
