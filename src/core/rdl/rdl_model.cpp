@@ -33,7 +33,8 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 		                                                      nn::Linear(width, options.channels)));
 	}
 	for (size_t layer = 0; layer < options.fanouts.size(); ++layer) {
-		layers_.push_back(register_module("sage" + std::to_string(layer), SageLayer(layout, options.channels, options.degree_features)));
+		layers_.push_back(register_module("sage" + std::to_string(layer),
+		                                  SageLayer(layout, options.channels, options.degree_features)));
 	}
 	if (options.head == "mlp") {
 		head_hidden_ = register_module("head_hidden", nn::Linear(options.channels, options.channels));

@@ -18,9 +18,9 @@ namespace relml {
 // Model inputs of every row of one graph table, so that a mini-batch only selects rows.
 struct TableInputs {
 	// [rows, numeric_width] float32: per Numerical column (standardised value clipped to the range the fitted
-	// rows span, within [-10, 10]; missing flag), per Boolean column (value, missing flag), per Timestamp column (sin/cos of month, weekday and hour,
-	// the standardised year if the encoding has absolute_year, missing flag), per Text column with
-	// distinct_missing (missing flag); missing values are 0.
+	// rows span, within ±kClip; missing flag), per Boolean column (value, missing flag), per Timestamp column
+	// (sin/cos of month, weekday and hour, the standardised year if the encoding has absolute_year, missing
+	// flag), per Text column with distinct_missing (missing flag); missing values are 0.
 	torch::Tensor numeric;
 	// [rows, categorical columns] int64: vocabulary indices (TableEncoding::vocabulary_sizes).
 	torch::Tensor categorical;
@@ -61,7 +61,8 @@ public:
 		return distinct_missing_;
 	}
 	int64_t numeric_width() const;
-	// The width each Numerical, Boolean and Timestamp column takes in `numeric`, in order: its cells.
+	// The width each column with cells in `numeric` takes there, in order (Numerical, Boolean, Timestamp, and
+	// Text with distinct_missing).
 	std::vector<int64_t> numeric_column_widths() const;
 	// Per Categorical column, the embedding rows: index 0 for unknown values, with distinct_missing index 1 for
 	// missing ones, then the vocabulary.
