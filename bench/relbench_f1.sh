@@ -9,6 +9,7 @@ usage() {
 	cat <<'EOF'
 usage: bench/relbench_f1.sh --data DIR --out OUTDIR [--method dfs] [--options JSON] [--database NAME] [--seed N]
                            [--pretrain METHOD] [--pretrain-options JSON] [--train-fraction F] [--train-last N]
+                           [--backtest]
 
   --data DIR       folder with the rel-f1 CSVs (circuits.csv, drivers.csv, ..., qualifying.csv)
   --out OUTDIR     where predictions.csv and metrics.json go (created if missing)
@@ -22,6 +23,10 @@ usage: bench/relbench_f1.sh --data DIR --out OUTDIR [--method dfs] [--options JS
   --pretrain-options JSON   relml.pretrain options (default {})
   --train-fraction F        keep a seeded random fraction F (0 < F <= 1) of each task's training rows
   --train-last N            keep only each task's N most recent training timestamps
+  --backtest       RelBench's protocol five years earlier, on train and val labels only: val 2000-01-01, test
+                   and input cut 2005-01-01, every label window ending by 2010-01-01. Its test rows are
+                   RelBench's val period observed as RelBench's test rows are, from inputs cut at its start:
+                   for choosing what depends on that without reading a RelBench test label
 
 Connects through the libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ...).
 Drops and recreates schemas relbench_f1 (the data) and relbench_f1_out (the run's results) and the relml tasks
@@ -38,6 +43,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SQL_DIR=$HERE/relbench_f1
 
 DATA='' OUT='' METHOD=dfs OPTIONS='{}' DATABASE='' SEED='' PRETRAIN=none PRETRAIN_OPTIONS='{}' FRACTION=1 LAST=0
+BACKTEST=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--data) [[ $# -ge 2 ]] || die "--data needs a value"; DATA=$2; shift 2 ;;
@@ -50,6 +56,7 @@ while [[ $# -gt 0 ]]; do
 		--pretrain-options) [[ $# -ge 2 ]] || die "--pretrain-options needs a value"; PRETRAIN_OPTIONS=$2; shift 2 ;;
 		--train-fraction) [[ $# -ge 2 ]] || die "--train-fraction needs a value"; FRACTION=$2; shift 2 ;;
 		--train-last) [[ $# -ge 2 ]] || die "--train-last needs a value"; LAST=$2; shift 2 ;;
+		--backtest) BACKTEST=1; shift ;;
 		-h|--help) usage; exit 0 ;;
 		*) usage >&2; die "unknown argument: $1" ;;
 	esac
@@ -159,9 +166,17 @@ step "registering relbench_f1 as relml database rel-f1"
 "${PSQL[@]}" -c 'SET client_min_messages = warning' -c 'DROP SCHEMA IF EXISTS relbench_f1_out CASCADE'
 "${PSQL[@]}" -f "$SQL_DIR/register.sql" >&2
 
-step "creating tasks driver-dnf, driver-top3, driver-position"
-"${PSQL[@]}" -f "$SQL_DIR/tasks.sql"
-"${PSQL[@]}" -f "$SQL_DIR/check_tasks.sql" >&2
+if [[ $BACKTEST == 1 ]]; then
+	PROTOCOL='backtest of RelBench (bench/relbench_f1.sh --backtest): val 2000-01-01, test 2005-01-01, input cut at 2005-01-01, labels until 2010-01-01'
+	step "creating tasks driver-dnf, driver-top3, driver-position (backtest)"
+	"${PSQL[@]}" -v backtest=1 -f "$SQL_DIR/tasks.sql"
+	"${PSQL[@]}" -v backtest=1 -f "$SQL_DIR/check_tasks.sql" >&2
+else
+	PROTOCOL='RelBench (shared/design/RELBENCH_F1.md): val 2005-01-01, test 2010-01-01, input cut at 2010-01-01'
+	step "creating tasks driver-dnf, driver-top3, driver-position"
+	"${PSQL[@]}" -f "$SQL_DIR/tasks.sql"
+	"${PSQL[@]}" -f "$SQL_DIR/check_tasks.sql" >&2
+fi
 
 if [[ $FRACTION != 1 || $LAST != 0 ]]; then
 	step "cutting the training rows (fraction $FRACTION, last $LAST timestamps)"
@@ -193,7 +208,7 @@ CPUS=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)
 MEM_KB=$( (awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null) || true)
 MEMORY_GB=$(awk -v k="${MEM_KB:-0}" 'BEGIN { printf "%.1f", k / 1048576 }')
 "${PSQL[@]}" -At -v method="$METHOD" -v options="$OPTIONS" -v pretrain="$PRETRAIN" -v fraction="$FRACTION" \
-	-v last="$LAST" -v load_seconds="$LOAD_SECONDS" \
+	-v last="$LAST" -v protocol="$PROTOCOL" -v load_seconds="$LOAD_SECONDS" \
 	-v total_seconds="$TOTAL_SECONDS" -v uname="$(uname -srmo 2>/dev/null || uname -a)" -v cpu="$CPU" \
 	-v cpus="$CPUS" -v memory_gb="$MEMORY_GB" -f "$SQL_DIR/metrics.sql" >"$OUT/metrics.json.tmp"
 mv "$OUT/metrics.json.tmp" "$OUT/metrics.json"

@@ -3,6 +3,7 @@
 # (RelBench reports the mean of several seeds). Every run keeps its own predictions.csv and metrics.json.
 #   bench/relbench_f1_seeds.sh --data DIR --out OUTDIR [--seeds 0,1,2] [--method rdl] [--options JSON]
 #                              [--pretrain M] [--pretrain-options JSON] [--train-fraction F] [--train-last N]
+#                              [--backtest]
 # Writes OUTDIR/seed-N/{predictions.csv,metrics.json} and OUTDIR/summary.json; prints the summary table.
 set -Eeuo pipefail
 
@@ -16,7 +17,8 @@ while [[ $# -gt 0 ]]; do
 		--database) PASS+=("$1" "$2"); DB_ARGS=(-d "$2"); shift 2 ;;
 		--method|--options|--pretrain|--pretrain-options|--train-fraction|--train-last)
 			PASS+=("$1" "$2"); shift 2 ;;
-		-h|--help) sed -n 2,7p "$0"; exit 0 ;;
+		--backtest) PASS+=("$1"); shift ;;
+		-h|--help) sed -n 2,8p "$0"; exit 0 ;;
 		*) echo "relbench_f1_seeds: unknown argument: $1" >&2; exit 1 ;;
 	esac
 done

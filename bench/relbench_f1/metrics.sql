@@ -74,7 +74,7 @@ WITH per_task AS (
 )
 SELECT jsonb_pretty(jsonb_build_object(
 	'dataset', 'rel-f1',
-	'protocol', 'RelBench (shared/design/RELBENCH_F1.md): val 2005-01-01, test 2010-01-01, input cut at 2010-01-01',
+	'protocol', :'protocol',
 	'method', :'method',
 	'options', :'options'::jsonb,
 	'pretrain', :'pretrain',

@@ -2,6 +2,7 @@
 --
 --   psql -X -v ON_ERROR_STOP=1 -f bench/relbench_f1/tasks.sql                  defines and creates the tasks
 --   psql -X -v ON_ERROR_STOP=1 -v define_only=1 -f bench/relbench_f1/tasks.sql  only fills relbench_f1_out.tasks
+--   psql -X -v ON_ERROR_STOP=1 -v backtest=1 -f bench/relbench_f1/tasks.sql     the backtest (below)
 --
 -- Each label query reads relml's relation timestamps(seed_time, window_end) (window_end = seed_time + horizon) and
 -- returns (seed time, driverId, label) over the driver's source rows in the window (seed_time, window_end].
@@ -51,6 +52,22 @@ $q$, '{"train": 7453, "val": 499, "test": 760}', '{"train": 13.90, "val": 11.08,
 
 \if :{?define_only}
 \else
+-- RelBench's protocol, or with -v backtest=1 the same protocol five years earlier (val 2000, test and input cut
+-- 2005) with every label window ending by 2010-01-01: its test rows are RelBench's val period observed as
+-- RelBench's test rows are (inputs cut at the period's start), and no RelBench test label is read.
+\if :{?backtest}
+\set val_timestamp '2000-01-01'
+\set test_timestamp '2005-01-01'
+\set labels_until '2010-01-01'
+\else
+\set val_timestamp '2005-01-01'
+\set test_timestamp '2010-01-01'
+\set labels_until 'infinity'
+\endif
+SELECT set_config('relbench_f1.val_timestamp', :'val_timestamp', false),
+       set_config('relbench_f1.test_timestamp', :'test_timestamp', false),
+       set_config('relbench_f1.labels_until', :'labels_until', false) \g /dev/null
+
 -- (re)create the tasks in relml; create_task builds the task tables, timed here
 CREATE TABLE IF NOT EXISTS relbench_f1_out.task_tables (task text PRIMARY KEY, info jsonb, seconds float8);
 TRUNCATE relbench_f1_out.task_tables;
@@ -69,11 +86,13 @@ BEGIN
 		database       => 'rel-f1',
 		entity_table   => 'drivers',
 		task_type      => d.task_type,
-		label_query    => d.label_query,
+		label_query    => CASE current_setting('relbench_f1.labels_until') WHEN 'infinity' THEN d.label_query
+		                  ELSE format('SELECT * FROM (%s) q WHERE q.seed_time + %L::interval <= %L::timestamp',
+		                              d.label_query, d.horizon, current_setting('relbench_f1.labels_until')) END,
 		horizon        => d.horizon,
-		val_timestamp  => '2005-01-01',
-		test_timestamp => '2010-01-01',
-		input_cutoff   => '2010-01-01');
+		val_timestamp  => current_setting('relbench_f1.val_timestamp')::timestamp,
+		test_timestamp => current_setting('relbench_f1.test_timestamp')::timestamp,
+		input_cutoff   => current_setting('relbench_f1.test_timestamp')::timestamp);
 	INSERT INTO relbench_f1_out.task_tables
 	VALUES (d.name, info, extract(epoch FROM clock_timestamp() - t0));
 END

@@ -83,7 +83,8 @@ struct SeedRow {
 
 // Maps the seeds' entity keys to rows of the entity table; a key missing from the graph is an error naming it.
 // A seed later than the input cutoff is observed at the cutoff, as DFS features are (obs_time): the model then
-// sees a database that ends at the cutoff as one seen right at its end, not as years without any activity.
+// sees a database that ends at the cutoff as one seen right at its end, not as years without any activity. How
+// far its time lies after the cutoff is its lag, which a model trained with lag_augmentation reads.
 std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const TaskInfo &task,
                            const std::vector<std::string> &keys, const std::vector<EpochMicros> &times,
                            EpochMicros input_cutoff) {
@@ -94,7 +95,8 @@ std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const Ta
 			throw NotFoundError("entity " + keys[i] + " does not exist in table " + task.schema_name + "." +
 			                    task.entity_table);
 		}
-		seeds[i] = Seed{row, std::min(times[i], input_cutoff)};
+		const EpochMicros observed = std::min(times[i], input_cutoff);
+		seeds[i] = Seed{row, observed, times[i] - observed};
 	}
 	return seeds;
 }
@@ -151,6 +153,9 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 		}
 		target.seeds = to_seeds(loaded, entity_table, task, keys, times, data.input_cutoff);
 	}
+	for (const Seed &seed : test.seeds) {
+		data.max_lag = std::max(data.max_lag, seed.lag);
+	}
 	timings["task_rows"] = phase.lap();
 	if (data.train.seeds.empty()) {
 		throw InvalidInputError("task \"" + task.name + "\" has no training rows: method rdl needs some");
@@ -184,6 +189,9 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 	}
 	metrics["epochs"] = epochs;
 	metrics["best_epoch"] = trained.best_epoch;
+	if (rdl.value("lag_augmentation", 0.0) > 0 && method != "probe") {
+		metrics["max_training_lag_days"] = double(data.max_lag) / 86400e6;
+	}
 	metrics["val_metric_name"] = trained.val_metric.name;
 	metrics["peak_batch_nodes"] = trained.peak_batch_nodes;
 	const std::optional<double> peak_rss = peak_resident_megabytes();

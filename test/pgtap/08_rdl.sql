@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(36);
+SELECT plan(40);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -165,19 +165,48 @@ SELECT ok((SELECT abs((m.metrics->'val'->>'auroc')::float8 - e.value) < 1e-9
            WHERE m.model_id = (SELECT dated FROM dated) AND e.split = 'val' AND e.metric = 'auroc'),
           'the model with the year evaluates to the val metric stored at training');
 
--- Neighbour counts: on by default; a model stored before the option existed (no key, no degree weights) reads
--- as one without them and predicts as it was trained.
+-- Neighbour counts and lags: on by default; a model stored before the options existed (no keys, no weights for
+-- them) reads as one without them and predicts as it was trained.
 SELECT is((SELECT feature_spec->'rdl'->'options'->'degree_features' FROM relml.models
            WHERE model_id = (SELECT plain FROM dated)), 'true'::jsonb, 'by default node updates see neighbour counts');
 CREATE TEMP TABLE uncounted AS
-SELECT model_id, val_metric FROM relml.train('churn', 'rdl', pg_temp.small_rdl('{"degree_features": false}'));
-UPDATE relml.models SET feature_spec = feature_spec #- '{rdl,options,degree_features}'
+SELECT model_id, val_metric FROM relml.train('churn', 'rdl',
+	pg_temp.small_rdl('{"degree_features": false, "lag_augmentation": 0}'));
+UPDATE relml.models
+SET feature_spec = feature_spec #- '{rdl,options,degree_features}' #- '{rdl,options,lag_augmentation}'
 WHERE model_id = (SELECT model_id FROM uncounted);
-SELECT ok((SELECT NOT (feature_spec->'rdl'->'options' ? 'degree_features') FROM relml.models
-           WHERE model_id = (SELECT model_id FROM uncounted)), 'a model stored without the key');
+SELECT ok((SELECT NOT (feature_spec->'rdl'->'options' ?| ARRAY['degree_features', 'lag_augmentation'])
+           FROM relml.models WHERE model_id = (SELECT model_id FROM uncounted)), 'a model stored without the keys');
 SELECT is((SELECT round(value::numeric, 10) FROM relml.evaluate((SELECT model_id FROM uncounted))
            WHERE split = 'val' AND metric = 'auroc'),
           (SELECT round(val_metric::numeric, 10) FROM uncounted), 'evaluates to the val metric stored at training');
+
+-- Lags: a task whose test rows lie after its input cutoff (churn_cut, above) observes them at the cutoff.
+-- Training rows are then observed up to as late as its latest test row, and the model reads how late: its
+-- predictions for one entity move with as_of past the cutoff, where a model trained without lags predicts the
+-- same for every such as_of.
+SELECT ok((SELECT (metrics->>'max_training_lag_days')::float8 = 0 FROM relml.models
+           WHERE model_id = (SELECT plain FROM dated)), 'without an input cutoff, training rows are not observed late');
+CREATE TEMP TABLE late AS
+SELECT (SELECT model_id FROM relml.train('churn_cut', 'rdl', pg_temp.small_rdl('{"deploy": "always"}')))
+       AS lagged;
+CREATE TEMP TABLE late_seeds AS
+SELECT p.entity_key, v.as_of FROM probe p, (VALUES (timestamp '2024-10-20'), (timestamp '2024-12-20')) AS v(as_of);
+CREATE TEMP TABLE lagged_predictions AS
+SELECT entity_key, as_of, prediction FROM relml.predict_batch('churn_cut',
+	'SELECT entity_key::bigint, as_of FROM late_seeds');
+SELECT is((SELECT (metrics->>'max_training_lag_days')::float8 FROM relml.models
+           WHERE model_id = (SELECT lagged FROM late)),
+          (SELECT (extract(epoch FROM max(seed_time) - timestamp '2024-10-01') / 86400)::float8 FROM relml.task_rows r,
+           relml.tasks t WHERE r.task_id = t.task_id AND t.name = 'churn_cut' AND r.split = 'test'),
+          'training rows are observed up to as late as the latest test row');
+SELECT ok((SELECT count(DISTINCT prediction) FROM lagged_predictions GROUP BY entity_key
+           ORDER BY 1 LIMIT 1) = 2, 'a model trained with lags predicts differently 19 and 80 days past the cutoff');
+SELECT relml.train('churn_cut', 'rdl', pg_temp.small_rdl('{"deploy": "always", "lag_augmentation": 0}'))
+       IS NOT NULL AS unlagged;
+SELECT is((SELECT max(n) FROM (SELECT count(DISTINCT prediction) AS n FROM relml.predict_batch('churn_cut',
+	'SELECT entity_key::bigint, as_of FROM late_seeds') GROUP BY entity_key) c), 1::bigint,
+          'one trained without lags predicts the same for every as_of past the cutoff');
 
 ----------------------------------------------------------------------------------------------------------------
 -- (d) A background job trains an RDL model (committed by a dblink session, on a task of its own).

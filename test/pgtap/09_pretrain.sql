@@ -232,10 +232,13 @@ CREATE TEMP TABLE first_embeddings AS
 SELECT entity_key, vector FROM relml.embeddings WHERE encoder_id = (SELECT encoder_id FROM enc);
 SELECT is(relml.embed((SELECT encoder_id FROM enc), '2024-07-01', ARRAY['17', '3', '17']), 2::bigint,
           'embed of given keys (a repeated key once)');
-SELECT results_eq($$SELECT entity_key, vector FROM relml.embeddings WHERE encoder_id = (SELECT encoder_id FROM enc)
-                    ORDER BY 1$$,
-                  $$SELECT entity_key, vector FROM first_embeddings ORDER BY 1$$,
-                  'embedding again replaces the rows with the same vectors (no duplicates, deterministic)');
+-- The same vectors up to float rounding: two keys alone make matrix products of other shapes than the batch of
+-- every customer, which BLAS may sum in another order.
+SELECT ok((SELECT count(*) = (SELECT count(*) FROM first_embeddings) AND bool_and(close)
+           FROM (SELECT (SELECT max(abs(a - b)) < 1e-5 FROM unnest(e.vector, f.vector) AS u(a, b)) AS close
+                 FROM relml.embeddings e JOIN first_embeddings f USING (entity_key)
+                 WHERE e.encoder_id = (SELECT encoder_id FROM enc)) x),
+          'embedding again replaces the rows with the same vectors (no duplicates, deterministic)');
 SELECT relml_tap.fails_with(format('SELECT relml.embed(%s, %L, %L)', (SELECT encoder_id FROM enc), '2024-07-01',
 	ARRAY['3', '99999999']),
 	'42704', 'entity 99999999 does not exist in table demo.customers', 'embed of an unknown key names it');

@@ -38,16 +38,22 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(options.device, "cpu");
 	EXPECT_FALSE(options.absolute_year);
 	EXPECT_TRUE(options.degree_features);
+	EXPECT_DOUBLE_EQ(options.lag_augmentation, 0.5);
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
 }
 
-// Models and encoders stored before degree_features existed have no such key and no degree weights.
-TEST(RdlOptionsTest, StoredOptionsWithoutDegreeFeaturesHadNone) {
+// Models and encoders stored before degree_features and lag_augmentation existed have no such keys and no
+// weights for them.
+TEST(RdlOptionsTest, StoredOptionsWithoutLaterKeysHadNeither) {
 	json stored = RdlOptions::from_json(nullptr).to_json();
 	stored.erase("degree_features");
+	stored.erase("lag_augmentation");
 	EXPECT_FALSE(RdlOptions::from_stored(stored).degree_features);
+	EXPECT_EQ(RdlOptions::from_stored(stored).lag_augmentation, 0);
 	stored["degree_features"] = true;
+	stored["lag_augmentation"] = 0.25;
 	EXPECT_TRUE(RdlOptions::from_stored(stored).degree_features);
+	EXPECT_EQ(RdlOptions::from_stored(stored).lag_augmentation, 0.25);
 }
 
 TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
@@ -57,7 +63,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
 	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
 	                    {"absolute_year", true},  {"recency_half_life_days", 365.0},
-	                    {"degree_features", false}};
+	                    {"degree_features", false}, {"lag_augmentation", 0.0}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -76,6 +82,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_TRUE(options.absolute_year);
 	EXPECT_DOUBLE_EQ(options.recency_half_life_days, 365);
 	EXPECT_FALSE(options.degree_features);
+	EXPECT_EQ(options.lag_augmentation, 0);
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }
@@ -119,6 +126,8 @@ TEST(RdlOptionsTest, RejectsBadValuesNamingTheKeyAndTheExpectation) {
 	    {{{"absolute_year", "yes"}}, "\"absolute_year\""},
 	    {{{"recency_half_life_days", -1}}, "\"recency_half_life_days\" must be a number >= 0"},
 	    {{{"degree_features", "no"}}, "\"degree_features\" must be true or false"},
+	    {{{"lag_augmentation", true}}, "\"lag_augmentation\" must be a number in [0, 1]"},
+	    {{{"lag_augmentation", 1.5}}, "\"lag_augmentation\""},
 	};
 	for (const auto &[options, expected] : cases) {
 		const std::string message = rejection(options);

@@ -191,6 +191,54 @@ TEST_F(RdlTrainerTest, DegreeFeaturesCountNeighboursBeyondTheFanout) {
 	    << "with degrees " << counted.best_val_metric << ", without " << blind.best_val_metric;
 }
 
+// Labels count every order a customer placed up to the prediction time. Test rows are predicted 40 days after
+// the input cutoff (day 150) from inputs that stop there. Trained with lags up to 40 days, the model adds what
+// customers order in the meantime; trained without, it predicts the count at the cutoff whatever the lag, about
+// 40 days of orders short.
+TEST_F(RdlTrainerTest, LagAugmentationPredictsPastTheInputCutoff) {
+	auto orders_until = [&](int64_t customer, EpochMicros t) {
+		return double(std::count_if(orders().begin(), orders().end(), [&](const Order &order) {
+			return order.customer == customer && order.at <= t;
+		}));
+	};
+	RdlTask task = make_task(shop(), orders(), TaskType::Regression, identity);
+	for (LabeledSeeds *split : {&task.train, &task.val}) {
+		for (size_t i = 0; i < split->seeds.size(); ++i) {
+			split->labels[i] = orders_until(int64_t(i % kCustomers), split->seeds[i].time);
+		}
+	}
+	const EpochMicros cutoff = 150 * kDay;
+	const EpochMicros lag = 40 * kDay;
+	task.input_cutoff = cutoff;
+	task.max_lag = lag;
+	std::vector<Seed> on_time;
+	std::vector<Seed> late;
+	double truth = 0;
+	for (int64_t customer = 0; customer < kCustomers; ++customer) {
+		on_time.push_back({shop().row_of_customer[customer], cutoff});
+		late.push_back({shop().row_of_customer[customer], cutoff, lag});
+		truth += orders_until(customer, cutoff + lag) / kCustomers;
+	}
+	const json options = {{"aggregation", "mean"}, {"fanouts", {4, 2}}, {"epochs", 30}, {"patience", 30}};
+	json without = options;
+	without["lag_augmentation"] = 0;
+	const RdlTrained lagged = train_rdl(shop().graph, task, small_options(options), {});
+	const RdlTrained blind = train_rdl(shop().graph, task, small_options(without), {});
+	auto mean_prediction = [&](const RdlTrained &trained, const std::vector<Seed> &seeds) {
+		const std::vector<double> values =
+		    predict_rdl(shop().graph, shop().customers, trained.config, trained.weights, seeds, cutoff, 1, {});
+		return std::accumulate(values.begin(), values.end(), 0.0) / double(values.size());
+	};
+	const double lagged_short = truth - mean_prediction(lagged, late);
+	const double blind_short = truth - mean_prediction(blind, late);
+	std::cout << "[ metric   ] mean orders 40 days past the cutoff " << truth << "; predictions short by "
+	          << lagged_short << " with lag augmentation, " << blind_short << " without\n";
+	EXPECT_GT(blind_short, 2);
+	EXPECT_LT(std::abs(lagged_short) * 2, blind_short);
+	EXPECT_GT(mean_prediction(lagged, late), mean_prediction(lagged, on_time) + 1);
+	EXPECT_EQ(mean_prediction(blind, late), mean_prediction(blind, on_time));
+}
+
 TEST_F(RdlTrainerTest, BadLabelsAreRejected) {
 	RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
 	task.train.labels[5] = 2;

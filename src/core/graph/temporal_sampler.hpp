@@ -27,7 +27,10 @@ struct SamplerOptions {
 
 struct Seed {
 	int32_t row;      // row of the entity table
-	EpochMicros time; // seed time
+	EpochMicros time; // seed time: no input row is later
+	// How long after `time` the prediction is for: a seed later than the input cutoff is observed at the
+	// cutoff and lags behind its own time. Sampling ignores it; a model trained with lags reads it.
+	EpochMicros lag = 0;
 };
 
 // A mini-batch's sampled subgraphs, merged. Node ids are local to their table; the first `seed_count`

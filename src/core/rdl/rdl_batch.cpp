@@ -42,6 +42,7 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 		table.unique_index = to_device(table.unique_index, device);
 		table.time_features = to_device(table.time_features, device);
 	}
+	out.seed_lag = to_device(out.seed_lag, device);
 	for (Layer &layer : out.layers) {
 		for (Update &update : layer.updates) {
 			update.nodes = to_device(update.nodes, device);
@@ -64,7 +65,7 @@ BatchBuilder::BatchBuilder(const RelGraph &graph, const ModelLayout &layout, Mod
       sampler_(graph, binding_.graph_tables[layout.entity_table],
                SamplerOptions{options.fanouts, options.strategy, input_cutoff}),
       layers_(options.fanouts.size()), mean_(options.aggregation == "mean"),
-      degrees_(options.degree_features) {
+      degrees_(options.degree_features), lags_(options.lag_augmentation > 0) {
 	for (size_t table = 0; table < encodings.size(); ++table) {
 		inputs_.push_back(encodings[table].inputs(graph.tables[binding_.graph_tables[table]]));
 		time_widths_.push_back(time_feature_width(encodings[table]));
@@ -84,6 +85,15 @@ RdlBatch BatchBuilder::build(const std::vector<Seed> &seeds, uint64_t batch_seed
 		add_time_features(subgraph, int(table), batch.tables[table]);
 	}
 	add_layers(subgraph, batch);
+	if (lags_) {
+		batch.seed_lag = torch::empty({batch.seed_count, kLagFeatures}, torch::kFloat32);
+		float *lag = batch.seed_lag.data_ptr<float>();
+		for (const Seed &seed : seeds) {
+			const double days = double(seed.lag) / kMicrosPerDay;
+			*lag++ = float(std::log1p(days) / 5);
+			*lag++ = float(std::asinh(days * 86400 / kSecondsPerYear));
+		}
+	}
 	return batch;
 }
 

@@ -20,6 +20,7 @@ namespace relml {
 // Width of a table's per-node time features: a timed table's time since the row (log-days and its
 // sinusoids), then the age of each Timestamp column at the seed time. 0: the table gets no time encoder.
 int64_t time_feature_width(const TableEncoding &encoding);
+constexpr int64_t kLagFeatures = 2;
 
 struct RdlBatch {
 	struct Table {
@@ -53,6 +54,9 @@ struct RdlBatch {
 	std::vector<Table> tables; // per model table
 	std::vector<Layer> layers;
 	int64_t seed_count = 0;
+	// [seed_count, kLagFeatures] float32: how long the prediction lies after the seed's inputs, as log1p(days) / 5
+	// (weeks apart) and asinh(years) (years apart); undefined without lag_augmentation.
+	torch::Tensor seed_lag;
 	size_t node_count = 0;
 
 	// A copy with every tensor on `device`.
@@ -81,6 +85,7 @@ private:
 	size_t layers_;
 	bool mean_;
 	bool degrees_;
+	bool lags_;
 };
 
 } // namespace relml

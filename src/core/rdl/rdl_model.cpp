@@ -20,7 +20,7 @@ std::string to_text(torch::IntArrayRef sizes) {
 
 } // namespace
 
-// Modules are created in a fixed order (tables, layers, head) so that one seed gives one initialisation.
+// Modules are created in a fixed order (tables, layers, head, lag) so that one seed gives one initialisation.
 RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
                            const RdlOptions &options, int64_t outputs)
     : entity_table_(layout.entity_table), channels_(options.channels) {
@@ -40,6 +40,12 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 		head_hidden_ = register_module("head_hidden", nn::Linear(options.channels, options.channels));
 	}
 	head_output_ = register_module("head_output", nn::Linear(options.channels, outputs));
+	if (options.lag_augmentation > 0) {
+		// Last, so that the other modules draw the initialisation they draw without it; zero, so that training
+		// starts from the network without lags and learns what a late observation changes.
+		lag_encoder_ = register_module("lag", nn::Linear(nn::LinearOptions(kLagFeatures, options.channels).bias(false)));
+		nn::init::zeros_(lag_encoder_->weight);
+	}
 }
 
 torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
@@ -88,6 +94,12 @@ torch::Tensor RdlModelImpl::embed(const RdlBatch &batch) {
 			embedding = embedding + time_encoders_[table]->forward(nodes.time_features);
 		}
 		x.push_back(embedding);
+	}
+	if (lag_encoder_) {
+		const torch::Tensor seeds = x[entity_table_].narrow(0, 0, batch.seed_count);
+		x[entity_table_] = torch::cat({seeds + lag_encoder_->forward(batch.seed_lag),
+		                               x[entity_table_].narrow(0, batch.seed_count, x[entity_table_].size(0) -
+		                                                                               batch.seed_count)});
 	}
 	for (size_t layer = 0; layer < layers_.size(); ++layer) {
 		x = layers_[layer]->forward(x, batch.layers[layer]);

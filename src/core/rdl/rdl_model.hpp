@@ -37,6 +37,7 @@ private:
 	int64_t channels_;
 	std::vector<ColumnEncoder> encoders_;
 	std::vector<torch::nn::Linear> time_encoders_; // empty holder for tables without time features
+	torch::nn::Linear lag_encoder_{nullptr}; // absent without lag_augmentation
 	std::vector<SageLayer> layers_;
 	torch::nn::Linear head_hidden_{nullptr}; // absent for a linear head
 	torch::nn::Linear head_output_{nullptr};

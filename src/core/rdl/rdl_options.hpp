@@ -37,13 +37,17 @@ struct RdlOptions {
 	bool absolute_year = false;         // encode timestamps' standardised year, not only calendar parts and age
 	double recency_half_life_days = 0;  // > 0: a training row's loss weighs 2^(-its age before the latest / this)
 	bool degree_features = true;        // each node update also sees log(1 + its neighbours) per adjacency
+	// When the task's test rows lie after its input cutoff (so are predicted from older inputs), this fraction of
+	// the training rows is observed late as well: each epoch such a row's inputs stop a random lag before its
+	// seed time, up to the test rows' largest, and the model reads the lag. 0: no lags, and no lag input.
+	double lag_augmentation = 0.5;
 
 	// Reads a JSON object (or null: all defaults). "method" and "deploy" belong to the adapter and are ignored;
 	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a
 	// build or machine without CUDA throws NotSupportedError.
 	static RdlOptions from_json(const nlohmann::json &options);
 	// Options stored with a model or encoder: a key added since reads as what such models were trained
-	// without (degree_features: false).
+	// without (degree_features: false, lag_augmentation: 0).
 	static RdlOptions from_stored(const nlohmann::json &options);
 	// The keys from_json reads.
 	static const std::vector<std::string> &accepted_keys();

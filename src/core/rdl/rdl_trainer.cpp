@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <mutex>
@@ -51,12 +52,31 @@ std::vector<double> predict_batches(RdlModel &model, const BatchBuilder &builder
 	return objective.predictions(evaluate_seeds(model, builder, seeds, options, hooks, false, peak_nodes));
 }
 
-// One pass of mini-batches over the shuffled training seeds; returns the mean training loss (weighted by
-// `weights` when there are any).
+// Training rows' lags come from their own stream: one draw per row and epoch.
+constexpr uint64_t kLagStream = 0x1a9ULL << 32;
+
+// [0, 1) from 64 random bits.
+double unit_interval(uint64_t bits) {
+	return std::ldexp(double(bits >> 11), -53);
+}
+
+// `seed` as one of the lag_augmentation rows of an epoch observes it (`draw`: its 64 random bits of the epoch):
+// up to max_lag before its seed time, as a test row after the input cutoff is observed at the cutoff. Its inputs
+// stop earlier; its prediction stays for the same time. Other rows are observed on time.
+Seed observed_for_training(const Seed &seed, EpochMicros max_lag, double fraction, uint64_t draw) {
+	if (max_lag == 0 || unit_interval(mix64(draw)) >= fraction) {
+		return seed;
+	}
+	const EpochMicros lag = EpochMicros(double(max_lag) * unit_interval(draw));
+	return Seed{seed.row, seed.time - lag, seed.lag + lag};
+}
+
+// One pass of mini-batches over the shuffled training seeds, options.lag_augmentation of them observed up to
+// max_lag late; returns the mean training loss (weighted by `weights` when there are any).
 double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBuilder &builder,
                    const RdlObjective &objective, const LabeledSeeds &train, const std::vector<float> &weights,
-                   const RdlOptions &options, int epoch, const RunHooks &hooks, size_t &peak_nodes,
-                   size_t &trained_seeds) {
+                   EpochMicros max_lag, const RdlOptions &options, int epoch, const RunHooks &hooks,
+                   size_t &peak_nodes, size_t &trained_seeds) {
 	model->train();
 	const torch::Device device = device_of(options);
 	const size_t batch_size = size_t(options.batch_size);
@@ -72,7 +92,8 @@ double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBu
 	BatchPrefetcher<RdlBatch> prefetcher(count, [&](size_t index) {
 		std::vector<Seed> seeds;
 		for (size_t position : positions(index)) {
-			seeds.push_back(train.seeds[position]);
+			const uint64_t draw = batch_seed(options.seed, kLagStream + uint64_t(epoch), position);
+			seeds.push_back(observed_for_training(train.seeds[position], max_lag, options.lag_augmentation, draw));
 		}
 		return builder.build(seeds, batch_seed(options.seed, uint64_t(epoch), index));
 	});
@@ -178,6 +199,12 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	                             torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
 
 	const std::vector<float> weights = recency_weights(task.train, options.recency_half_life_days);
+	const EpochMicros max_lag = options.lag_augmentation > 0 ? task.max_lag : 0;
+	if (max_lag > 0) {
+		hooks.report("test rows lie up to " + std::to_string(int64_t(double(max_lag) / 86400e6)) +
+		             " days after the input cutoff: " + std::to_string(std::lround(100 * options.lag_augmentation)) +
+		             "% of the training rows are observed up to that much early");
+	}
 	RdlTrained trained;
 	trained.val_metric = early_stopping_metric(task.task);
 	std::vector<torch::Tensor> best_state;
@@ -186,8 +213,8 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		RdlEpoch record;
 		record.epoch = epoch;
 		size_t trained_seeds = 0;
-		record.train_loss = train_epoch(model, optimizer, builder, objective, task.train, weights, options, epoch,
-		                                hooks, trained.peak_batch_nodes, trained_seeds);
+		record.train_loss = train_epoch(model, optimizer, builder, objective, task.train, weights, max_lag, options,
+		                                epoch, hooks, trained.peak_batch_nodes, trained_seeds);
 		record.samples_per_second = double(trained_seeds) / std::max(watch.seconds(), 1e-9);
 		// Without validation rows every epoch counts as the best so far: the last one is kept.
 		std::vector<double> val_predictions;
@@ -263,6 +290,7 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	use_threads(user_options.threads);
 	Backbone backbone = backbone_for(graph, task, user_options);
 	backbone.options.head = "linear";
+	backbone.options.lag_augmentation = 0; // the embeddings are fixed: nothing would learn from a lag
 	backbone.options.device = "cpu"; // a handful of matrix products: not worth a device
 	const RdlOptions &options = backbone.options;
 	const RdlObjective objective = RdlObjective::fit(task.task, task.num_class, task.train.labels);

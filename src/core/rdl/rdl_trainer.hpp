@@ -40,6 +40,9 @@ struct RdlTask {
 	// Encoder statistics (means, vocabularies) come only from rows with time <= fit_cutoff (and static rows).
 	EpochMicros fit_cutoff = kUnknownTime;
 	EpochMicros input_cutoff = kUnknownTime; // no sampled row is later than this
+	// The largest lag of the task's test rows (Seed::lag); with lag_augmentation, training rows are observed up
+	// to this much before their seed time. 0: no lags.
+	EpochMicros max_lag = 0;
 	LabeledSeeds train;
 	LabeledSeeds val;
 	// Set: start from this backbone (its layout, encoders and architecture) with a new head.
