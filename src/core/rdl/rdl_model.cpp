@@ -43,7 +43,8 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 	if (options.lag_augmentation > 0) {
 		// Last, so that the other modules draw the initialisation they draw without it; zero, so that training
 		// starts from the network without lags and learns what a late observation changes.
-		lag_encoder_ = register_module("lag", nn::Linear(nn::LinearOptions(kLagFeatures, options.channels).bias(false)));
+		lag_encoder_ =
+		    register_module("lag", nn::Linear(nn::LinearOptions(kLagFeatures, options.channels).bias(false)));
 		nn::init::zeros_(lag_encoder_->weight);
 	}
 }
@@ -96,10 +97,11 @@ torch::Tensor RdlModelImpl::embed(const RdlBatch &batch) {
 		x.push_back(embedding);
 	}
 	if (lag_encoder_) {
-		const torch::Tensor seeds = x[entity_table_].narrow(0, 0, batch.seed_count);
-		x[entity_table_] = torch::cat({seeds + lag_encoder_->forward(batch.seed_lag),
-		                               x[entity_table_].narrow(0, batch.seed_count, x[entity_table_].size(0) -
-		                                                                               batch.seed_count)});
+		// Only the seeds are observed late; the other nodes of their table stay as they are.
+		torch::Tensor &nodes = x[entity_table_];
+		const int64_t seeds = batch.seed_count;
+		nodes = torch::cat({nodes.narrow(0, 0, seeds) + lag_encoder_->forward(batch.seed_lag),
+		                    nodes.narrow(0, seeds, nodes.size(0) - seeds)});
 	}
 	for (size_t layer = 0; layer < layers_.size(); ++layer) {
 		x = layers_[layer]->forward(x, batch.layers[layer]);
