@@ -2,7 +2,7 @@
 -- relbench_f1_out.predictions and relml's labels: AUROC by the rank formula (ties get their average rank), MAE.
 -- relml's own numbers from relml.train are kept beside them (relml_val, relml_test) as a cross-check.
 --   psql -X -q -At -v ON_ERROR_STOP=1 -v method=dfs -v options='{}' -v load_seconds=1.2 \
---        -v pretrain=none -v fraction=1 -v last=0 -v total_seconds=99 -v uname="$(uname -a)" -v cpu=... -v cpus=16 -v memory_gb=128 \
+--        -v pretrain=none -v fraction=1 -v last=0 -v protocol='RelBench ...' -v total_seconds=99 -v uname="$(uname -a)" -v cpu=... -v cpus=16 -v memory_gb=128 \
 --        -f bench/relbench_f1/metrics.sql > metrics.json
 SET client_min_messages = warning;
 CREATE TABLE IF NOT EXISTS relbench_f1_out.encoders (horizon interval PRIMARY KEY, encoder_id bigint NOT NULL,
