@@ -49,7 +49,8 @@ WITH per_task AS (
 			'train', round(r.train_seconds::numeric, 3),
 			'predict', round(r.predict_seconds::numeric, 3)),
 		'training', jsonb_strip_nulls(jsonb_build_object(
-			'best_epoch', r.metrics->'best_epoch', 'epochs', r.metrics->'epochs',
+			'best_epoch', r.metrics->'best_epoch', 'averaged_epochs', r.metrics->'averaged_epochs',
+			'epochs', r.metrics->'epochs',
 			'peak_batch_nodes', r.metrics->'peak_batch_nodes', 'peak_rss_mb', r.metrics->'peak_rss_mb',
 			'graph', r.metrics->'graph', 'best_iteration', r.metrics->'best_iteration')),
 		-- training rows actually used (fewer than 'rows' says in the low-data settings) and the encoder

@@ -189,6 +189,9 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 	}
 	metrics["epochs"] = epochs;
 	metrics["best_epoch"] = trained.best_epoch;
+	if (!trained.averaged_epochs.empty()) {
+		metrics["averaged_epochs"] = trained.averaged_epochs;
+	}
 	if (rdl.value("lag_augmentation", 0.0) > 0 && method != "probe") {
 		metrics["max_training_lag_days"] = double(data.max_lag) / 86400e6;
 	}

@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(40);
+SELECT plan(42);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -164,6 +164,19 @@ SELECT ok((SELECT abs((m.metrics->'val'->>'auroc')::float8 - e.value) < 1e-9
            FROM relml.models m, relml.evaluate(m.model_id) e
            WHERE m.model_id = (SELECT dated FROM dated) AND e.split = 'val' AND e.metric = 'auroc'),
           'the model with the year evaluates to the val metric stored at training');
+
+-- The stored weights are the mean of the best epochs (first: the best one), scoring at least that epoch's val;
+-- without average_checkpoints, the best epoch's own.
+SELECT ok((SELECT (m.metrics->'averaged_epochs'->>0)::int = (m.metrics->>'best_epoch')::int
+                  AND m.val_metric >= (SELECT max((e->>'val_metric')::float8) FROM jsonb_array_elements(m.metrics->'epochs') e)
+           FROM relml.models m WHERE m.model_id = (SELECT plain FROM dated)),
+          'the averaged epochs start with the best one and score at least its val');
+CREATE TEMP TABLE single_epoch AS
+SELECT model_id FROM relml.train('churn', 'rdl', pg_temp.small_rdl('{"average_checkpoints": false, "epochs": 3}'));
+SELECT ok((SELECT m.metrics->'averaged_epochs' = jsonb_build_array(m.metrics->'best_epoch')
+                  AND m.val_metric = (m.metrics->'epochs'->((m.metrics->>'best_epoch')::int - 1)->>'val_metric')::float8
+           FROM relml.models m WHERE m.model_id = (SELECT model_id FROM single_epoch)),
+          'average_checkpoints false: the best epoch alone, with its own val');
 
 -- Neighbour counts and lags: on by default; a model stored before the options existed (no keys, no weights for
 -- them) reads as one without them and predicts as it was trained.

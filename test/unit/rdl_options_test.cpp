@@ -39,6 +39,7 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_FALSE(options.absolute_year);
 	EXPECT_TRUE(options.degree_features);
 	EXPECT_DOUBLE_EQ(options.lag_augmentation, 0.5);
+	EXPECT_TRUE(options.average_checkpoints);
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
 }
 
@@ -63,7 +64,8 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
 	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
 	                    {"absolute_year", true},  {"recency_half_life_days", 365.0},
-	                    {"degree_features", false}, {"lag_augmentation", 0.0}};
+	                    {"degree_features", false}, {"lag_augmentation", 0.0},
+	                    {"average_checkpoints", false}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -83,6 +85,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_DOUBLE_EQ(options.recency_half_life_days, 365);
 	EXPECT_FALSE(options.degree_features);
 	EXPECT_EQ(options.lag_augmentation, 0);
+	EXPECT_FALSE(options.average_checkpoints);
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }

@@ -227,6 +227,8 @@ TEST(PretrainOptionsTest, ReadsItsKeysAndPassesTheRestToTheBackbone) {
 	EXPECT_FALSE(stored.contains("head"));
 	EXPECT_FALSE(stored.contains("lag_augmentation"));
 	EXPECT_EQ(options.backbone.lag_augmentation, 0);
+	EXPECT_FALSE(stored.contains("average_checkpoints"));
+	EXPECT_FALSE(options.backbone.average_checkpoints);
 	EXPECT_EQ(PretrainOptions::from_json(stored).to_json(), stored);
 	EXPECT_FALSE(PretrainOptions::from_json({{"method", "mae"}}).uses_task_vectors());
 }
@@ -245,6 +247,8 @@ TEST(PretrainOptionsTest, BadOptionsNameTheKey) {
 	EXPECT_NE(message({{"temperature", 0}}).find("\"temperature\""), std::string::npos);
 	EXPECT_NE(message({{"head", "linear"}}).find("unknown option \"head\" for pre-training"), std::string::npos);
 	EXPECT_NE(message({{"lag_augmentation", 0.5}}).find("unknown option \"lag_augmentation\""), std::string::npos);
+	EXPECT_NE(message({{"average_checkpoints", true}}).find("unknown option \"average_checkpoints\""),
+	          std::string::npos);
 	EXPECT_NE(message({{"chanels", 3}}).find("\"chanels\""), std::string::npos);
 }
 

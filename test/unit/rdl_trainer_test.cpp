@@ -46,10 +46,14 @@ TEST_F(RdlTrainerTest, LearnsRecentActivityAndReportsEachEpoch) {
 	EXPECT_EQ(trained.val_metric.name, "auroc");
 	EXPECT_GT(trained.best_val_metric, 0.7);
 	EXPECT_DOUBLE_EQ(trained.best_val_metric, auroc(task.val.labels, trained.val_predictions));
-	EXPECT_DOUBLE_EQ(trained.best_val_metric, trained.epochs[trained.best_epoch - 1].val_metric);
+	EXPECT_GE(trained.best_val_metric, trained.epochs[trained.best_epoch - 1].val_metric);
 	EXPECT_LT(trained.epochs.back().train_loss, trained.epochs.front().train_loss);
 	EXPECT_GT(trained.peak_batch_nodes, 64u);
-	ASSERT_EQ(reports.size(), 7u);
+	ASSERT_EQ(reports.size(), 8u);
+	EXPECT_EQ(reports[6].rfind("best epoch " + std::to_string(trained.best_epoch) + ": val auroc ", 0), 0u)
+	    << reports[6];
+	EXPECT_EQ(reports[7].rfind("keeping the mean of epochs " + std::to_string(trained.best_epoch), 0), 0u)
+	    << reports[7];
 	EXPECT_EQ(reports[0].rfind("epoch 1/6: loss ", 0), 0u) << reports[0];
 	EXPECT_NE(reports[0].find(", val auroc 0."), std::string::npos) << reports[0];
 	EXPECT_EQ(reports[0].substr(reports[0].size() - 2), " s") << reports[0];
@@ -237,6 +241,30 @@ TEST_F(RdlTrainerTest, LagAugmentationPredictsPastTheInputCutoff) {
 	EXPECT_LT(std::abs(lagged_short) * 2, blind_short);
 	EXPECT_GT(mean_prediction(lagged, late), mean_prediction(lagged, on_time) + 1);
 	EXPECT_EQ(mean_prediction(blind, late), mean_prediction(blind, on_time));
+}
+
+// The stored weights are the mean of the epochs the greedy soup kept: they score at least the best epoch's val,
+// predict as the reported val predictions, and without average_checkpoints are the best epoch's own.
+TEST_F(RdlTrainerTest, AveragedCheckpointsScoreAtLeastTheBestEpoch) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const RdlTrained averaged = train_rdl(shop().graph, task, small_options(), {});
+	const RdlTrained single = train_rdl(shop().graph, task, small_options({{"average_checkpoints", false}}), {});
+	std::cout << "[ metric   ] val auroc of the best epoch " << single.best_val_metric << ", of the mean of "
+	          << averaged.averaged_epochs.size() << " epochs " << averaged.best_val_metric << "\n";
+	EXPECT_EQ(averaged.best_epoch, single.best_epoch);
+	EXPECT_EQ(single.averaged_epochs, std::vector<int>{single.best_epoch});
+	EXPECT_DOUBLE_EQ(single.best_val_metric, single.epochs[single.best_epoch - 1].val_metric);
+	ASSERT_GT(averaged.averaged_epochs.size(), 1u);
+	EXPECT_EQ(averaged.averaged_epochs.front(), averaged.best_epoch);
+	EXPECT_GT(averaged.best_val_metric, single.best_val_metric);
+	EXPECT_NE(averaged.weights, single.weights);
+	const std::vector<double> predicted = predict_rdl(shop().graph, shop().customers, averaged.config,
+	                                                  averaged.weights, task.val.seeds, kUnknownTime, 1, {});
+	ASSERT_EQ(predicted.size(), averaged.val_predictions.size());
+	for (size_t i = 0; i < predicted.size(); ++i) {
+		EXPECT_NEAR(predicted[i], averaged.val_predictions[i], 1e-6) << i;
+	}
+	EXPECT_DOUBLE_EQ(averaged.best_val_metric, auroc(task.val.labels, averaged.val_predictions));
 }
 
 TEST_F(RdlTrainerTest, BadLabelsAreRejected) {

@@ -19,7 +19,8 @@ using nlohmann::json;
 const std::vector<std::string> kAcceptedKeys = {
     "channels", "encoder_layers",      "fanouts", "strategy", "aggregation", "batch_size", "epochs",
     "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device",
-    "head",     "absolute_year", "recency_half_life_days", "degree_features", "lag_augmentation"};
+    "head",     "absolute_year", "recency_half_life_days", "degree_features", "lag_augmentation",
+    "average_checkpoints"};
 // Keys of the adapter's that may reach here; they are not ours to check.
 const std::vector<std::string> kIgnoredKeys = {"method", "deploy", "encoder"};
 
@@ -117,6 +118,7 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	out.absolute_year = read_bool(options, "absolute_year", out.absolute_year);
 	out.degree_features = read_bool(options, "degree_features", out.degree_features);
 	out.lag_augmentation = read_number(options, "lag_augmentation", 0, false, 1, out.lag_augmentation);
+	out.average_checkpoints = read_bool(options, "average_checkpoints", out.average_checkpoints);
 	out.recency_half_life_days = read_number(options, "recency_half_life_days", 0, false,
 	                                         std::numeric_limits<double>::infinity(), out.recency_half_life_days);
 	if (out.device == "cuda" && !torch::cuda::is_available()) {
@@ -149,7 +151,8 @@ json RdlOptions::to_json() const {
 	            {"absolute_year", absolute_year},
 	            {"recency_half_life_days", recency_half_life_days},
 	            {"degree_features", degree_features},
-	            {"lag_augmentation", lag_augmentation}};
+	            {"lag_augmentation", lag_augmentation},
+	            {"average_checkpoints", average_checkpoints}};
 }
 
 RdlOptions RdlOptions::from_stored(const json &options) {

@@ -41,6 +41,8 @@ struct RdlOptions {
 	// the training rows is observed late as well: each epoch such a row's inputs stop a random lag before its
 	// seed time, up to the test rows' largest, and the model reads the lag. 0: no lags, and no lag input.
 	double lag_augmentation = 0.5;
+	// Store the greedy soup of the best val epochs (checkpoint_soup.hpp) instead of the best single epoch.
+	bool average_checkpoints = true;
 
 	// Reads a JSON object (or null: all defaults). "method" and "deploy" belong to the adapter and are ignored;
 	// unknown keys, wrong types and out-of-range values throw InvalidInputError naming the key; "cuda" on a

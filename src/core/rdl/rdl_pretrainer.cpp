@@ -22,9 +22,10 @@ const std::vector<std::string> kMethods = {"tve", "tve+ctr", "tve+mae", "ctr", "
 const std::vector<std::string> kPretrainKeys = {"method",    "non_event_weight", "corruption_rate",
                                                 "mask_rate", "ctr_weight",       "mae_weight",
                                                 "temperature", "rows_per_epoch"};
-// RDL options that only a supervised task's training reads: its head, the weights of its labelled rows, and
-// their lags.
-const std::vector<std::string> kTaskOnlyKeys = {"head", "recency_half_life_days", "lag_augmentation"};
+// RDL options that only a supervised task's training reads: its head, the weights of its labelled rows, their
+// lags, and the averaging of its best epochs.
+const std::vector<std::string> kTaskOnlyKeys = {"head", "recency_half_life_days", "lag_augmentation",
+                                                "average_checkpoints"};
 // Keys of the adapter's, which builds the pre-training table from them.
 const std::vector<std::string> kTableKeys = {"pretrain_cutoff", "paths",          "columns",
                                              "max_rows",        "max_mode_values", "active_within"};
@@ -387,7 +388,8 @@ PretrainOptions PretrainOptions::from_json(const json &options) {
 		out.rows_per_epoch = read_int(options, "rows_per_epoch", 1, std::numeric_limits<int>::max(), out.rows_per_epoch);
 	}
 	out.backbone = RdlOptions::from_json(backbone);
-	out.backbone.lag_augmentation = 0; // pre-training rows are never observed late
+	out.backbone.lag_augmentation = 0;       // pre-training rows are never observed late
+	out.backbone.average_checkpoints = false; // pre-training keeps its best val-loss epoch
 	return out;
 }
 

@@ -4,6 +4,7 @@
 #include "common/stopwatch.hpp"
 #include "common/thread_pool.hpp"
 #include "graph/batch_prefetcher.hpp"
+#include "rdl/checkpoint_soup.hpp"
 #include "rdl/model_layout.hpp"
 #include "rdl/rdl_batch.hpp"
 #include "rdl/rdl_model.hpp"
@@ -130,6 +131,19 @@ bool improves(const MetricSpec &metric, double value, double best) {
 	return metric.higher_is_better ? value > best : value < best;
 }
 
+// How many of the best epochs the checkpoint soup may average: with the default patience of 4, every epoch
+// from the best one on.
+constexpr size_t kSoupCandidates = 5;
+
+// "2, 5, 3"
+std::string epoch_list(const std::vector<int> &epochs) {
+	std::string text;
+	for (int epoch : epochs) {
+		text += (text.empty() ? "" : ", ") + std::to_string(epoch);
+	}
+	return text;
+}
+
 // The backbone's layout, encoders and architecture: the pre-trained encoder's when there is one (the user's
 // options keep only the training settings), otherwise fitted on this graph.
 struct Backbone {
@@ -208,6 +222,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	RdlTrained trained;
 	trained.val_metric = early_stopping_metric(task.task);
 	std::vector<torch::Tensor> best_state;
+	CheckpointSoup soup(trained.val_metric, kSoupCandidates);
 	for (int epoch = 1; epoch <= options.epochs; ++epoch) {
 		Stopwatch watch;
 		RdlEpoch record;
@@ -227,12 +242,16 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		}
 		record.seconds = watch.seconds();
 		trained.epochs.push_back(record);
+		std::vector<torch::Tensor> state = snapshot(model);
 		if (epoch == 1 || task.val.seeds.empty() ||
 		    improves(trained.val_metric, record.val_metric, trained.best_val_metric)) {
 			trained.best_epoch = epoch;
 			trained.best_val_metric = record.val_metric;
 			trained.val_predictions = std::move(val_predictions);
-			best_state = snapshot(model);
+			best_state = state;
+		}
+		if (options.average_checkpoints && !task.val.seeds.empty()) {
+			soup.offer(epoch, record.val_metric, std::move(state));
 		}
 		hooks.report("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs) + ": loss " +
 		             metric_text(record.train_loss) + ", val " + trained.val_metric.name + " " +
@@ -243,8 +262,27 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 			break;
 		}
 	}
-	hooks.report("keeping epoch " + std::to_string(trained.best_epoch) + ": val " + trained.val_metric.name + " " +
+	hooks.report("best epoch " + std::to_string(trained.best_epoch) + ": val " + trained.val_metric.name + " " +
 	             metric_text(trained.best_val_metric));
+	trained.averaged_epochs = {trained.best_epoch};
+	if (options.average_checkpoints && !task.val.seeds.empty()) {
+		const CheckpointSoup::Result averaged = soup.greedy(
+		    {trained.best_val_metric, trained.val_predictions}, [&](const std::vector<torch::Tensor> &state) {
+			    restore(model, state);
+			    CheckpointSoup::Scored scored;
+			    scored.val_predictions = predict_batches(model, builder, objective, task.val.seeds, options, hooks,
+			                                             trained.peak_batch_nodes);
+			    scored.val_metric = compute_metric(trained.val_metric.name, task.task, task.val.labels,
+			                                       scored.val_predictions, objective.num_class());
+			    return scored;
+		    });
+		trained.averaged_epochs = averaged.epochs;
+		trained.best_val_metric = averaged.val_metric;
+		trained.val_predictions = averaged.val_predictions;
+		best_state = averaged.state;
+		hooks.report("keeping the mean of epochs " + epoch_list(averaged.epochs) + ": val " +
+		             trained.val_metric.name + " " + metric_text(averaged.val_metric));
+	}
 
 	restore(model, best_state);
 	model->to(torch::kCPU);

@@ -61,8 +61,9 @@ struct RdlTrained {
 	nlohmann::json config;        // options, encoder state, label clamp, metric: everything predict needs but weights
 	std::vector<uint8_t> weights; // the best-val parameters, serialized
 	std::vector<RdlEpoch> epochs;
-	int best_epoch = 0;
-	double best_val_metric = 0;
+	int best_epoch = 0;                // the best single epoch
+	std::vector<int> averaged_epochs;  // the epochs whose mean weights are stored (average_checkpoints)
+	double best_val_metric = 0;        // of the stored weights
 	MetricSpec val_metric;
 	std::vector<double> val_predictions; // of the best epoch, in val seed order
 	size_t peak_batch_nodes = 0;
