@@ -30,10 +30,10 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	const RdlOptions options = RdlOptions::from_json(nullptr);
 	EXPECT_EQ(options.channels, 128);
 	EXPECT_EQ(options.encoder_layers, 4);
-	EXPECT_EQ(options.fanouts, (std::vector<int>{128, 64}));
+	EXPECT_EQ(options.fanouts, (std::vector<int>{4, 64}));
 	EXPECT_EQ(options.batch_size, 512);
 	EXPECT_DOUBLE_EQ(options.learning_rate, 0.005);
-	EXPECT_EQ(options.strategy, SampleStrategy::Uniform);
+	EXPECT_EQ(options.strategy, SampleStrategy::MostRecent);
 	EXPECT_EQ(options.aggregation, "mean");
 	EXPECT_EQ(options.device, "cpu");
 	EXPECT_FALSE(options.absolute_year);
@@ -59,7 +59,7 @@ TEST(RdlOptionsTest, StoredOptionsWithoutLaterKeysHadNeither) {
 
 TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	const json given = {{"channels", 32},         {"encoder_layers", 0},    {"fanouts", {10, 5, 2}},
-	                    {"strategy", "most_recent"}, {"aggregation", "mean"}, {"batch_size", 100},
+	                    {"strategy", "uniform"},  {"aggregation", "mean"}, {"batch_size", 100},
 	                    {"epochs", 3},            {"patience", 2},          {"learning_rate", 0.01},
 	                    {"weight_decay", 1e-5},   {"max_steps_per_epoch", 7}, {"seed", 12345678901LL},
 	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
@@ -70,7 +70,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
 	EXPECT_EQ(options.fanouts, (std::vector<int>{10, 5, 2}));
-	EXPECT_EQ(options.strategy, SampleStrategy::MostRecent);
+	EXPECT_EQ(options.strategy, SampleStrategy::Uniform);
 	EXPECT_EQ(options.aggregation, "mean");
 	EXPECT_EQ(options.batch_size, 100);
 	EXPECT_EQ(options.epochs, 3);
