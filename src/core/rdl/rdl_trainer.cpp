@@ -222,7 +222,16 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	RdlTrained trained;
 	trained.val_metric = early_stopping_metric(task.task);
 	std::vector<torch::Tensor> best_state;
+	const bool averaging = options.average_checkpoints && !task.val.seeds.empty();
 	CheckpointSoup soup(trained.val_metric, kSoupCandidates);
+	auto score_val = [&]() {
+		CheckpointSoup::Scored scored;
+		scored.val_predictions =
+		    predict_batches(model, builder, objective, task.val.seeds, options, hooks, trained.peak_batch_nodes);
+		scored.val_metric = compute_metric(trained.val_metric.name, task.task, task.val.labels,
+		                                   scored.val_predictions, objective.num_class());
+		return scored;
+	};
 	for (int epoch = 1; epoch <= options.epochs; ++epoch) {
 		Stopwatch watch;
 		RdlEpoch record;
@@ -232,26 +241,27 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		                                epoch, hooks, trained.peak_batch_nodes, trained_seeds);
 		record.samples_per_second = double(trained_seeds) / std::max(watch.seconds(), 1e-9);
 		// Without validation rows every epoch counts as the best so far: the last one is kept.
-		std::vector<double> val_predictions;
-		record.val_metric = std::numeric_limits<double>::quiet_NaN();
+		CheckpointSoup::Scored val;
+		val.val_metric = std::numeric_limits<double>::quiet_NaN();
 		if (!task.val.seeds.empty()) {
-			val_predictions =
-			    predict_batches(model, builder, objective, task.val.seeds, options, hooks, trained.peak_batch_nodes);
-			record.val_metric = compute_metric(trained.val_metric.name, task.task, task.val.labels, val_predictions,
-			                                   objective.num_class());
+			val = score_val();
 		}
+		record.val_metric = val.val_metric;
 		record.seconds = watch.seconds();
 		trained.epochs.push_back(record);
-		std::vector<torch::Tensor> state = snapshot(model);
-		if (epoch == 1 || task.val.seeds.empty() ||
-		    improves(trained.val_metric, record.val_metric, trained.best_val_metric)) {
-			trained.best_epoch = epoch;
-			trained.best_val_metric = record.val_metric;
-			trained.val_predictions = std::move(val_predictions);
-			best_state = state;
-		}
-		if (options.average_checkpoints && !task.val.seeds.empty()) {
-			soup.offer(epoch, record.val_metric, std::move(state));
+		const bool best_so_far = epoch == 1 || task.val.seeds.empty() ||
+		                         improves(trained.val_metric, record.val_metric, trained.best_val_metric);
+		if (best_so_far || averaging) {
+			std::vector<torch::Tensor> state = snapshot(model);
+			if (best_so_far) {
+				trained.best_epoch = epoch;
+				trained.best_val_metric = record.val_metric;
+				trained.val_predictions = std::move(val.val_predictions);
+				best_state = state;
+			}
+			if (averaging) {
+				soup.offer(epoch, record.val_metric, std::move(state));
+			}
 		}
 		hooks.report("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs) + ": loss " +
 		             metric_text(record.train_loss) + ", val " + trained.val_metric.name + " " +
@@ -265,16 +275,11 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	hooks.report("best epoch " + std::to_string(trained.best_epoch) + ": val " + trained.val_metric.name + " " +
 	             metric_text(trained.best_val_metric));
 	trained.averaged_epochs = {trained.best_epoch};
-	if (options.average_checkpoints && !task.val.seeds.empty()) {
-		const CheckpointSoup::Result averaged = soup.greedy(
-		    {trained.best_val_metric, trained.val_predictions}, [&](const std::vector<torch::Tensor> &state) {
+	if (averaging) {
+		const CheckpointSoup::Result averaged =
+		    soup.greedy({trained.best_val_metric, trained.val_predictions}, [&](const std::vector<torch::Tensor> &state) {
 			    restore(model, state);
-			    CheckpointSoup::Scored scored;
-			    scored.val_predictions = predict_batches(model, builder, objective, task.val.seeds, options, hooks,
-			                                             trained.peak_batch_nodes);
-			    scored.val_metric = compute_metric(trained.val_metric.name, task.task, task.val.labels,
-			                                       scored.val_predictions, objective.num_class());
-			    return scored;
+			    return score_val();
 		    });
 		trained.averaged_epochs = averaged.epochs;
 		trained.best_val_metric = averaged.val_metric;
