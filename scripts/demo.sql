@@ -111,12 +111,13 @@ ORDER BY rank;
 \echo
 \echo '== 5b. Training RDL (a temporal graph neural network over every row) on customer_churn'
 \echo '   a smaller network than the default, to keep the demo short, with sum aggregation (churn is about how many'
-\echo '   recent orders: a sum counts the sampled ones, the default mean only the lifetime total); deployed only if'
-\echo '   better on validation'
+\echo '   recent orders: a sum counts the sampled ones, the default mean only the lifetime total) and a larger step'
+\echo '   (validation 0.721 against 0.716 with the default 0.002); deployed only if better on validation'
 \timing on
 SELECT model_id, metric, val_metric, test_metric, deployed
 FROM relml.train('customer_churn', 'rdl',
-                  '{"channels": 64, "encoder_layers": 2, "fanouts": [32, 16], "epochs": 8, "aggregation": "sum"}')
+                  '{"channels": 64, "encoder_layers": 2, "fanouts": [32, 16], "epochs": 8, "aggregation": "sum",
+                    "learning_rate": 0.005}')
 \gset rdl_
 \timing off
 \echo '   model' :rdl_model_id': validation' :rdl_metric '=' :rdl_val_metric
@@ -139,7 +140,8 @@ SELECT p.train_rows, p.val_rows, p.event_rows, p.definition->'width' AS task_vec
 FROM relml.encoders e JOIN relml.pretrain_tables p USING (pretrain_table_id) WHERE e.encoder_id = :encoder_id;
 \timing on
 SELECT model_id, metric, val_metric, test_metric, deployed
-FROM relml.train('customer_churn', 'rdl', jsonb_build_object('encoder', :encoder_id, 'epochs', 8))
+FROM relml.train('customer_churn', 'rdl',
+                  jsonb_build_object('encoder', :encoder_id, 'epochs', 8, 'learning_rate', 0.005))
 \gset tuned_
 \timing off
 \echo '   model' :tuned_model_id' (fine-tuned from encoder' :encoder_id'): validation' :tuned_metric '=' :tuned_val_metric

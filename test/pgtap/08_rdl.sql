@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(42);
+SELECT plan(45);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -177,6 +177,18 @@ SELECT ok((SELECT m.metrics->'averaged_epochs' = jsonb_build_array(m.metrics->'b
                   AND m.val_metric = (m.metrics->'epochs'->((m.metrics->>'best_epoch')::int - 1)->>'val_metric')::float8
            FROM relml.models m WHERE m.model_id = (SELECT model_id FROM single_epoch)),
           'average_checkpoints false: the best epoch alone, with its own val');
+
+-- Dropout acts while training only: the stored model, which predicts without it, evaluates to the val metric
+-- training reported. Out of range it is refused by name.
+CREATE TEMP TABLE dropped AS
+SELECT model_id, val_metric FROM relml.train('churn', 'rdl', pg_temp.small_rdl('{"dropout": 0.3, "epochs": 3}'));
+SELECT is((SELECT feature_spec->'rdl'->'options'->'dropout' FROM relml.models
+           WHERE model_id = (SELECT model_id FROM dropped)), '0.3'::jsonb, 'the model stores its dropout');
+SELECT is((SELECT round(value::numeric, 10) FROM relml.evaluate((SELECT model_id FROM dropped))
+           WHERE split = 'val' AND metric = 'auroc'),
+          (SELECT round(val_metric::numeric, 10) FROM dropped), 'with dropout: evaluates to the stored val metric');
+SELECT relml_tap.fails_with($$SELECT * FROM relml.train('churn', 'rdl', '{"dropout": 1}')$$, '22023',
+	'option "dropout" must be a number in [0, 0.9], got 1', 'dropout past 0.9 is refused');
 
 -- Neighbour counts and lags: on by default; a model stored before the options existed (no keys, no weights for
 -- them) reads as one without them and predicts as it was trained.

@@ -32,7 +32,7 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(options.encoder_layers, 4);
 	EXPECT_EQ(options.fanouts, (std::vector<int>{4, 64}));
 	EXPECT_EQ(options.batch_size, 512);
-	EXPECT_DOUBLE_EQ(options.learning_rate, 0.005);
+	EXPECT_DOUBLE_EQ(options.learning_rate, 0.002);
 	EXPECT_EQ(options.strategy, SampleStrategy::MostRecent);
 	EXPECT_EQ(options.aggregation, "mean");
 	EXPECT_EQ(options.device, "cpu");
@@ -43,13 +43,15 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
 }
 
-// Models and encoders stored before degree_features and lag_augmentation existed have no such keys and no
+// Models and encoders stored before degree_features, lag_augmentation and dropout existed have no such keys and no
 // weights for them.
-TEST(RdlOptionsTest, StoredOptionsWithoutLaterKeysHadNeither) {
+TEST(RdlOptionsTest, StoredOptionsWithoutLaterKeysHadNone) {
 	json stored = RdlOptions::from_json(nullptr).to_json();
 	stored.erase("degree_features");
 	stored.erase("lag_augmentation");
+	stored.erase("dropout");
 	EXPECT_FALSE(RdlOptions::from_stored(stored).degree_features);
+	EXPECT_EQ(RdlOptions::from_stored(stored).dropout, 0);
 	EXPECT_EQ(RdlOptions::from_stored(stored).lag_augmentation, 0);
 	stored["degree_features"] = true;
 	stored["lag_augmentation"] = 0.25;
@@ -65,7 +67,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
 	                    {"absolute_year", true},  {"recency_half_life_days", 365.0},
 	                    {"degree_features", false}, {"lag_augmentation", 0.0},
-	                    {"average_checkpoints", false}};
+	                    {"average_checkpoints", false}, {"dropout", 0.25}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -86,6 +88,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_FALSE(options.degree_features);
 	EXPECT_EQ(options.lag_augmentation, 0);
 	EXPECT_FALSE(options.average_checkpoints);
+	EXPECT_DOUBLE_EQ(options.dropout, 0.25);
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }
@@ -131,6 +134,8 @@ TEST(RdlOptionsTest, RejectsBadValuesNamingTheKeyAndTheExpectation) {
 	    {{{"degree_features", "no"}}, "\"degree_features\" must be true or false"},
 	    {{{"lag_augmentation", true}}, "\"lag_augmentation\" must be a number in [0, 1]"},
 	    {{{"lag_augmentation", 1.5}}, "\"lag_augmentation\""},
+	    {{{"dropout", 0.95}}, "\"dropout\" must be a number in [0, 0.9]"},
+	    {{{"dropout", "some"}}, "\"dropout\""},
 	};
 	for (const auto &[options, expected] : cases) {
 		const std::string message = rejection(options);

@@ -229,6 +229,10 @@ TEST(PretrainOptionsTest, ReadsItsKeysAndPassesTheRestToTheBackbone) {
 	EXPECT_EQ(options.backbone.lag_augmentation, 0);
 	EXPECT_FALSE(stored.contains("average_checkpoints"));
 	EXPECT_FALSE(options.backbone.average_checkpoints);
+	EXPECT_FALSE(stored.contains("dropout"));
+	EXPECT_EQ(options.backbone.dropout, 0);
+	EXPECT_DOUBLE_EQ(options.backbone.learning_rate, 0.005);
+	EXPECT_DOUBLE_EQ(PretrainOptions::from_json({{"learning_rate", 0.001}}).backbone.learning_rate, 0.001);
 	EXPECT_EQ(PretrainOptions::from_json(stored).to_json(), stored);
 	EXPECT_FALSE(PretrainOptions::from_json({{"method", "mae"}}).uses_task_vectors());
 }
@@ -247,6 +251,7 @@ TEST(PretrainOptionsTest, BadOptionsNameTheKey) {
 	EXPECT_NE(message({{"temperature", 0}}).find("\"temperature\""), std::string::npos);
 	EXPECT_NE(message({{"head", "linear"}}).find("unknown option \"head\" for pre-training"), std::string::npos);
 	EXPECT_NE(message({{"lag_augmentation", 0.5}}).find("unknown option \"lag_augmentation\""), std::string::npos);
+	EXPECT_NE(message({{"dropout", 0.1}}).find("unknown option \"dropout\""), std::string::npos);
 	EXPECT_NE(message({{"average_checkpoints", true}}).find("unknown option \"average_checkpoints\""),
 	          std::string::npos);
 	EXPECT_NE(message({{"chanels", 3}}).find("\"chanels\""), std::string::npos);

@@ -90,6 +90,25 @@ TEST_F(RdlTrainerTest, StoredModelReproducesValPredictions) {
 	}
 }
 
+// Dropout draws from the seeded generator while training and is off when predicting: the stored model gives
+// the val predictions training reported.
+TEST_F(RdlTrainerTest, DropoutIsSeededAndOffWhenPredicting) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const json with_dropout = {{"epochs", 3}, {"dropout", 0.3}};
+	const RdlTrained first = train_rdl(shop().graph, task, small_options(with_dropout), {});
+	const RdlTrained again = train_rdl(shop().graph, task, small_options(with_dropout), {});
+	EXPECT_EQ(first.weights, again.weights);
+	EXPECT_GT(first.best_val_metric, 0.7);
+	const RdlTrained without = train_rdl(shop().graph, task, small_options({{"epochs", 3}}), {});
+	EXPECT_NE(first.val_predictions, without.val_predictions);
+	const std::vector<double> predicted = predict_rdl(shop().graph, shop().customers, json::parse(first.config.dump()),
+	                                                  first.weights, task.val.seeds, kUnknownTime, 1, {});
+	ASSERT_EQ(predicted.size(), first.val_predictions.size());
+	for (size_t i = 0; i < predicted.size(); ++i) {
+		EXPECT_NEAR(predicted[i], first.val_predictions[i], 1e-6) << i;
+	}
+}
+
 // A rebuilt graph orders tables, rows and dictionaries differently; the model finds everything by name and
 // maps categories by their strings. Most-recent sampling draws the same neighbours from either graph.
 TEST_F(RdlTrainerTest, StoredModelPredictsOnARebuiltGraph) {

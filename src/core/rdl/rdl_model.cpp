@@ -23,7 +23,7 @@ std::string to_text(torch::IntArrayRef sizes) {
 // Modules are created in a fixed order (tables, layers, head, lag) so that one seed gives one initialisation.
 RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
                            const RdlOptions &options, int64_t outputs)
-    : entity_table_(layout.entity_table), channels_(options.channels) {
+    : entity_table_(layout.entity_table), channels_(options.channels), dropout_(options.dropout) {
 	for (size_t table = 0; table < encodings.size(); ++table) {
 		encoders_.push_back(register_module("encoder" + std::to_string(table),
 		                                    ColumnEncoder(encodings[table], options.channels, options.encoder_layers)));
@@ -50,7 +50,11 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 }
 
 torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
-	return head(embed(batch));
+	return head(drop(embed(batch)));
+}
+
+torch::Tensor RdlModelImpl::drop(const torch::Tensor &x) {
+	return dropout_ > 0 ? torch::dropout(x, dropout_, is_training()) : x;
 }
 
 torch::Tensor RdlModelImpl::head(const torch::Tensor &embeddings) {
@@ -104,6 +108,9 @@ torch::Tensor RdlModelImpl::embed(const RdlBatch &batch) {
 		                    nodes.narrow(0, seeds, nodes.size(0) - seeds)});
 	}
 	for (size_t layer = 0; layer < layers_.size(); ++layer) {
+		for (torch::Tensor &nodes : x) {
+			nodes = drop(nodes);
+		}
 		x = layers_[layer]->forward(x, batch.layers[layer]);
 	}
 	return x[entity_table_].narrow(0, 0, batch.seed_count);

@@ -33,8 +33,12 @@ public:
 	void load_backbone(torch::nn::Module &source);
 
 private:
+	// Dropout while training; the identity in eval mode.
+	torch::Tensor drop(const torch::Tensor &x);
+
 	int entity_table_;
 	int64_t channels_;
+	double dropout_;
 	std::vector<ColumnEncoder> encoders_;
 	std::vector<torch::nn::Linear> time_encoders_; // empty holder for tables without time features
 	torch::nn::Linear lag_encoder_{nullptr}; // absent without lag_augmentation

@@ -20,7 +20,7 @@ const std::vector<std::string> kAcceptedKeys = {
     "channels", "encoder_layers",      "fanouts", "strategy", "aggregation", "batch_size", "epochs",
     "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device",
     "head",     "absolute_year", "recency_half_life_days", "degree_features", "lag_augmentation",
-    "average_checkpoints"};
+    "average_checkpoints", "dropout"};
 // Keys of the adapter's that may reach here; they are not ours to check.
 const std::vector<std::string> kIgnoredKeys = {"method", "deploy", "encoder"};
 
@@ -119,6 +119,7 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	out.degree_features = read_bool(options, "degree_features", out.degree_features);
 	out.lag_augmentation = read_number(options, "lag_augmentation", 0, false, 1, out.lag_augmentation);
 	out.average_checkpoints = read_bool(options, "average_checkpoints", out.average_checkpoints);
+	out.dropout = read_number(options, "dropout", 0, false, 0.9, out.dropout);
 	out.recency_half_life_days = read_number(options, "recency_half_life_days", 0, false,
 	                                         std::numeric_limits<double>::infinity(), out.recency_half_life_days);
 	if (out.device == "cuda" && !torch::cuda::is_available()) {
@@ -152,7 +153,8 @@ json RdlOptions::to_json() const {
 	            {"recency_half_life_days", recency_half_life_days},
 	            {"degree_features", degree_features},
 	            {"lag_augmentation", lag_augmentation},
-	            {"average_checkpoints", average_checkpoints}};
+	            {"average_checkpoints", average_checkpoints},
+	            {"dropout", dropout}};
 }
 
 RdlOptions RdlOptions::from_stored(const json &options) {
@@ -162,6 +164,9 @@ RdlOptions RdlOptions::from_stored(const json &options) {
 	}
 	if (!completed.contains("lag_augmentation")) {
 		completed["lag_augmentation"] = 0;
+	}
+	if (!completed.contains("dropout")) {
+		completed["dropout"] = 0;
 	}
 	return from_json(completed);
 }
