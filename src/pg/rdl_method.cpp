@@ -11,6 +11,7 @@
 #include "common/resident_memory.hpp"
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
+#include "rdl/stored_options.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -25,10 +26,9 @@ std::optional<std::string> earlier_of(const std::string &a, const std::optional<
 }
 
 // The architecture a pre-trained encoder fixes; options may repeat its values but not change them. The last two
-// are missing from encoders stored before they existed, which were trained with the value given here.
-const std::pair<const char *, std::optional<bool>> kBackboneOptions[] = {
-    {"channels", std::nullopt}, {"encoder_layers", std::nullopt}, {"fanouts", std::nullopt},
-    {"aggregation", std::nullopt}, {"absolute_year", true}, {"degree_features", false}};
+// are missing from encoders stored before they existed (stored_option knows what those were trained with).
+const char *const kBackboneOptions[] = {"channels",    "encoder_layers", "fanouts",
+                                        "aggregation", "absolute_year",  "degree_features"};
 
 // The encoder options {"encoder": id} name, for this task: it must exist, be usable by the caller (its owner
 // or a member), belong to the task's database and entity table, and have seen nothing after the task's val
@@ -52,9 +52,8 @@ PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, con
 		                        ": its weights saw the validation period; pre-train with an earlier pretrain_cutoff");
 	}
 	const nlohmann::json &pretrained = encoder.config.at("options");
-	for (const auto &[key, stored_before] : kBackboneOptions) {
-		const nlohmann::json used = pretrained.contains(key) || !stored_before ? pretrained.at(key)
-		                                                                        : nlohmann::json(*stored_before);
+	for (const char *key : kBackboneOptions) {
+		const nlohmann::json used = stored_option(pretrained, key);
 		if (options.contains(key) && options[key] != used) {
 			throw InvalidInputError("option \"" + std::string(key) + "\" is " + options[key].dump() + ", but " + name +
 			                        " was pre-trained with " + used.dump() + ": leave it out to use the encoder's");

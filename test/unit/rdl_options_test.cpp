@@ -1,5 +1,6 @@
 #include "common/error.hpp"
 #include "rdl/rdl_options.hpp"
+#include "rdl/stored_options.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,15 +44,21 @@ TEST(RdlOptionsTest, DefaultsFollowTheReferenceModel) {
 	EXPECT_EQ(RdlOptions::from_json(json::object()).to_json(), options.to_json());
 }
 
-// Models and encoders stored before degree_features, lag_augmentation and dropout existed have no such keys and no
-// weights for them.
+// Models and encoders stored before absolute_year, degree_features, lag_augmentation and dropout existed have no
+// such keys; they were trained with the year, without the rest.
 TEST(RdlOptionsTest, StoredOptionsWithoutLaterKeysHadNone) {
 	json stored = RdlOptions::from_json(nullptr).to_json();
 	stored.erase("degree_features");
 	stored.erase("lag_augmentation");
 	stored.erase("dropout");
+	stored.erase("absolute_year");
 	EXPECT_FALSE(RdlOptions::from_stored(stored).degree_features);
 	EXPECT_EQ(RdlOptions::from_stored(stored).dropout, 0);
+	EXPECT_TRUE(RdlOptions::from_stored(stored).absolute_year) << "the year was encoded before the option existed";
+	EXPECT_EQ(stored_option(stored, "degree_features"), false);
+	EXPECT_EQ(stored_option(stored, "channels"), 128);
+	stored.erase("channels");
+	EXPECT_THROW(stored_option(stored, "channels"), json::out_of_range);
 	EXPECT_EQ(RdlOptions::from_stored(stored).lag_augmentation, 0);
 	stored["degree_features"] = true;
 	stored["lag_augmentation"] = 0.25;

@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/json_options.hpp"
+#include "rdl/stored_options.hpp"
 
 #include <torch/cuda.h>
 
@@ -159,14 +160,8 @@ json RdlOptions::to_json() const {
 
 RdlOptions RdlOptions::from_stored(const json &options) {
 	json completed = options;
-	if (!completed.contains("degree_features")) {
-		completed["degree_features"] = false;
-	}
-	if (!completed.contains("lag_augmentation")) {
-		completed["lag_augmentation"] = 0;
-	}
-	if (!completed.contains("dropout")) {
-		completed["dropout"] = 0;
+	for (const auto &[key, value] : options_added_after_storage()) {
+		completed[key] = stored_option(options, key);
 	}
 	return from_json(completed);
 }

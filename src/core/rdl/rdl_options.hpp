@@ -53,7 +53,7 @@ struct RdlOptions {
 	// build or machine without CUDA throws NotSupportedError.
 	static RdlOptions from_json(const nlohmann::json &options);
 	// Options stored with a model or encoder: a key added since reads as what such models were trained
-	// without (degree_features: false, lag_augmentation: 0).
+	// with (stored_options.hpp).
 	static RdlOptions from_stored(const nlohmann::json &options);
 	// The keys from_json reads.
 	static const std::vector<std::string> &accepted_keys();
