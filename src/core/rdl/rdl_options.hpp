@@ -32,7 +32,7 @@ struct RdlOptions {
 	int patience = 4;                   // epochs without a better val metric before stopping
 	double learning_rate = 0.002;
 	double weight_decay = 0.0;
-	double dropout = 0.0;               // while training: share of a node's channels zeroed before each GNN layer and the head
+	double dropout = 0.0;               // training only: share of channels zeroed before each layer and the head
 	int max_steps_per_epoch = 0;        // 0: one pass over the training rows
 	uint64_t seed = 0;
 	int threads = 1;                    // intra-op threads; sampling runs on one extra prefetch thread
