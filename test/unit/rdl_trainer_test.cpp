@@ -24,6 +24,17 @@ using namespace relml::testing;
 
 using RdlTrainerTest = ShopTest;
 
+// The stored configuration (through JSON text, as the catalog keeps it) and weights predict the val rows as
+// training reported them.
+void expect_stored_model_reproduces_val(const Shop &shop, const RdlTask &task, const RdlTrained &trained) {
+	const std::vector<double> predicted = predict_rdl(shop.graph, shop.customers, json::parse(trained.config.dump()),
+	                                                  trained.weights, task.val.seeds, kUnknownTime, 1, {});
+	ASSERT_EQ(predicted.size(), trained.val_predictions.size());
+	for (size_t i = 0; i < predicted.size(); ++i) {
+		EXPECT_NEAR(predicted[i], trained.val_predictions[i], 1e-6) << i;
+	}
+}
+
 TEST_F(RdlTrainerTest, LearnsRecentActivityAndReportsEachEpoch) {
 	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
 	std::vector<std::string> reports;
@@ -81,13 +92,7 @@ TEST_F(RdlTrainerTest, SameSeedSamePredictionsOtherSeedOthers) {
 TEST_F(RdlTrainerTest, StoredModelReproducesValPredictions) {
 	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
 	const RdlTrained trained = train_rdl(shop().graph, task, small_options({{"epochs", 3}}), {});
-	const json config = json::parse(trained.config.dump());
-	const std::vector<double> predicted =
-	    predict_rdl(shop().graph, shop().customers, config, trained.weights, task.val.seeds, kUnknownTime, 1, {});
-	ASSERT_EQ(predicted.size(), trained.val_predictions.size());
-	for (size_t i = 0; i < predicted.size(); ++i) {
-		EXPECT_NEAR(predicted[i], trained.val_predictions[i], 1e-6) << i;
-	}
+	expect_stored_model_reproduces_val(shop(), task, trained);
 }
 
 // Dropout draws from the seeded generator while training and is off when predicting: the stored model gives
@@ -101,12 +106,7 @@ TEST_F(RdlTrainerTest, DropoutIsSeededAndOffWhenPredicting) {
 	EXPECT_GT(first.best_val_metric, 0.7);
 	const RdlTrained without = train_rdl(shop().graph, task, small_options({{"epochs", 3}}), {});
 	EXPECT_NE(first.val_predictions, without.val_predictions);
-	const std::vector<double> predicted = predict_rdl(shop().graph, shop().customers, json::parse(first.config.dump()),
-	                                                  first.weights, task.val.seeds, kUnknownTime, 1, {});
-	ASSERT_EQ(predicted.size(), first.val_predictions.size());
-	for (size_t i = 0; i < predicted.size(); ++i) {
-		EXPECT_NEAR(predicted[i], first.val_predictions[i], 1e-6) << i;
-	}
+	expect_stored_model_reproduces_val(shop(), task, first);
 }
 
 // A rebuilt graph orders tables, rows and dictionaries differently; the model finds everything by name and
@@ -277,12 +277,7 @@ TEST_F(RdlTrainerTest, AveragedCheckpointsScoreAtLeastTheBestEpoch) {
 	EXPECT_EQ(averaged.averaged_epochs.front(), averaged.best_epoch);
 	EXPECT_GT(averaged.best_val_metric, single.best_val_metric);
 	EXPECT_NE(averaged.weights, single.weights);
-	const std::vector<double> predicted = predict_rdl(shop().graph, shop().customers, averaged.config,
-	                                                  averaged.weights, task.val.seeds, kUnknownTime, 1, {});
-	ASSERT_EQ(predicted.size(), averaged.val_predictions.size());
-	for (size_t i = 0; i < predicted.size(); ++i) {
-		EXPECT_NEAR(predicted[i], averaged.val_predictions[i], 1e-6) << i;
-	}
+	expect_stored_model_reproduces_val(shop(), task, averaged);
 	EXPECT_DOUBLE_EQ(averaged.best_val_metric, auroc(task.val.labels, averaged.val_predictions));
 }
 
