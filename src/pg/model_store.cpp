@@ -6,29 +6,6 @@
 
 namespace relml::pg {
 
-std::string to_hex_bytea(const std::vector<uint8_t> &bytes) {
-	static const char *kDigits = "0123456789abcdef";
-	std::string text = "\\x";
-	text.reserve(2 + bytes.size() * 2);
-	for (uint8_t b : bytes) {
-		text += kDigits[b >> 4];
-		text += kDigits[b & 15];
-	}
-	return text;
-}
-
-std::vector<uint8_t> from_hex_bytea(const std::string &text) {
-	if (text.rfind("\\x", 0) != 0 || text.size() % 2 != 0) {
-		throw InternalError("stored bytes are not in hex bytea format");
-	}
-	auto digit = [](char c) -> uint8_t { return c <= '9' ? c - '0' : c - 'a' + 10; };
-	std::vector<uint8_t> bytes((text.size() - 2) / 2);
-	for (size_t i = 0; i < bytes.size(); ++i) {
-		bytes[i] = static_cast<uint8_t>(digit(text[2 + 2 * i]) << 4 | digit(text[3 + 2 * i]));
-	}
-	return bytes;
-}
-
 namespace {
 
 SqlParam optional_number(const std::optional<double> &value) {
@@ -47,7 +24,7 @@ StoredModel model_from_row(const SpiResult &r) {
 	model.method = r.text(0, 2);
 	model.options = nlohmann::json::parse(r.text(0, 3));
 	model.feature_spec = nlohmann::json::parse(r.text(0, 4));
-	model.bytes = from_hex_bytea(r.text(0, 5));
+	model.bytes = r.bytes(0, 5);
 	model.metric = r.text(0, 6);
 	if (!r.is_null(0, 7)) {
 		model.val_metric = r.number(0, 7);
@@ -68,9 +45,9 @@ int64_t store_model(SpiConnection &spi, const TaskInfo &task, const NewModel &mo
 	    "$5::bytea, $6, $7::float8, $8::float8, $9::jsonb, $10::int8, $11::int8, $12::int8, $13::jsonb, $14) "
 	    "RETURNING model_id",
 	    {std::to_string(task.task_id), model.method, model.options.dump(), model.feature_spec.dump(),
-	     to_hex_bytea(model.bytes), model.metric, optional_number(model.val_metric), optional_number(model.test_metric),
-	     model.metrics.dump(), std::to_string(model.train_rows), std::to_string(model.val_rows),
-	     std::to_string(model.test_rows), model.timings.dump(), trained_by});
+	     to_hex_bytea(model.bytes.data(), model.bytes.size()), model.metric, optional_number(model.val_metric),
+	     optional_number(model.test_metric), model.metrics.dump(), std::to_string(model.train_rows),
+	     std::to_string(model.val_rows), std::to_string(model.test_rows), model.timings.dump(), trained_by});
 	return std::stoll(*id);
 }
 

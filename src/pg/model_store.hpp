@@ -35,10 +35,6 @@ struct NewModel {
 	nlohmann::json timings;
 };
 
-// bytea values through SPI's text parameters and results: the hex format, "\\x" then two digits a byte.
-std::string to_hex_bytea(const std::vector<uint8_t> &bytes);
-std::vector<uint8_t> from_hex_bytea(const std::string &text);
-
 // Inserts the model (as the extension owner) and returns its id.
 int64_t store_model(SpiConnection &spi, const TaskInfo &task, const NewModel &model, const std::string &trained_by);
 

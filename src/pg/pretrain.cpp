@@ -198,8 +198,8 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 		    "metrics, timings, owner) VALUES ($1::int, $2, $3, $4::int, $5::jsonb, $6::jsonb, $7::bytea, $8::jsonb, "
 		    "$9::jsonb, $10) RETURNING encoder_id::text",
 		    {std::to_string(request.db.id), entity_table, normalized_method, std::to_string(table_id),
-		     stored_options.dump(), pretrained.config.dump(), to_hex_bytea(pretrained.weights), metrics.dump(),
-		     timings.dump(), caller}));
+		     stored_options.dump(), pretrained.config.dump(),
+		     to_hex_bytea(pretrained.weights.data(), pretrained.weights.size()), metrics.dump(), timings.dump(), caller}));
 	}
 	char loss[64];
 	snprintf(loss, sizeof(loss), "%.6g", pretrained.best_val_loss);
@@ -232,7 +232,7 @@ StoredEncoder load_encoder(SpiConnection &spi, int64_t encoder_id, const std::op
 	}
 	encoder.options = nlohmann::json::parse(r.text(0, 6));
 	encoder.config = nlohmann::json::parse(r.text(0, 7));
-	encoder.weights = from_hex_bytea(r.text(0, 8));
+	encoder.weights = r.bytes(0, 8);
 	if (!r.is_null(0, 9)) {
 		encoder.input_cutoff = r.text(0, 9);
 	}

@@ -59,6 +59,17 @@ int run(const std::string &sql, const SqlParams &params) {
 
 } // namespace
 
+std::string to_hex_bytea(const uint8_t *bytes, size_t size) {
+	static const char *kDigits = "0123456789abcdef";
+	std::string text = "\\x";
+	text.reserve(2 + size * 2);
+	for (size_t i = 0; i < size; ++i) {
+		text += kDigits[bytes[i] >> 4];
+		text += kDigits[bytes[i] & 15];
+	}
+	return text;
+}
+
 bool SpiResult::is_null(size_t r, size_t c) const {
 	const SpiColumn &col = columns_.at(c);
 	return col.numeric ? std::isnan(col.numbers.at(r)) : !col.texts.at(r).has_value();
@@ -91,7 +102,19 @@ std::string SpiResult::text(size_t r, size_t c) const {
 		return buffer;
 	}
 	const auto &value = col.texts.at(r);
-	return value ? *value : std::string();
+	if (!value) {
+		return std::string();
+	}
+	return col.binary ? to_hex_bytea(reinterpret_cast<const uint8_t *>(value->data()), value->size()) : *value;
+}
+
+std::vector<uint8_t> SpiResult::bytes(size_t r, size_t c) const {
+	const SpiColumn &col = columns_.at(c);
+	if (!col.binary) {
+		throw InternalError("result column " + col.name + " is not bytea");
+	}
+	const auto &value = col.texts.at(r);
+	return value ? std::vector<uint8_t>(value->begin(), value->end()) : std::vector<uint8_t>();
 }
 
 SpiResult SpiResult::copy_from(SPITupleTable *table, uint64 rows) {
@@ -107,6 +130,7 @@ SpiResult SpiResult::copy_from(SPITupleTable *table, uint64 rows) {
 		column.name = NameStr(attribute->attname);
 		column.type = attribute->atttypid;
 		column.numeric = is_numeric_oid(column.type);
+		column.binary = column.type == BYTEAOID;
 		if (column.numeric) {
 			column.numbers.resize(rows);
 		} else {
@@ -114,7 +138,7 @@ SpiResult SpiResult::copy_from(SPITupleTable *table, uint64 rows) {
 		}
 		Oid output_function = InvalidOid;
 		bool varlena = false;
-		if (!column.numeric) {
+		if (!column.numeric && !column.binary) {
 			pg_call([&] { getTypeOutputInfo(column.type, &output_function, &varlena); });
 		}
 		for (uint64 r = 0; r < rows; ++r) {
@@ -122,6 +146,14 @@ SpiResult SpiResult::copy_from(SPITupleTable *table, uint64 rows) {
 			Datum value = heap_getattr(table->vals[r], c + 1, desc, &is_null);
 			if (column.numeric) {
 				column.numbers[r] = is_null ? std::nan("") : datum_to_double(value, column.type);
+			} else if (!is_null && column.binary) {
+				pg_call([&] {
+					bytea *bytes = DatumGetByteaPP(value);
+					column.texts[r] = std::string(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+					if (reinterpret_cast<Pointer>(bytes) != DatumGetPointer(value)) {
+						pfree(bytes);
+					}
+				});
 			} else if (!is_null) {
 				char *text = nullptr;
 				pg_call([&] { text = OidOutputFunctionCall(output_function, value); });

@@ -14,12 +14,17 @@ namespace relml::pg {
 using SqlParam = std::optional<std::string>; // text, or NULL
 using SqlParams = std::vector<SqlParam>;
 
-// One result column. Numeric types (int, float, bool) decode into `numbers` (NaN = NULL); every other type
-// into `texts` through its output function.
+// bytea's hex text format ("\\x" then two digits a byte), as its output function writes it and its input reads it.
+std::string to_hex_bytea(const uint8_t *bytes, size_t size);
+
+// One result column. Numeric types (int, float, bool) decode into `numbers` (NaN = NULL); bytea into `texts` as
+// its raw bytes (model weights are megabytes: no hex round trip); every other type into `texts` through its
+// output function.
 struct SpiColumn {
 	std::string name;
 	Oid type = InvalidOid;
 	bool numeric = false;
+	bool binary = false; // bytea
 	std::vector<double> numbers;
 	std::vector<std::optional<std::string>> texts;
 };
@@ -37,7 +42,8 @@ public:
 	}
 	bool is_null(size_t r, size_t c) const;
 	double number(size_t r, size_t c) const;      // numeric columns
-	std::string text(size_t r, size_t c) const;   // any column; numbers are formatted
+	std::string text(size_t r, size_t c) const;   // any column; numbers are formatted, bytea in hex
+	std::vector<uint8_t> bytes(size_t r, size_t c) const; // bytea columns
 	int64_t integer(size_t r, size_t c) const;    // numeric columns holding integers
 
 	static SpiResult copy_from(SPITupleTable *table, uint64 rows);

@@ -3,6 +3,8 @@
 #include "common/thread_pool.hpp"
 #include "graph/batch_prefetcher.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdio>
 #include <mutex>
 #include <numeric>
@@ -35,11 +37,30 @@ std::vector<size_t> shuffled(size_t count, uint64_t seed) {
 	return order;
 }
 
+namespace {
+
+// OpenBLAS (the BLAS of Debian's LibTorch) runs every large product on its own pool, one thread per core, whose
+// threads spin after each call: LibTorch's thread count does not reach it. Other BLAS builds have no such pool
+// or follow LibTorch's count (MKL).
+void use_blas_threads(int threads) {
+	void *openblas = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
+	if (!openblas) {
+		return;
+	}
+	if (auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(openblas, "openblas_set_num_threads"))) {
+		set_threads(threads);
+	}
+	dlclose(openblas);
+}
+
+} // namespace
+
 // LibTorch's intra-op threads are OpenMP's: start them with signals blocked first. The inter-op pool is unused;
 // it is sized once per process because LibTorch refuses a second call (or any call after the pool started).
 void use_threads(int threads) {
 	ensure_thread_pool(threads);
 	torch::set_num_threads(threads);
+	use_blas_threads(threads);
 	static std::once_flag interop_once;
 	std::call_once(interop_once, [] {
 		try {

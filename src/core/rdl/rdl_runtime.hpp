@@ -34,7 +34,7 @@ uint64_t mix64(uint64_t x);
 // 0 .. count - 1 in a seeded order, the same with every standard library.
 std::vector<size_t> shuffled(size_t count, uint64_t seed);
 
-// Sizes LibTorch's intra-op pool (started with signals blocked).
+// Sizes LibTorch's intra-op pool (started with signals blocked) and OpenBLAS's pool where LibTorch uses it.
 void use_threads(int threads);
 torch::Device device_of(const RdlOptions &options);
 
