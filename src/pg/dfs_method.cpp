@@ -267,7 +267,8 @@ Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredMo
 	DenseMatrix x = compute_features(spi, spec, graph, result.row_ids, nullptr, hooks);
 	drop_seed_table(spi);
 	ensure_thread_pool(threads);
-	GbtModel model = GbtModel::deserialize(stored.bytes.data(), stored.bytes.size(), threads);
+	const std::vector<uint8_t> bytes = load_model_bytes(spi, stored.model_id);
+	GbtModel model = GbtModel::deserialize(bytes.data(), bytes.size(), threads);
 	result.values = model.predict(x);
 	result.outputs_per_row = model.outputs_per_row();
 	return result;

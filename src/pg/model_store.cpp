@@ -24,7 +24,7 @@ StoredModel model_from_row(const SpiResult &r) {
 	model.method = r.text(0, 2);
 	model.options = nlohmann::json::parse(r.text(0, 3));
 	model.feature_spec = nlohmann::json::parse(r.text(0, 4));
-	model.bytes = r.bytes(0, 5);
+	model.row_version = r.text(0, 5);
 	model.metric = r.text(0, 6);
 	if (!r.is_null(0, 7)) {
 		model.val_metric = r.number(0, 7);
@@ -32,8 +32,8 @@ StoredModel model_from_row(const SpiResult &r) {
 	return model;
 }
 
-const char *kModelColumns = "SELECT model_id, task_id, method, options::text, feature_spec::text, model_bytes, metric, "
-                            "val_metric FROM relml.models ";
+const char *kModelColumns = "SELECT model_id, task_id, method, options::text, feature_spec::text, xmin::text, "
+                            "metric, val_metric FROM relml.models ";
 
 } // namespace
 
@@ -90,6 +90,14 @@ StoredModel load_model(SpiConnection &spi, int64_t model_id) {
 		throw NotFoundError("model " + std::to_string(model_id) + " does not exist");
 	}
 	return model_from_row(r);
+}
+
+std::vector<uint8_t> load_model_bytes(SpiConnection &spi, int64_t model_id) {
+	SpiResult r = spi.query("SELECT model_bytes FROM relml.models WHERE model_id = $1::int8", {std::to_string(model_id)});
+	if (r.rows() == 0) {
+		throw NotFoundError("model " + std::to_string(model_id) + " does not exist");
+	}
+	return r.bytes(0, 0);
 }
 
 StoredModel load_deployed_model(SpiConnection &spi, const TaskInfo &task) {

@@ -15,7 +15,7 @@ struct StoredModel {
 	std::string method;
 	nlohmann::json options;
 	nlohmann::json feature_spec;
-	std::vector<uint8_t> bytes;
+	std::string row_version; // the row's xmin
 	std::string metric;
 	std::optional<double> val_metric;
 };
@@ -46,7 +46,9 @@ bool deploy_if_better(SpiConnection &spi, const TaskInfo &task, int64_t model_id
 void deploy(SpiConnection &spi, int task_id, int64_t model_id, const std::string &reason,
             const std::string &deployed_by);
 
+// A model's row without its bytes (megabytes for RDL models, and a cached network needs none).
 StoredModel load_model(SpiConnection &spi, int64_t model_id);
+std::vector<uint8_t> load_model_bytes(SpiConnection &spi, int64_t model_id);
 // The task's deployed model; NotFoundError telling how to train one otherwise.
 StoredModel load_deployed_model(SpiConnection &spi, const TaskInfo &task);
 

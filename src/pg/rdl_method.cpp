@@ -173,8 +173,8 @@ TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std
 	std::vector<double> test_predictions;
 	if (!test.seeds.empty()) {
 		run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
-			test_predictions = api.predict(loaded.graph, entity_table, trained.config, trained.weights, test.seeds,
-			                               data.input_cutoff, threads, worker);
+			test_predictions = api.predict("", loaded.graph, entity_table, trained.config, trained.weights,
+			                               test.seeds, data.input_cutoff, threads, worker);
 		});
 	}
 	metrics["test"] = metrics_of_split(task.type, task.num_classes, test.labels, test_predictions);
@@ -256,8 +256,12 @@ Predictions predict_rdl_model(SpiConnection &spi, const TaskInfo &task, const St
 	EpochMicros cutoff = epoch_micros(spi, task.input_cutoff);
 	std::vector<Seed> graph_seeds = to_seeds(loaded, entity_table, task, keys, times, cutoff);
 	const RdlApi &api = rdl_api();
+	// The row's xmin changes with any rewrite of it, so a key never names two versions of one model.
+	const std::string key = std::to_string(stored.model_id) + "@" + stored.row_version;
+	const std::vector<uint8_t> weights = api.holds_network(key) ? std::vector<uint8_t>()
+	                                                            : load_model_bytes(spi, stored.model_id);
 	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
-		result.values = api.predict(loaded.graph, entity_table, stored.feature_spec.at("rdl"), stored.bytes,
+		result.values = api.predict(key, loaded.graph, entity_table, stored.feature_spec.at("rdl"), weights,
 		                            graph_seeds, cutoff, threads, worker);
 	});
 	return result;

@@ -1,7 +1,31 @@
 // relml_rdl.so: the LibTorch model family behind a C entry point, loaded by relml.so on first use.
+#include "rdl/network_cache.hpp"
 #include "rdl/rdl_api.hpp"
 
 namespace {
+
+// Networks a session predicts with; a few, for a session that serves several tasks.
+constexpr size_t kCachedNetworks = 4;
+
+relml::NetworkCache &networks() {
+	static relml::NetworkCache cache(kCachedNetworks);
+	return cache;
+}
+
+std::vector<double> predict(const std::string &key, const relml::RelGraph &graph, int entity_table,
+                            const nlohmann::json &config, const std::vector<uint8_t> &weights,
+                            const std::vector<relml::Seed> &seeds, relml::EpochMicros input_cutoff, int threads,
+                            const relml::RunHooks &hooks) {
+	if (key.empty()) {
+		return relml::predict_rdl(graph, entity_table, config, weights, seeds, input_cutoff, threads, hooks);
+	}
+	return relml::predict_rdl(networks(), key, graph, entity_table, config, weights, seeds, input_cutoff, threads,
+	                          hooks);
+}
+
+bool holds_network(const std::string &key) {
+	return networks().contains(key);
+}
 
 nlohmann::json normalize_options(const nlohmann::json &options) {
 	return relml::RdlOptions::from_json(options).to_json();
@@ -26,7 +50,7 @@ relml::Pretrained pretrain(const relml::RelGraph &graph, const relml::PretrainTa
 	return relml::pretrain_rdl(graph, task, relml::PretrainOptions::from_json(options), hooks);
 }
 
-const relml::RdlApi kApi = {relml::kRdlApiVersion, normalize_options,          train,    relml::predict_rdl,
+const relml::RdlApi kApi = {relml::kRdlApiVersion, normalize_options, train,    predict,          holds_network,
                             train_probe,           normalize_pretrain_options, pretrain, relml::embed_rdl};
 
 } // namespace

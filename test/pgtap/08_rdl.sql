@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(45);
+SELECT plan(49);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -253,6 +253,28 @@ SELECT is((SELECT method FROM dblink('rdl_jobs', format('SELECT method FROM relm
 SELECT is((SELECT count(*) FROM dblink('rdl_jobs', $$SELECT relml.drop_task('tap_rdl_job')$$) AS t(dropped text)),
           1::bigint, 'the job''s task is dropped');
 SELECT dblink_disconnect('rdl_jobs');
+
+----------------------------------------------------------------------------------------------------------------
+-- (e) A session keeps the networks it predicts with, keyed by the model row's version: a rewritten row is read
+-- again, and damaged weights are named as such.
+
+SELECT relml.train('churn', 'rdl', pg_temp.small_rdl('{"deploy": "always"}')) IS NOT NULL AS served;
+CREATE TEMP TABLE served AS SELECT relml.predict('churn', 1, '2024-10-01') AS first;
+SELECT is(relml.predict('churn', 1, '2024-10-01'), (SELECT first FROM served),
+          'a second prediction, from the network the session holds, is the same');
+SAVEPOINT damaged;
+UPDATE relml.models SET model_bytes = '\x00'
+ WHERE model_id = (SELECT d.model_id FROM relml.deployed_models d JOIN relml.tasks t USING (task_id)
+                   WHERE t.name = 'churn');
+SELECT throws_like($$SELECT relml.predict('churn', 1, '2024-10-01')$$,
+	'stored RDL weights (1 bytes) do not load into the network their configuration describes%',
+	'a rewritten model row is read again, not served from the held network');
+ROLLBACK TO SAVEPOINT damaged;
+SELECT is(relml.predict('churn', 1, '2024-10-01'), (SELECT first FROM served),
+          'the row as it was predicts as before');
+SELECT is((SELECT count(*) FROM relml.predict_batch('churn', ARRAY['1', '2', '3'], '2024-10-01')
+            WHERE prediction = (SELECT first FROM served) AND entity_key = '1'), 1::bigint,
+          'predict_batch serves the same network');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -142,6 +142,20 @@ TEST_F(RdlTrainerTest, StoredModelNamesATableTheGraphLacks) {
 	}
 }
 
+TEST_F(RdlTrainerTest, DamagedWeightsAreNamed) {
+	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const RdlTrained trained = train_rdl(shop().graph, task, small_options({{"epochs", 1}}), {});
+	const std::vector<uint8_t> damaged(trained.weights.begin(), trained.weights.begin() + trained.weights.size() / 2);
+	try {
+		predict_rdl(shop().graph, shop().customers, trained.config, damaged, task.val.seeds, kUnknownTime, 1, {});
+		FAIL() << "expected InvalidInputError";
+	} catch (const InvalidInputError &error) {
+		EXPECT_NE(std::string(error.what()).find("stored RDL weights (" + std::to_string(damaged.size()) + " bytes)"),
+		          std::string::npos)
+		    << error.what();
+	}
+}
+
 TEST_F(RdlTrainerTest, CancellationPropagatesFromTrainingAndValidationBatches) {
 	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
 	// 600 train seeds make 10 batches of 64, so poll 3 lands in training and poll 12 in validation.

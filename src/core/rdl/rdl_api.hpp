@@ -9,7 +9,7 @@
 namespace relml {
 
 // Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
-constexpr int kRdlApiVersion = 4;
+constexpr int kRdlApiVersion = 5;
 
 struct RdlApi {
 	int version;
@@ -17,9 +17,14 @@ struct RdlApi {
 	nlohmann::json (*normalize_options)(const nlohmann::json &options);
 	RdlTrained (*train)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
 	                    const RunHooks &hooks);
-	std::vector<double> (*predict)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
-	                               const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
-	                               EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+	// Predictions of the stored model that `key` names (the same key, the same configuration and weights): the
+	// library keeps the last few networks it rebuilt, and `weights` may be empty when holds_network(key). An
+	// empty key (a model not stored yet) rebuilds the network and keeps nothing.
+	std::vector<double> (*predict)(const std::string &key, const RelGraph &graph, int entity_table,
+	                               const nlohmann::json &config, const std::vector<uint8_t> &weights,
+	                               const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
+	                               const RunHooks &hooks);
+	bool (*holds_network)(const std::string &key);
 	// Method probe: a linear model on the frozen embeddings of task.encoder (which must be set).
 	RdlTrained (*train_probe)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
 	                          const RunHooks &hooks);

@@ -431,10 +431,9 @@ std::vector<float> embed_rdl(const RelGraph &graph, int entity_table, const json
                              EpochMicros input_cutoff, int threads, const RunHooks &hooks) {
 	return translated_errors([&] {
 		check_seeds(graph, entity_table, seeds, "embedding");
-		StoredNetwork network =
-		    load_network(graph, entity_table, config, weights, config.at("outputs").get<int64_t>(), threads);
-		const BatchBuilder builder(graph, network.layout, network.binding, network.encodings, network.options,
-		                           input_cutoff);
+		StoredNetwork network = load_network(config, weights, config.at("outputs").get<int64_t>(), threads);
+		const BatchBuilder builder(graph, network.layout, network.layout.bind(graph, entity_table), network.encodings,
+		                           network.options, input_cutoff);
 		size_t peak_nodes = 0;
 		if (seeds.empty()) {
 			return std::vector<float>();

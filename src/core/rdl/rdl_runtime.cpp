@@ -123,11 +123,18 @@ std::vector<uint8_t> serialize(RdlModel &model) {
 	return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
+// Weights that do not load (damaged, or another network's) are bad stored data, named as such.
 void deserialize(RdlModel &model, const std::vector<uint8_t> &weights) {
 	std::istringstream stream(std::string(weights.begin(), weights.end()));
 	torch::serialize::InputArchive archive;
-	archive.load_from(stream, torch::Device(torch::kCPU));
-	model->load(archive);
+	try {
+		archive.load_from(stream, torch::Device(torch::kCPU));
+		model->load(archive);
+	} catch (const c10::Error &error) {
+		throw InvalidInputError("stored RDL weights (" + std::to_string(weights.size()) +
+		                        " bytes) do not load into the network their configuration describes: " +
+		                        error.what_without_backtrace());
+	}
 }
 
 std::string metric_text(double value) {
@@ -156,15 +163,13 @@ json backbone_config(const ModelLayout &layout, const std::vector<TableEncoding>
 	            {"encoders", std::move(states)}};
 }
 
-StoredNetwork load_network(const RelGraph &graph, int entity_table, const json &config,
-                           const std::vector<uint8_t> &weights, int64_t outputs, int threads) {
+StoredNetwork load_network(const json &config, const std::vector<uint8_t> &weights, int64_t outputs, int threads) {
 	if (config.at("format").get<int>() != kRdlConfigFormat) {
 		throw InvalidInputError("stored RDL configuration has format " + config.at("format").dump() +
 		                        "; this relml reads format " + std::to_string(kRdlConfigFormat));
 	}
 	StoredNetwork network;
 	network.layout = ModelLayout::from_json(config.at("layout"));
-	network.binding = network.layout.bind(graph, entity_table);
 	json option_values = config.at("options");
 	if (option_values.value("device", "cpu") == "cuda" && !torch::cuda::is_available()) {
 		option_values["device"] = "cpu";

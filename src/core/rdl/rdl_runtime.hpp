@@ -57,17 +57,16 @@ std::vector<TableEncoding> fit_encodings(const RelGraph &graph, EpochMicros fit_
 nlohmann::json backbone_config(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
                                const RdlOptions &options);
 
-// A stored network rebuilt on `graph`: its layout bound by name, its encoders, its options (a CUDA-trained
-// model runs on the CPU where there is no GPU; `threads` is the caller's) and weights.
+// A stored network rebuilt from its configuration: its layout, encoders, options (a CUDA-trained model runs on
+// the CPU where there is no GPU; `threads` is the caller's) and weights. Bind its layout to the graph it runs on.
 struct StoredNetwork {
 	ModelLayout layout;
-	ModelLayout::Binding binding;
 	std::vector<TableEncoding> encodings;
 	RdlOptions options;
 	RdlModel model{nullptr};
 };
-StoredNetwork load_network(const RelGraph &graph, int entity_table, const nlohmann::json &config,
-                           const std::vector<uint8_t> &weights, int64_t outputs, int threads);
+StoredNetwork load_network(const nlohmann::json &config, const std::vector<uint8_t> &weights, int64_t outputs,
+                           int threads);
 
 // The model's outputs (forward) or embeddings (embed) for `seeds` in order, in eval mode without gradients.
 // Every batch samples with the evaluation stream's seed, and the sampler draws per seed, so a seed's result

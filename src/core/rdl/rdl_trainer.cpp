@@ -6,6 +6,7 @@
 #include "graph/batch_prefetcher.hpp"
 #include "rdl/checkpoint_soup.hpp"
 #include "rdl/model_layout.hpp"
+#include "rdl/network_cache.hpp"
 #include "rdl/rdl_batch.hpp"
 #include "rdl/rdl_model.hpp"
 #include "rdl/rdl_objective.hpp"
@@ -401,15 +402,12 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	return trained;
 }
 
-// Rebuilds the trained network from its configuration and weights, bound by name to `graph`.
-std::vector<double> predict(const RelGraph &graph, int entity_table, const json &config,
-                            const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
-                            EpochMicros input_cutoff, int threads, const RunHooks &hooks) {
-	check_seeds(graph, entity_table, seeds, "prediction");
-	const RdlObjective objective = RdlObjective::from_json(config.at("objective"));
-	StoredNetwork network = load_network(graph, entity_table, config, weights, objective.outputs(), threads);
-	const BatchBuilder builder(graph, network.layout, network.binding, network.encodings, network.options,
-	                           input_cutoff);
+// The predictions of a rebuilt network, its layout bound by name to `graph`.
+std::vector<double> predict_with(StoredNetwork &network, const RelGraph &graph, int entity_table,
+                                 const RdlObjective &objective, const std::vector<Seed> &seeds,
+                                 EpochMicros input_cutoff, const RunHooks &hooks) {
+	const BatchBuilder builder(graph, network.layout, network.layout.bind(graph, entity_table), network.encodings,
+	                           network.options, input_cutoff);
 	size_t peak_nodes = 0;
 	return predict_batches(network.model, builder, objective, seeds, network.options, hooks, peak_nodes);
 }
@@ -444,8 +442,30 @@ RdlTrained train_probe(const RelGraph &graph, const RdlTask &task, const RdlOpti
 std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const json &config,
                                 const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
                                 EpochMicros input_cutoff, int threads, const RunHooks &hooks) {
-	return translated_errors(
-	    [&] { return predict(graph, entity_table, config, weights, seeds, input_cutoff, threads, hooks); });
+	return translated_errors([&] {
+		check_seeds(graph, entity_table, seeds, "prediction");
+		const RdlObjective objective = RdlObjective::from_json(config.at("objective"));
+		StoredNetwork network = load_network(config, weights, objective.outputs(), threads);
+		return predict_with(network, graph, entity_table, objective, seeds, input_cutoff, hooks);
+	});
+}
+
+std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, const RelGraph &graph,
+                                int entity_table, const json &config, const std::vector<uint8_t> &weights,
+                                const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
+                                const RunHooks &hooks) {
+	return translated_errors([&] {
+		check_seeds(graph, entity_table, seeds, "prediction");
+		const RdlObjective objective = RdlObjective::from_json(config.at("objective"));
+		use_threads(threads);
+		std::shared_ptr<StoredNetwork> network = cache.get(key, [&] {
+			if (weights.empty()) {
+				throw InternalError("stored RDL network \"" + key + "\" is not held and its weights were not given");
+			}
+			return load_network(config, weights, objective.outputs(), threads);
+		});
+		return predict_with(*network, graph, entity_table, objective, seeds, input_cutoff, hooks);
+	});
 }
 
 } // namespace relml

@@ -17,6 +17,8 @@
 
 namespace relml {
 
+class NetworkCache;
+
 struct LabeledSeeds {
 	std::vector<Seed> seeds;
 	std::vector<double> labels; // 0/1, values or class indices; empty for prediction
@@ -83,5 +85,11 @@ RdlTrained train_probe(const RelGraph &graph, const RdlTask &task, const RdlOpti
 std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const nlohmann::json &config,
                                 const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
                                 EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+// The same with the network that `key` names in `cache`, rebuilt from config and weights only when the cache does
+// not hold it (weights may then be empty).
+std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, const RelGraph &graph,
+                                int entity_table, const nlohmann::json &config, const std::vector<uint8_t> &weights,
+                                const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
+                                const RunHooks &hooks);
 
 } // namespace relml
