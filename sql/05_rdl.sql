@@ -19,6 +19,14 @@ ROLLBACK;
 SELECT reused AS reused_after_rollback FROM relml.load_graph('demo');
 SELECT reused AS reused_again FROM relml.load_graph('demo');
 SELECT reused AS reused_when_forced FROM relml.load_graph('demo', reload => true);
+BEGIN;
+UPDATE demo.reviews SET rating = rating WHERE review_id = (SELECT min(review_id) FROM demo.reviews);
+SELECT reused AS reused_after_update FROM relml.load_graph('demo');
+DELETE FROM demo.reviews WHERE review_id = (SELECT min(review_id) FROM demo.reviews);
+SELECT reused AS reused_after_delete FROM relml.load_graph('demo');
+ROLLBACK;
+SELECT reused AS reused_after_rollback FROM relml.load_graph('demo');
+SELECT reused AS reused_again FROM relml.load_graph('demo');
 
 -- A small seeded model: beats chance, is stored with its configuration, epochs and timings, not deployed.
 SELECT metric, val_metric > 0.6 AS val_beats_chance, test_metric > 0.5 AS test_beats_chance, deployed,

@@ -1,5 +1,6 @@
 #include "pg/graph_loader.hpp"
 
+#include "pg/heap_signature.hpp"
 #include "pg/module.hpp"
 #include "pg/registry.hpp"
 
@@ -237,29 +238,25 @@ void feed_batch(const DecodedBatch &batch, const TablePlan &plan, GraphBuilder::
 }
 
 // A cheap signature of every table's rows as the current role sees them: row count and the sum of the
-// inserting transaction ids, which change on any insert, update, delete or reload. Views and foreign tables
-// have no xmin: their rows are hashed instead.
-std::string data_fingerprint(SpiConnection &spi, const SchemaGraph &schema) {
-	std::string sql;
-	for (const Table &table : schema.tables()) {
-		std::string name = qualified_name(schema.schema(), table.name);
-		sql += (sql.empty() ? "" : " UNION ALL ") + std::string("SELECT ") + quote_literal(table.name) +
-		       ", CASE WHEN c.relkind IN ('r', 'p', 'm') THEN (SELECT count(*)::text || ':' || "
-		       "coalesce(sum(xmin::text::int8), 0)::text FROM " +
-		       name + ") END FROM pg_class c WHERE c.oid = " + quote_literal(name) + "::regclass";
-	}
-	SpiResult result = spi.query(sql);
+// inserting transaction ids, which change on any insert, update, delete or reload, read from the heap where
+// heap_signature can. Tables under row-level security take the same sums through a query; views and foreign
+// tables have no xmin: their rows are hashed instead.
+std::string data_fingerprint(SpiConnection &spi, const SchemaGraph &schema, const RunHooks &hooks) {
 	std::string fingerprint;
-	for (size_t r = 0; r < result.rows(); ++r) {
-		if (result.is_null(r, 1)) {
-			const Table &table = schema.table(result.text(r, 0));
-			std::string name = qualified_name(schema.schema(), table.name);
-			SpiResult hashed = spi.query("SELECT count(*)::text || ':' || coalesce(sum(hashtext(t::text)::int8), 0)::text "
-			                             "FROM " + name + " t");
-			fingerprint += result.text(r, 0) + "=" + hashed.text(0, 0) + ";";
-		} else {
-			fingerprint += result.text(r, 0) + "=" + result.text(r, 1) + ";";
+	for (const Table &table : schema.tables()) {
+		fingerprint += table.name + "=";
+		if (std::optional<HeapSignature> heap = heap_signature(schema.schema(), table.name, hooks)) {
+			fingerprint += std::to_string(heap->rows) + ":" + std::to_string(heap->xmin_sum) + ";";
+			continue;
 		}
+		const std::string name = qualified_name(schema.schema(), table.name);
+		const bool stored = *spi.scalar("SELECT relkind IN ('r', 'p', 'm') FROM pg_class WHERE oid = $1::regclass",
+		                                {name}) == "t";
+		fingerprint += *spi.scalar(stored ? "SELECT count(*)::text || ':' || coalesce(sum(xmin::text::int8), 0)::text "
+		                                    "FROM " + name
+		                                  : "SELECT count(*)::text || '#' || coalesce(sum(hashtext(t::text)::int8), "
+		                                    "0)::text FROM " + name + " t") +
+		               ";";
 	}
 	return fingerprint;
 }
@@ -318,7 +315,7 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 	GraphLoadStats local;
 	std::string key = std::to_string(database_id) + "/" + std::to_string(max_graph_mb_setting) + "/" +
 	                  current_role(spi) + "/" + schema.to_json().dump();
-	std::string fingerprint = data_fingerprint(spi, schema);
+	std::string fingerprint = data_fingerprint(spi, schema, hooks);
 	if (cached_graph && cached_graph->key == key && cached_graph->fingerprint == fingerprint) {
 		local.reused = true;
 		local.rows = cached_graph->loaded.graph.node_count();

@@ -11,7 +11,7 @@
 --   tap_evil       owns a schema with its own operators, and puts it first on its search_path
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(56);
+SELECT plan(63);
 
 -- One XGBoost thread: faster on a small shared CI machine, and bit-for-bit repeatable (01 and the
 -- fixture cover the default thread pool).
@@ -220,6 +220,46 @@ SET ROLE tap_reader;
 SELECT lives_ok($$SELECT relml.predict('churn', 1, '2024-10-01')$$,
                 'tap_reader: predict right after tap_other''s, in the same transaction');
 RESET ROLE;
+
+----------------------------------------------------------------------------------------------------------------
+-- The relational graph is read, and its cache checked, with the caller's privileges and row level security
+
+SET ROLE tap_no_orders;
+SELECT relml_tap.fails_with($$SELECT * FROM relml.load_graph('demo')$$, '42501', '%permission denied for table orders%',
+                            'tap_no_orders: load_graph fails on the table it may not read');
+RESET ROLE;
+ALTER TABLE demo.reviews ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tap_good_reviews ON demo.reviews FOR SELECT TO tap_reader USING (rating >= 3);
+CREATE TEMP TABLE graph_sizes AS
+SELECT (SELECT count(*) FROM demo.customers) + (SELECT count(*) FROM demo.products) +
+       (SELECT count(*) FROM demo.orders) + (SELECT count(*) FROM demo.order_items) AS without_reviews,
+       (SELECT count(*) FROM demo.reviews) AS reviews,
+       (SELECT count(*) FROM demo.reviews WHERE rating >= 3) AS good_reviews;
+GRANT SELECT ON graph_sizes TO PUBLIC;
+SET ROLE tap_reader;
+SELECT is((SELECT rows FROM relml.load_graph('demo')), (SELECT without_reviews + good_reviews FROM graph_sizes),
+          'tap_reader: the graph holds the reviews its policy shows, not the others');
+SELECT is((SELECT reused FROM relml.load_graph('demo')), true, 'tap_reader: and is reused while nothing changes');
+RESET ROLE;
+UPDATE demo.reviews SET body = body || ' (edited)' WHERE review_id = (SELECT min(review_id) FROM demo.reviews
+                                                                      WHERE rating < 3);
+SET ROLE tap_reader;
+SELECT is((SELECT reused FROM relml.load_graph('demo')), true,
+          'tap_reader: an update of a review its policy hides leaves its graph as it was');
+RESET ROLE;
+UPDATE demo.reviews SET body = body || ' (edited)' WHERE review_id = (SELECT min(review_id) FROM demo.reviews
+                                                                      WHERE rating >= 3);
+SET ROLE tap_reader;
+SELECT is((SELECT reused FROM relml.load_graph('demo')), false,
+          'tap_reader: an update of a review it sees reloads the graph (the count is unchanged)');
+RESET ROLE;
+SELECT is((SELECT rows FROM relml.load_graph('demo')), (SELECT without_reviews + reviews FROM graph_sizes),
+          'the owner of demo.reviews sees every review');
+UPDATE demo.customers SET region = region WHERE customer_id = (SELECT min(customer_id) FROM demo.customers);
+SELECT is((SELECT reused FROM relml.load_graph('demo')), false,
+          'an update that changes no value still makes a new row version: the graph is reloaded');
+DROP POLICY tap_good_reviews ON demo.reviews;
+ALTER TABLE demo.reviews DISABLE ROW LEVEL SECURITY;
 
 SELECT * FROM finish();
 ROLLBACK;
