@@ -216,13 +216,14 @@ void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const Sche
 		                    (unknown.integer(0, 0) > 1 ? " (" + std::to_string(unknown.integer(0, 0)) + " unknown entities)"
 		                                               : ""));
 	}
-	SpiResult range = spi.query(database_time_range_sql(graph));
-	SpiResult early = spi.query("SELECT min(seed_time)::text FROM " + std::string(kSeedTable) +
-	                            " WHERE seed_time < $1::timestamp",
-	                            {range.is_null(0, 0) ? std::nullopt : SqlParam(range.text(0, 0))});
-	if (!early.is_null(0, 0)) {
-		throw InvalidInputError("as_of " + early.text(0, 0) + " is before any data of database \"" + task.database_name +
-		                        "\" (its earliest time is " + range.text(0, 0) + ")");
+	// The range is read only to name it in the error: a scan of every time column.
+	std::optional<std::string> earliest_seed = spi.scalar("SELECT min(seed_time)::text FROM " + std::string(kSeedTable));
+	if (earliest_seed && *spi.scalar(data_at_or_before_sql(graph), {earliest_seed}) == "f") {
+		SpiResult range = spi.query(database_time_range_sql(graph));
+		if (!range.is_null(0, 0)) {
+			throw InvalidInputError("as_of " + *earliest_seed + " is before any data of database \"" +
+			                        task.database_name + "\" (its earliest time is " + range.text(0, 0) + ")");
+		}
 	}
 }
 

@@ -7,7 +7,7 @@
 -- Runs in one transaction, rolled back at the end; schema changes are undone with savepoints.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(79);
+SELECT plan(81);
 
 CREATE TEMP TABLE boot AS SELECT relml_tap.catalog_counts() AS counts, (SELECT count(*) FROM demo.orders) AS orders;
 CREATE TEMP TABLE ids AS SELECT churn_model_id AS model_id FROM relml_tap.fixture;
@@ -199,6 +199,10 @@ SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 'abc', '2024-10-01')
 	'22023|22P02', 'entity key "abc"%bigint%invalid input syntax%', 'predict: an entity key of the wrong type');
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 1, '1990-01-01')$$,
 	'22023', 'as_of 1990-01-01 00:00:00 is before any data of database "demo"%', 'predict: as_of before any data');
+SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 1, '2022-12-31 23:59:59.999999')$$,
+	'22023', '%is before any data of database "demo" (its earliest time is 2023-01-01 00:00:00)',
+	'predict: as_of a microsecond before the earliest row');
+SELECT lives_ok($$SELECT relml.predict('churn', 1, '2023-01-01')$$, 'predict: as_of at the earliest row');
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', NULL::text, '2024-10-01')$$,
 	'22023', 'argument entity_key must not be NULL', 'predict: NULL entity key');
 SELECT relml_tap.fails_with($$SELECT relml.predict('churn', 1, NULL)$$,

@@ -23,6 +23,18 @@ std::string database_time_range_sql(const SchemaGraph &graph) {
 	return "SELECT min(lo), max(hi) FROM (" + parts + ") AS t";
 }
 
+std::string data_at_or_before_sql(const SchemaGraph &graph) {
+	std::string exists;
+	for (auto &table : graph.tables()) {
+		if (table.has_time()) {
+			exists += std::string(exists.empty() ? "" : " OR ") + "EXISTS (SELECT 1 FROM " +
+			          qualified_name(graph.schema(), table.name) + " WHERE " + quote_ident(table.time_column) +
+			          " <= $1::timestamp)";
+		}
+	}
+	return "SELECT " + (exists.empty() ? std::string("true") : exists);
+}
+
 std::string schedule_sql() {
 	return "WITH p AS (SELECT $1::timestamp AS val, $2::timestamp AS test, $3::interval AS h, "
 	       "$4::timestamp AS lo, $5::timestamp AS hi, $6::int AS k) "

@@ -13,6 +13,10 @@ namespace relml {
 // without timed tables gives a query returning NULLs.
 std::string database_time_range_sql(const SchemaGraph &graph);
 
+// One row: whether some timed table of the graph has a row at or before $1 (timestamp); true without timed
+// tables. Each table's scan stops at its first such row, where the full range above reads every row.
+std::string data_at_or_before_sql(const SchemaGraph &graph);
+
 // Rows (split text, seed_time timestamp) of the task's schedule, with parameters $1 val_timestamp,
 // $2 test_timestamp, $3 horizon, $4 earliest database time, $5 latest database time, $6 the most val/test
 // timestamps. train: val - Δ, val - 2Δ, ... while >= earliest; val: val, val + Δ, ... at most $6, none after
