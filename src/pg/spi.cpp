@@ -147,13 +147,12 @@ SpiResult SpiResult::copy_from(SPITupleTable *table, uint64 rows) {
 			if (column.numeric) {
 				column.numbers[r] = is_null ? std::nan("") : datum_to_double(value, column.type);
 			} else if (!is_null && column.binary) {
-				pg_call([&] {
-					bytea *bytes = DatumGetByteaPP(value);
-					column.texts[r] = std::string(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-					if (reinterpret_cast<Pointer>(bytes) != DatumGetPointer(value)) {
-						pfree(bytes);
-					}
-				});
+				bytea *bytes = nullptr;
+				pg_call([&] { bytes = DatumGetByteaPP(value); });
+				column.texts[r] = std::string(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+				if (reinterpret_cast<Pointer>(bytes) != DatumGetPointer(value)) {
+					pfree(bytes);
+				}
 			} else if (!is_null) {
 				char *text = nullptr;
 				pg_call([&] { text = OidOutputFunctionCall(output_function, value); });
