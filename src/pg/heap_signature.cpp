@@ -21,7 +21,7 @@ namespace {
 constexpr int kTuplesPerPoll = 65536;
 
 // Called inside pg_call only: PostgreSQL calls and plain data, so that an error's longjmp crosses no C++ object.
-bool readable_heap(Oid relid) {
+bool stored_in_heap(Oid relid) {
 	Relation rel = table_open(relid, AccessShareLock);
 	const bool heap = rel->rd_tableam == GetHeapamTableAmRoutine();
 	table_close(rel, AccessShareLock);
@@ -63,7 +63,7 @@ std::optional<HeapSignature> heap_signature(const std::string &schema, const std
 			if (kind == RELKIND_PARTITIONED_TABLE) {
 				continue;
 			}
-			if ((kind != RELKIND_RELATION && kind != RELKIND_MATVIEW) || !readable_heap(member)) {
+			if ((kind != RELKIND_RELATION && kind != RELKIND_MATVIEW) || !stored_in_heap(member)) {
 				direct = false;
 				break;
 			}
