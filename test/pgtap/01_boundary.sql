@@ -6,7 +6,7 @@
 -- postmaster would end it if any backend crashed) and "bg" fails and is canceled at top level.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(40);
+SELECT plan(42);
 
 CREATE TEMP TABLE boot AS
 SELECT pg_postmaster_start_time() AS started, pg_backend_pid() AS pid, relml_tap.catalog_counts() AS counts,
@@ -49,7 +49,13 @@ SELECT throws_ok(
 	format('SELECT * FROM relml.evaluate(%s)', (SELECT churn_model_id FROM relml_tap.fixture)),
 	'XX000', 'relml.fault_injection: injected C++ exception at interrupt poll 3',
 	'evaluate: a C++ exception becomes an internal error');
+-- The graph's fingerprint polls between chunks of its heap scan, with the scan open and a snapshot pushed.
+SET relml.fault_injection = 'cxx_exception_after_polls:1';
+SELECT throws_ok($$SELECT * FROM relml.load_graph('demo', reload => true)$$,
+	'XX000', 'relml.fault_injection: injected C++ exception at interrupt poll 1',
+	'load_graph: a C++ exception in the middle of the fingerprint''s heap scan becomes an internal error');
 RESET relml.fault_injection;
+SELECT ok((SELECT rows > 0 FROM relml.load_graph('demo')), 'and the graph loads after it');
 
 SELECT is((SELECT 6 * 7), 42, 'the session still runs queries after the contained exceptions');
 SELECT is(relml_tap.catalog_counts(), (SELECT counts FROM boot), 'the failed calls wrote nothing to the catalog');
