@@ -42,15 +42,15 @@ namespace {
 // OpenBLAS (the BLAS of Debian's LibTorch) runs every large product on its own pool, one thread per core, whose
 // threads spin after each call: LibTorch's thread count does not reach it. Other BLAS builds have no such pool
 // or follow LibTorch's count (MKL).
+// Looked up once: LibTorch, and with it its BLAS, is loaded before anything sizes threads.
 void use_blas_threads(int threads) {
-	void *openblas = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
-	if (!openblas) {
-		return;
-	}
-	if (auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(openblas, "openblas_set_num_threads"))) {
+	static void (*const set_threads)(int) = [] {
+		void *openblas = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
+		return openblas ? reinterpret_cast<void (*)(int)>(dlsym(openblas, "openblas_set_num_threads")) : nullptr;
+	}();
+	if (set_threads) {
 		set_threads(threads);
 	}
-	dlclose(openblas);
 }
 
 } // namespace

@@ -402,16 +402,6 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	return trained;
 }
 
-// The predictions of a rebuilt network, its layout bound by name to `graph`.
-std::vector<double> predict_with(StoredNetwork &network, const RelGraph &graph, int entity_table,
-                                 const RdlObjective &objective, const std::vector<Seed> &seeds,
-                                 EpochMicros input_cutoff, const RunHooks &hooks) {
-	const BatchBuilder builder(graph, network.layout, network.layout.bind(graph, entity_table), network.encodings,
-	                           network.options, input_cutoff);
-	size_t peak_nodes = 0;
-	return predict_batches(network.model, builder, objective, seeds, network.options, hooks, peak_nodes);
-}
-
 } // namespace
 
 std::vector<float> recency_weights(const LabeledSeeds &train, double half_life_days) {
@@ -442,12 +432,9 @@ RdlTrained train_probe(const RelGraph &graph, const RdlTask &task, const RdlOpti
 std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const json &config,
                                 const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
                                 EpochMicros input_cutoff, int threads, const RunHooks &hooks) {
-	return translated_errors([&] {
-		check_seeds(graph, entity_table, seeds, "prediction");
-		const RdlObjective objective = RdlObjective::from_json(config.at("objective"));
-		StoredNetwork network = load_network(config, weights, objective.outputs(), threads);
-		return predict_with(network, graph, entity_table, objective, seeds, input_cutoff, hooks);
-	});
+	NetworkCache just_this_call(1);
+	return predict_rdl(just_this_call, "the model", graph, entity_table, config, weights, seeds, input_cutoff, threads,
+	                   hooks);
 }
 
 std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, const RelGraph &graph,
@@ -464,7 +451,10 @@ std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, con
 			}
 			return load_network(config, weights, objective.outputs(), threads);
 		});
-		return predict_with(*network, graph, entity_table, objective, seeds, input_cutoff, hooks);
+		const BatchBuilder builder(graph, network->layout, network->layout.bind(graph, entity_table),
+		                           network->encodings, network->options, input_cutoff);
+		size_t peak_nodes = 0;
+		return predict_batches(network->model, builder, objective, seeds, network->options, hooks, peak_nodes);
 	});
 }
 
