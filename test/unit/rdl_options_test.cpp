@@ -1,6 +1,7 @@
 #include "common/error.hpp"
-#include "rdl/rdl_options.hpp"
-#include "rdl/stored_options.hpp"
+#include "rdl/api/rdl_options.hpp"
+#include "rdl/rdl_runtime.hpp"
+#include "rdl/api/stored_options.hpp"
 
 #include <gtest/gtest.h>
 
@@ -100,8 +101,12 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }
 
-TEST(RdlOptionsTest, IgnoresTheAdaptersKeys) {
-	EXPECT_EQ(rejection({{"method", "rdl"}, {"deploy", "always"}, {"epochs", 2}}), "");
+// The SQL side takes its own keys (deploy, encoder) before the options reach here: none passes silently.
+TEST(RdlOptionsTest, RejectsTheSqlSidesKeys) {
+	for (const char *key : {"method", "deploy", "encoder"}) {
+		const std::string message = rejection({{key, 1}, {"epochs", 2}});
+		EXPECT_TRUE(contains(message, "unknown option \"" + std::string(key) + "\"")) << message;
+	}
 }
 
 TEST(RdlOptionsTest, RejectsUnknownKeysByName) {
@@ -155,7 +160,7 @@ TEST(RdlOptionsTest, CudaWithoutCudaIsNotSupported) {
 		GTEST_SKIP() << "this machine has CUDA";
 	}
 	try {
-		RdlOptions::from_json({{"device", "cuda"}});
+		require_device_available(RdlOptions::from_json({{"device", "cuda"}}));
 		FAIL() << "expected NotSupportedError";
 	} catch (const NotSupportedError &error) {
 		EXPECT_TRUE(contains(error.what(), "CUDA")) << error.what();

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "graph/rel_graph.hpp"
-#include "rdl/rdl_options.hpp"
+#include "rdl/api/rdl_options.hpp"
 #include "rdl/rdl_trainer.hpp"
 #include "schema/schema_graph.hpp"
 

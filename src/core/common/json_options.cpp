@@ -37,6 +37,52 @@ void reject(const std::string &key, const std::string &expected, const json &val
 	throw InvalidInputError("option \"" + key + "\" must be " + expected + ", got " + shown(value));
 }
 
+namespace {
+
+// Levenshtein distance, for telling a typo from another word.
+size_t edit_distance(const std::string &a, const std::string &b) {
+	std::vector<size_t> row(b.size() + 1);
+	for (size_t j = 0; j <= b.size(); ++j) {
+		row[j] = j;
+	}
+	for (size_t i = 1; i <= a.size(); ++i) {
+		size_t diagonal = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= b.size(); ++j) {
+			const size_t above = row[j];
+			row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+			diagonal = above;
+		}
+	}
+	return row[b.size()];
+}
+
+} // namespace
+
+std::string likely_meant(const std::string &key, const std::vector<std::string> &accepted) {
+	std::string best;
+	size_t best_distance = 3;
+	for (const std::string &candidate : accepted) {
+		const size_t distance = edit_distance(key, candidate);
+		if (distance < best_distance) {
+			best = candidate;
+			best_distance = distance;
+		}
+	}
+	return best;
+}
+
+void require_known_keys(const json &options, const std::vector<std::string> &accepted, const std::string &owner) {
+	for (const auto &item : options.items()) {
+		if (std::find(accepted.begin(), accepted.end(), item.key()) != accepted.end()) {
+			continue;
+		}
+		const std::string meant = likely_meant(item.key(), accepted);
+		throw InvalidInputError("unknown option \"" + item.key() + "\" of " + owner + "; accepted: " + join(accepted) +
+		                        (meant.empty() ? "" : " (did you mean \"" + meant + "\"?)"));
+	}
+}
+
 bool integer_in(const json &value, double lower, double upper, double &out) {
 	if (!value.is_number()) {
 		return false;

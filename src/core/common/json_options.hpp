@@ -17,6 +17,13 @@ std::string shown(const nlohmann::json &value);
 // Throws InvalidInputError: option "key" must be <expected>, got <value>.
 [[noreturn]] void reject(const std::string &key, const std::string &expected, const nlohmann::json &value);
 
+// Throws InvalidInputError for the first key of `options` not in `accepted`: unknown option "key" of <owner>;
+// accepted: <the list>, and the accepted key it most likely meant when one is a typo away.
+void require_known_keys(const nlohmann::json &options, const std::vector<std::string> &accepted,
+                        const std::string &owner);
+// The accepted key within two edits of `key` (the closest), or "" when none is.
+std::string likely_meant(const std::string &key, const std::vector<std::string> &accepted);
+
 // An integral JSON number (6 or 6.0) in [lower, upper] into `out`; false otherwise.
 bool integer_in(const nlohmann::json &value, double lower, double upper, double &out);
 // "an integer in [lower, upper]"

@@ -1,0 +1,26 @@
+// Arguments and results of SQL-callable functions, converted at the boundary into C++ values.
+#pragma once
+
+#include "pg/boundary/error_bridge.hpp"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relml::pg {
+
+// Argument `index` in its type's text form; nullopt for NULL.
+std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int index);
+// Same, but NULL is an error naming the argument.
+std::string text_arg(FunctionCallInfo fcinfo, int index, const char *name);
+// A jsonb argument (NULL reads as an empty object).
+nlohmann::json jsonb_arg(FunctionCallInfo fcinfo, int index, const char *name);
+int64_t int_arg(FunctionCallInfo fcinfo, int index, const char *name);
+// A text[] argument's elements (NULL elements as nullopt); the argument itself must not be NULL.
+std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, int index);
+
+Datum jsonb_datum(const nlohmann::json &value);
+Datum text_datum(const std::string &value);
+
+} // namespace relml::pg

@@ -1,0 +1,261 @@
+#include "pg/boundary/spi.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <exception>
+
+namespace relml::pg {
+
+namespace {
+
+bool is_numeric_oid(Oid type) {
+	return type == FLOAT8OID || type == FLOAT4OID || type == INT2OID || type == INT4OID || type == INT8OID ||
+	       type == BOOLOID;
+}
+
+double datum_to_double(Datum value, Oid type) {
+	switch (type) {
+	case FLOAT8OID:
+		return DatumGetFloat8(value);
+	case FLOAT4OID:
+		return DatumGetFloat4(value);
+	case INT2OID:
+		return DatumGetInt16(value);
+	case INT4OID:
+		return DatumGetInt32(value);
+	case INT8OID:
+		return static_cast<double>(DatumGetInt64(value));
+	case BOOLOID:
+		return DatumGetBool(value) ? 1.0 : 0.0;
+	default:
+		throw InternalError("not a numeric type");
+	}
+}
+
+// Runs SPI_execute_with_args with every parameter typed text. Returns the SPI result code.
+// Never read-only: relml's queries must see the rows its earlier statements in the same call wrote.
+int run(const std::string &sql, const SqlParams &params) {
+	int nargs = static_cast<int>(params.size());
+	std::vector<Oid> types(nargs, TEXTOID);
+	std::vector<Datum> values(nargs, 0);
+	std::vector<char> nulls(nargs, ' ');
+	const char *query = sql.c_str();
+	int result = 0;
+	pg_call([&] {
+		for (int i = 0; i < nargs; ++i) {
+			if (params[i]) {
+				values[i] = CStringGetTextDatum(params[i]->c_str());
+			} else {
+				nulls[i] = 'n';
+			}
+		}
+		result = SPI_execute_with_args(query, nargs, types.data(), values.data(), nulls.data(), false, 0);
+	});
+	if (result < 0) {
+		throw InternalError(std::string("SPI failed (") + SPI_result_code_string(result) + ") running: " + sql);
+	}
+	return result;
+}
+
+} // namespace
+
+std::string to_hex_bytea(const uint8_t *bytes, size_t size) {
+	static const char *kDigits = "0123456789abcdef";
+	std::string text = "\\x";
+	text.reserve(2 + size * 2);
+	for (size_t i = 0; i < size; ++i) {
+		text += kDigits[bytes[i] >> 4];
+		text += kDigits[bytes[i] & 15];
+	}
+	return text;
+}
+
+bool SpiResult::is_null(size_t r, size_t c) const {
+	const SpiColumn &col = columns_.at(c);
+	return col.numeric ? std::isnan(col.numbers.at(r)) : !col.texts.at(r).has_value();
+}
+
+double SpiResult::number(size_t r, size_t c) const {
+	const SpiColumn &col = columns_.at(c);
+	if (!col.numeric) {
+		throw InternalError("result column " + col.name + " is not numeric");
+	}
+	return col.numbers.at(r);
+}
+
+int64_t SpiResult::integer(size_t r, size_t c) const {
+	return static_cast<int64_t>(std::llround(number(r, c)));
+}
+
+std::string SpiResult::text(size_t r, size_t c) const {
+	const SpiColumn &col = columns_.at(c);
+	if (col.numeric) {
+		double v = col.numbers.at(r);
+		if (col.type == BOOLOID) {
+			return v != 0 ? "t" : "f";
+		}
+		if (v == std::floor(v) && std::fabs(v) < 1e15) {
+			return std::to_string(static_cast<long long>(v));
+		}
+		char buffer[64];
+		snprintf(buffer, sizeof(buffer), "%.17g", v);
+		return buffer;
+	}
+	const auto &value = col.texts.at(r);
+	if (!value) {
+		return std::string();
+	}
+	return col.binary ? to_hex_bytea(reinterpret_cast<const uint8_t *>(value->data()), value->size()) : *value;
+}
+
+std::vector<uint8_t> SpiResult::bytes(size_t r, size_t c) const {
+	const SpiColumn &col = columns_.at(c);
+	if (!col.binary) {
+		throw InternalError("result column " + col.name + " is not bytea");
+	}
+	const auto &value = col.texts.at(r);
+	return value ? std::vector<uint8_t>(value->begin(), value->end()) : std::vector<uint8_t>();
+}
+
+SpiResult SpiResult::copy_from(SPITupleTable *table, uint64 rows) {
+	SpiResult result;
+	result.rows_ = rows;
+	if (!table) {
+		return result;
+	}
+	TupleDesc desc = table->tupdesc;
+	for (int c = 0; c < desc->natts; ++c) {
+		Form_pg_attribute attribute = TupleDescAttr(desc, c);
+		SpiColumn column;
+		column.name = NameStr(attribute->attname);
+		column.type = attribute->atttypid;
+		column.numeric = is_numeric_oid(column.type);
+		column.binary = column.type == BYTEAOID;
+		if (column.numeric) {
+			column.numbers.resize(rows);
+		} else {
+			column.texts.resize(rows);
+		}
+		Oid output_function = InvalidOid;
+		bool varlena = false;
+		if (!column.numeric && !column.binary) {
+			pg_call([&] { getTypeOutputInfo(column.type, &output_function, &varlena); });
+		}
+		for (uint64 r = 0; r < rows; ++r) {
+			bool is_null = false;
+			Datum value = heap_getattr(table->vals[r], c + 1, desc, &is_null);
+			if (column.numeric) {
+				column.numbers[r] = is_null ? std::nan("") : datum_to_double(value, column.type);
+			} else if (!is_null && column.binary) {
+				bytea *bytes = nullptr;
+				pg_call([&] { bytes = DatumGetByteaPP(value); });
+				column.texts[r] = std::string(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+				if (reinterpret_cast<Pointer>(bytes) != DatumGetPointer(value)) {
+					pfree(bytes);
+				}
+			} else if (!is_null) {
+				char *text = nullptr;
+				pg_call([&] { text = OidOutputFunctionCall(output_function, value); });
+				column.texts[r] = std::string(text);
+				pfree(text);
+			}
+		}
+		result.columns_.push_back(std::move(column));
+	}
+	return result;
+}
+
+SpiConnection::SpiConnection() : exceptions_at_entry_(std::uncaught_exceptions()) {
+	int result = SPI_OK_CONNECT;
+	pg_call([&] { result = SPI_connect(); });
+	if (result != SPI_OK_CONNECT) {
+		throw InternalError(std::string("SPI_connect failed: ") + SPI_result_code_string(result));
+	}
+}
+
+SpiConnection::~SpiConnection() {
+	if (std::uncaught_exceptions() > exceptions_at_entry_ || pg_error_caught()) {
+		return;
+	}
+	try {
+		pg_call([] { SPI_finish(); });
+	} catch (...) {
+		// The error is already in PostgreSQL's hands: the transaction aborts and cleans up SPI.
+	}
+}
+
+SpiResult SpiConnection::query(const std::string &sql, const SqlParams &params) {
+	run(sql, params);
+	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
+	pg_call([] { SPI_freetuptable(SPI_tuptable); });
+	return result;
+}
+
+uint64 SpiConnection::execute(const std::string &sql, const SqlParams &params) {
+	run(sql, params);
+	uint64 processed = SPI_processed;
+	pg_call([] { SPI_freetuptable(SPI_tuptable); });
+	return processed;
+}
+
+std::optional<std::string> SpiConnection::scalar(const std::string &sql, const SqlParams &params) {
+	SpiResult result = query(sql, params);
+	if (result.rows() == 0 || result.columns() == 0 || result.is_null(0, 0)) {
+		return std::nullopt;
+	}
+	return result.text(0, 0);
+}
+
+} // namespace relml::pg
+
+namespace relml::pg {
+
+void SpiConnection::drop_temp_table(const std::string &name) {
+	if (scalar("SELECT to_regclass($1)::text", {"pg_temp." + name})) {
+		execute("DROP TABLE pg_temp." + name);
+	}
+}
+
+} // namespace relml::pg
+
+namespace relml::pg {
+
+SpiCursor::SpiCursor(const std::string &sql) : exceptions_at_entry_(std::uncaught_exceptions()) {
+	const char *query = sql.c_str();
+	pg_call([&] {
+		portal_ = SPI_cursor_open_with_args(nullptr, query, 0, nullptr, nullptr, nullptr, false, CURSOR_OPT_NO_SCROLL);
+	});
+}
+
+SpiCursor::~SpiCursor() {
+	// While an error unwinds, transaction abort closes the portal and frees its tuples.
+	if (std::uncaught_exceptions() > exceptions_at_entry_ || pg_error_caught()) {
+		return;
+	}
+	try {
+		pg_call([&] {
+			if (batch_) {
+				SPI_freetuptable(batch_);
+			}
+			SPI_cursor_close(portal_);
+		});
+	} catch (...) {
+		// Already reported to PostgreSQL: the transaction aborts and cleans up.
+	}
+}
+
+uint64 SpiCursor::fetch(long rows) {
+	uint64 fetched = 0;
+	pg_call([&] {
+		if (batch_) {
+			SPI_freetuptable(batch_);
+			batch_ = nullptr;
+		}
+		SPI_cursor_fetch(portal_, true, rows);
+		batch_ = SPI_tuptable;
+		fetched = SPI_processed;
+	});
+	return fetched;
+}
+
+} // namespace relml::pg

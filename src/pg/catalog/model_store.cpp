@@ -1,0 +1,113 @@
+#include "pg/catalog/model_store.hpp"
+
+#include "pg/boundary/owner_context.hpp"
+
+#include <cstdio>
+
+namespace relml::pg {
+
+namespace {
+
+SqlParam optional_number(const std::optional<double> &value) {
+	if (!value) {
+		return std::nullopt;
+	}
+	char buffer[64];
+	snprintf(buffer, sizeof(buffer), "%.17g", *value);
+	return std::string(buffer);
+}
+
+StoredModel model_from_row(const SpiResult &r) {
+	StoredModel model;
+	model.model_id = r.integer(0, 0);
+	model.task_id = static_cast<int>(r.integer(0, 1));
+	model.method = r.text(0, 2);
+	model.options = nlohmann::json::parse(r.text(0, 3));
+	model.feature_spec = nlohmann::json::parse(r.text(0, 4));
+	model.row_version = r.text(0, 5);
+	model.metric = r.text(0, 6);
+	if (!r.is_null(0, 7)) {
+		model.val_metric = r.number(0, 7);
+	}
+	return model;
+}
+
+const char *kModelColumns = "SELECT model_id, task_id, method, options::text, feature_spec::text, xmin::text, "
+                            "metric, val_metric FROM relml.models ";
+
+} // namespace
+
+int64_t store_model(SpiConnection &spi, const TaskInfo &task, const NewModel &model, const std::string &trained_by) {
+	AsExtensionOwner owner(spi);
+	auto id = spi.scalar(
+	    "INSERT INTO relml.models (task_id, method, options, feature_spec, model_bytes, metric, val_metric, test_metric, "
+	    "metrics, train_rows, val_rows, test_rows, timings, trained_by) VALUES ($1::int, $2, $3::jsonb, $4::jsonb, "
+	    "$5::bytea, $6, $7::float8, $8::float8, $9::jsonb, $10::int8, $11::int8, $12::int8, $13::jsonb, $14) "
+	    "RETURNING model_id",
+	    {std::to_string(task.task_id), model.method, model.options.dump(), model.feature_spec.dump(),
+	     to_hex_bytea(model.bytes.data(), model.bytes.size()), model.metric, optional_number(model.val_metric),
+	     optional_number(model.test_metric), model.metrics.dump(), std::to_string(model.train_rows),
+	     std::to_string(model.val_rows), std::to_string(model.test_rows), model.timings.dump(), trained_by});
+	return std::stoll(*id);
+}
+
+void deploy(SpiConnection &spi, int task_id, int64_t model_id, const std::string &reason,
+            const std::string &deployed_by) {
+	AsExtensionOwner owner(spi);
+	spi.execute("INSERT INTO relml.deployments (task_id, model_id, reason, deployed_by) VALUES ($1::int, $2::int8, $3, $4)",
+	            {std::to_string(task_id), std::to_string(model_id), reason, deployed_by});
+}
+
+bool deploy_if_better(SpiConnection &spi, const TaskInfo &task, int64_t model_id, bool higher_is_better,
+                      const std::string &deployed_by) {
+	SpiResult current = spi.query("SELECT d.model_id, m.val_metric, m.metric FROM relml.deployed_models d "
+	                              "JOIN relml.models m USING (model_id) WHERE d.task_id = $1::int",
+	                              {std::to_string(task.task_id)});
+	SpiResult fresh = spi.query("SELECT val_metric, metric FROM relml.models WHERE model_id = $1::int8",
+	                            {std::to_string(model_id)});
+	std::string metric = fresh.text(0, 1);
+	if (current.rows() == 0) {
+		deploy(spi, task.task_id, model_id, "first model of the task", deployed_by);
+		return true;
+	}
+	bool comparable = current.text(0, 2) == metric && !current.is_null(0, 1) && !fresh.is_null(0, 0);
+	double old_value = comparable ? current.number(0, 1) : 0;
+	double new_value = comparable ? fresh.number(0, 0) : 0;
+	bool better = comparable && (higher_is_better ? new_value > old_value : new_value < old_value);
+	if (!better) {
+		return false;
+	}
+	char reason[256];
+	snprintf(reason, sizeof(reason), "better val %s than model %lld (%.6g vs %.6g)", metric.c_str(),
+	         static_cast<long long>(current.integer(0, 0)), new_value, old_value);
+	deploy(spi, task.task_id, model_id, reason, deployed_by);
+	return true;
+}
+
+StoredModel load_model(SpiConnection &spi, int64_t model_id) {
+	SpiResult r = spi.query(std::string(kModelColumns) + "WHERE model_id = $1::int8", {std::to_string(model_id)});
+	if (r.rows() == 0) {
+		throw NotFoundError("model " + std::to_string(model_id) + " does not exist");
+	}
+	return model_from_row(r);
+}
+
+std::vector<uint8_t> load_model_bytes(SpiConnection &spi, int64_t model_id) {
+	SpiResult r = spi.query("SELECT model_bytes FROM relml.models WHERE model_id = $1::int8", {std::to_string(model_id)});
+	if (r.rows() == 0) {
+		throw NotFoundError("model " + std::to_string(model_id) + " does not exist");
+	}
+	return r.bytes(0, 0);
+}
+
+StoredModel load_deployed_model(SpiConnection &spi, const TaskInfo &task) {
+	auto id = spi.scalar("SELECT model_id FROM relml.deployed_models WHERE task_id = $1::int",
+	                     {std::to_string(task.task_id)});
+	if (!id) {
+		throw NotFoundError("task \"" + task.name + "\" has no deployed model: train one with relml.train('" + task.name +
+		                    "')");
+	}
+	return load_model(spi, std::stoll(*id));
+}
+
+} // namespace relml::pg

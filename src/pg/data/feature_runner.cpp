@@ -1,0 +1,136 @@
+#include "pg/data/feature_runner.hpp"
+
+#include "pg/boundary/module.hpp"
+
+#include "dfs/dfs_query_builder.hpp"
+#include "dfs/feature_matrix.hpp"
+
+#include "common/stopwatch.hpp"
+
+#include <set>
+
+namespace relml::pg {
+
+std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
+                                     const std::optional<std::string> &input_cutoff, const std::string &key_type) {
+	spi.drop_temp_table("relml_seeds");
+	spi.execute("CREATE TEMP TABLE relml_seeds (row_id int8 PRIMARY KEY, entity_key " + key_type +
+	            " NOT NULL, seed_time timestamp NOT NULL, obs_time timestamp NOT NULL) ON COMMIT DROP");
+	SqlParams all = params;
+	all.push_back(input_cutoff);
+	std::string cutoff = "$" + std::to_string(all.size()) + "::timestamp";
+	spi.execute(std::string("INSERT INTO ") + kSeedTable + " SELECT q.row_id, q.entity_key::" + key_type +
+	                ", q.seed_time::timestamp, least(q.seed_time::timestamp, coalesce(" + cutoff + ", q.seed_time::timestamp)) FROM (" + select_sql +
+	                ") AS q (row_id, entity_key, seed_time)",
+	            all);
+	spi.execute(std::string("ANALYZE ") + kSeedTable);
+	SpiResult ids = spi.query(std::string("SELECT row_id FROM ") + kSeedTable + " ORDER BY row_id");
+	std::vector<int64_t> row_ids(ids.rows());
+	for (size_t r = 0; r < ids.rows(); ++r) {
+		row_ids[r] = ids.integer(r, 0);
+	}
+	return row_ids;
+}
+
+void drop_seed_table(SpiConnection &spi) {
+	spi.drop_temp_table("relml_seeds");
+}
+
+FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,
+                          const DfsOptions &options, const std::string &profile_until) {
+	TopValuesFn top_values = [&](const Table &table, const Column &column, long limit) {
+		SpiResult r = spi.query(top_values_sql(graph.schema(), table, column, limit), {profile_until});
+		std::vector<std::string> values;
+		for (size_t i = 0; i < r.rows(); ++i) {
+			values.push_back(r.text(i, 0));
+		}
+		return values;
+	};
+	return plan_dfs(graph, entity_table, options, top_values);
+}
+
+DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &graph,
+                             const std::vector<int64_t> &row_ids, const std::vector<bool> *fit_rows,
+                             const RunHooks &hooks) {
+	double megabytes = double(row_ids.size()) * double(spec.feature_count()) * sizeof(float) / (1024.0 * 1024.0);
+	if (megabytes > max_feature_mb_setting) {
+		throw ResourceError("the feature matrix would take " + std::to_string(long(megabytes)) + " MB (" +
+		                    std::to_string(row_ids.size()) + " rows x " + std::to_string(spec.feature_count()) +
+		                    " features), more than relml.max_feature_memory (" + std::to_string(max_feature_mb_setting) +
+		                    " MB)");
+	}
+	FeatureMatrixBuilder builder(spec, row_ids);
+	std::vector<FeatureQuery> queries = build_feature_queries(spec, graph, kSeedTable);
+	for (size_t q = 0; q < queries.size(); ++q) {
+		hooks.poll();
+		Stopwatch watch;
+		SqlParams params(queries[q].parameters.begin(), queries[q].parameters.end());
+		SpiResult result = spi.query(queries[q].sql, params);
+		size_t offset = builder.query_offset(q);
+		std::vector<int64_t> ids(result.rows());
+		for (size_t r = 0; r < result.rows(); ++r) {
+			ids[r] = result.integer(r, 0);
+		}
+		for (size_t c = 1; c < result.columns(); ++c) {
+			const SpiColumn &column = result.column(c);
+			if (builder.is_categorical(offset + c - 1)) {
+				builder.set_categorical(offset + c - 1, ids, column.texts);
+			} else {
+				builder.set_numeric(offset + c - 1, ids, column.numbers);
+			}
+		}
+		hooks.step("features", double(q + 1) / queries.size(), static_cast<long>(q + 1));
+		const FeaturePath &path = *queries[q].path;
+		hooks.report("features: " + (queries[q].own ? spec.entity_table + " (own columns)" : path.name) + ", " +
+		             std::to_string(result.columns() - 1) + " features, " + std::to_string(result.rows()) + " rows in " +
+		             Stopwatch::format(watch.seconds()));
+	}
+	if (fit_rows) {
+		builder.fit_vocabularies(*fit_rows);
+	}
+	return builder.build();
+}
+
+void check_schema_unchanged(SpiConnection &spi, const FeatureSpec &spec, const SchemaGraph &graph,
+                            const std::string &model_label) {
+	std::set<std::string> used_tables = {spec.entity_table};
+	for (auto &path : spec.paths) {
+		for (auto &hop : path.hops) {
+			used_tables.insert(hop.table);
+		}
+	}
+	for (auto &name : used_tables) {
+		const Table &table = graph.table(name);
+		SpiResult live = spi.query(
+		    "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+		    "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+		    "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+		    {graph.schema(), name});
+		if (live.rows() == 0) {
+			throw InvalidInputError("table " + graph.schema() + "." + name + ", which " + model_label +
+			                        " reads, no longer exists; restore it or retrain the task");
+		}
+		for (auto &column : table.columns) {
+			if (column.role == ColumnRole::Ignored || column.role == ColumnRole::Text) {
+				continue;
+			}
+			bool found = false;
+			for (size_t r = 0; r < live.rows() && !found; ++r) {
+				if (live.text(r, 0) == column.name) {
+					found = true;
+					if (live.text(r, 1) != column.data_type) {
+						throw InvalidInputError("column " + name + "." + column.name + ", which " + model_label +
+						                        " reads, changed type from " + column.data_type + " to " +
+						                        live.text(r, 1) + "; retrain the task");
+					}
+				}
+			}
+			if (!found) {
+				throw InvalidInputError("column " + name + "." + column.name + ", which " + model_label +
+				                        " reads, no longer exists; restore it or retrain the task");
+			}
+		}
+	}
+}
+
+} // namespace relml::pg

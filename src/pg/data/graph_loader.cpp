@@ -1,0 +1,367 @@
+#include "pg/data/graph_loader.hpp"
+
+#include "pg/data/heap_signature.hpp"
+#include "pg/boundary/module.hpp"
+#include "pg/catalog/task_catalog.hpp"
+
+#include "common/stopwatch.hpp"
+#include "graph/graph_builder.hpp"
+#include "sql/identifier.hpp"
+
+#include <cmath>
+#include <memory>
+
+namespace relml::pg {
+
+namespace {
+
+// Rows per cursor fetch: large enough that per-batch overhead vanishes, small enough to bound the batch.
+constexpr long kFetchRows = 20000;
+// PostgreSQL timestamps count microseconds from 2000-01-01; the graph counts from 1970-01-01.
+constexpr int64_t kPostgresEpochMicros = 946684800LL * 1000000LL;
+
+struct CachedGraph {
+	std::string key;
+	std::string fingerprint;
+	LoadedGraph loaded;
+};
+
+std::unique_ptr<CachedGraph> cached_graph;
+
+// Keys are compared as integers when the primary key and every foreign key that points at it are integers,
+// as text otherwise, so that both sides of an edge always use the same representation.
+std::vector<bool> integer_key_tables(const SchemaGraph &schema) {
+	std::vector<bool> integer(schema.tables().size(), false);
+	for (size_t t = 0; t < schema.tables().size(); ++t) {
+		const Table &table = schema.tables()[t];
+		const Column *pk = table.primary_key.empty() ? nullptr : table.find_column(table.primary_key);
+		integer[t] = pk && is_integer_type(pk->data_type);
+		for (const ForeignKey &fk : schema.children_of(table.name)) {
+			const Column *column = schema.table(fk.table).find_column(fk.column);
+			integer[t] = integer[t] && column && is_integer_type(column->data_type);
+		}
+	}
+	return integer;
+}
+
+int table_position(const SchemaGraph &schema, const std::string &name) {
+	for (size_t t = 0; t < schema.tables().size(); ++t) {
+		if (schema.tables()[t].name == name) {
+			return static_cast<int>(t);
+		}
+	}
+	throw InternalError("table " + name + " is not in the schema graph");
+}
+
+std::string key_expression(const std::string &column, bool integer) {
+	return "(" + quote_ident(column) + (integer ? ")::int8" : ")::text");
+}
+
+// The select-list expression of a feature column: everything arrives as float8 or text.
+std::string feature_expression(const Column &column) {
+	std::string name = quote_ident(column.name);
+	switch (column.role) {
+	case ColumnRole::Numerical:
+		return "(" + name + ")::float8";
+	case ColumnRole::Boolean:
+		return column.data_type == "boolean" ? "(" + name + ")::int::float8" : "(" + name + ")::float8";
+	case ColumnRole::Timestamp:
+		return "extract(epoch FROM (" + name + ")::timestamp)::float8";
+	default:
+		return "(" + name + ")::text";
+	}
+}
+
+// What one column of the load query feeds in the builder.
+enum class Slot { PrimaryKey, ForeignKey, Time, Number, Category, Text };
+
+struct ColumnPlan {
+	Slot slot;
+	size_t index = 0; // foreign-key slot or feature column
+	bool integer = false;
+};
+
+struct TablePlan {
+	std::string sql;
+	std::vector<ColumnPlan> columns;
+};
+
+TablePlan plan_table(const SchemaGraph &schema, const TableLayout &layout, const std::vector<bool> &integer_keys) {
+	TablePlan plan;
+	std::vector<std::string> select;
+	int position = table_position(schema, layout.table);
+	if (!layout.primary_key.empty()) {
+		select.push_back(key_expression(layout.primary_key, integer_keys[position]));
+		plan.columns.push_back({Slot::PrimaryKey, 0, integer_keys[position]});
+	}
+	for (size_t f = 0; f < layout.foreign_keys.size(); ++f) {
+		std::string parent;
+		for (const ForeignKey &fk : schema.parents_of(layout.table)) {
+			if (fk.column == layout.foreign_keys[f]) {
+				parent = fk.referenced_table;
+			}
+		}
+		bool integer = integer_keys[table_position(schema, parent)];
+		select.push_back(key_expression(layout.foreign_keys[f], integer));
+		plan.columns.push_back({Slot::ForeignKey, f, integer});
+	}
+	if (!layout.time_column.empty()) {
+		select.push_back("(" + quote_ident(layout.time_column) + ")::timestamp");
+		plan.columns.push_back({Slot::Time});
+	}
+	for (size_t c = 0; c < layout.feature_columns.size(); ++c) {
+		const Column &column = layout.feature_columns[c];
+		select.push_back(feature_expression(column));
+		Slot slot = column.role == ColumnRole::Categorical ? Slot::Category
+		            : column.role == ColumnRole::Text      ? Slot::Text
+		                                                   : Slot::Number;
+		plan.columns.push_back({slot, c});
+	}
+	std::string list;
+	for (const std::string &item : select) {
+		list += (list.empty() ? "" : ", ") + item;
+	}
+	plan.sql = "SELECT " + (list.empty() ? std::string("1") : list) + " FROM " +
+	           qualified_name(schema.schema(), layout.table);
+	return plan;
+}
+
+// One fetched batch, decoded under pg_call into plain arrays: datums, null flags and text spans. Text spans
+// point into the batch's tuples (or detoasted copies in `memory`) and stay valid until the next fetch.
+struct DecodedBatch {
+	size_t rows = 0;
+	size_t columns = 0;
+	std::vector<Datum> values;
+	std::vector<char> nulls;
+	std::vector<const char *> text_data;
+	std::vector<int> text_length;
+};
+
+void decode_batch(SPITupleTable *tuples, size_t rows, const TablePlan &plan, MemoryContext memory,
+                  DecodedBatch &batch) {
+	batch.rows = rows;
+	batch.columns = plan.columns.size();
+	size_t cells = rows * batch.columns;
+	batch.values.assign(cells, 0);
+	batch.nulls.assign(cells, 0);
+	batch.text_data.assign(cells, nullptr);
+	batch.text_length.assign(cells, 0);
+	std::vector<char> is_text(batch.columns);
+	for (size_t c = 0; c < batch.columns; ++c) {
+		const ColumnPlan &column = plan.columns[c];
+		bool key = column.slot == Slot::PrimaryKey || column.slot == Slot::ForeignKey;
+		is_text[c] = (key && !column.integer) || column.slot == Slot::Category || column.slot == Slot::Text;
+	}
+	Datum *values = batch.values.data();
+	char *nulls = batch.nulls.data();
+	const char **text_data = batch.text_data.data();
+	int *text_length = batch.text_length.data();
+	const char *kinds = is_text.data();
+	size_t columns = batch.columns;
+	pg_call([&] {
+		MemoryContext previous = MemoryContextSwitchTo(memory);
+		TupleDesc desc = tuples->tupdesc;
+		for (size_t r = 0; r < rows; ++r) {
+			for (size_t c = 0; c < columns; ++c) {
+				size_t cell = r * columns + c;
+				bool is_null = false;
+				Datum value = heap_getattr(tuples->vals[r], static_cast<int>(c) + 1, desc, &is_null);
+				nulls[cell] = is_null;
+				values[cell] = value;
+				if (!is_null && kinds[c]) {
+					text *detoasted = DatumGetTextPP(value);
+					text_data[cell] = VARDATA_ANY(detoasted);
+					text_length[cell] = static_cast<int>(VARSIZE_ANY_EXHDR(detoasted));
+				}
+			}
+		}
+		MemoryContextSwitchTo(previous);
+	});
+}
+
+EpochMicros to_epoch_micros(Timestamp value) {
+	if (TIMESTAMP_IS_NOEND(value)) {
+		return kUnknownTime;
+	}
+	if (TIMESTAMP_IS_NOBEGIN(value)) {
+		return std::numeric_limits<EpochMicros>::min();
+	}
+	return value + kPostgresEpochMicros;
+}
+
+void feed_batch(const DecodedBatch &batch, const TablePlan &plan, GraphBuilder::TableLoader &loader, KeyIndex &keys) {
+	for (size_t r = 0; r < batch.rows; ++r) {
+		loader.begin_row();
+		int32_t row = static_cast<int32_t>(loader.rows() - 1);
+		for (size_t c = 0; c < batch.columns; ++c) {
+			size_t cell = r * batch.columns + c;
+			if (batch.nulls[cell]) {
+				continue;
+			}
+			const ColumnPlan &column = plan.columns[c];
+			Datum value = batch.values[cell];
+			std::string_view text(batch.text_data[cell], batch.text_data[cell] ? batch.text_length[cell] : 0);
+			switch (column.slot) {
+			case Slot::PrimaryKey:
+				if (column.integer) {
+					loader.set_primary_key(DatumGetInt64(value));
+					keys.integers.emplace(DatumGetInt64(value), row);
+				} else {
+					loader.set_primary_key(text);
+					keys.texts.emplace(std::string(text), row);
+				}
+				break;
+			case Slot::ForeignKey:
+				if (column.integer) {
+					loader.set_foreign_key(column.index, DatumGetInt64(value));
+				} else {
+					loader.set_foreign_key(column.index, text);
+				}
+				break;
+			case Slot::Time:
+				loader.set_time(to_epoch_micros(DatumGetTimestamp(value)));
+				break;
+			case Slot::Number: {
+				double number = DatumGetFloat8(value);
+				loader.set_number(column.index, std::isfinite(number) ? number : std::nan(""));
+				break;
+			}
+			case Slot::Category:
+				loader.set_category(column.index, text);
+				break;
+			case Slot::Text:
+				loader.set_text(column.index, text);
+				break;
+			}
+		}
+	}
+}
+
+// A cheap signature of every table's rows as the current role sees them: row count and the sum of the
+// inserting transaction ids, which change on any insert, update, delete or reload, read from the heap where
+// heap_signature can. Tables under row-level security take the same sums through a query; views and foreign
+// tables have no xmin: their rows are hashed instead.
+std::string data_fingerprint(SpiConnection &spi, const SchemaGraph &schema, const RunHooks &hooks) {
+	std::string fingerprint;
+	for (const Table &table : schema.tables()) {
+		fingerprint += table.name + "=";
+		if (std::optional<HeapSignature> heap = heap_signature(schema.schema(), table.name, hooks)) {
+			fingerprint += std::to_string(heap->rows) + ":" + std::to_string(heap->xmin_sum) + ";";
+			continue;
+		}
+		const std::string name = qualified_name(schema.schema(), table.name);
+		const bool stored = *spi.scalar("SELECT relkind IN ('r', 'p', 'm') FROM pg_class WHERE oid = $1::regclass",
+		                                {name}) == "t";
+		fingerprint += *spi.scalar(stored ? "SELECT count(*)::text || ':' || coalesce(sum(xmin::text::int8), 0)::text "
+		                                    "FROM " + name
+		                                  : "SELECT count(*)::text || '#' || coalesce(sum(hashtext(t::text)::int8), "
+		                                    "0)::text FROM " + name + " t") +
+		               ";";
+	}
+	return fingerprint;
+}
+
+LoadedGraph build_graph(const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
+	GraphBuildOptions options;
+	options.memory_budget_bytes = static_cast<size_t>(max_graph_mb_setting) * 1024 * 1024;
+	options.budget_setting = "relml.max_graph_memory";
+	GraphBuilder builder(schema, options);
+	std::vector<bool> integer_keys = integer_key_tables(schema);
+	LoadedGraph loaded;
+	loaded.keys.resize(builder.layouts().size());
+	MemoryContext memory = nullptr;
+	pg_call([&] { memory = AllocSetContextCreate(CurrentMemoryContext, "relml graph load", ALLOCSET_DEFAULT_SIZES); });
+	DecodedBatch batch;
+	for (size_t t = 0; t < builder.layouts().size(); ++t) {
+		const TableLayout &layout = builder.layouts()[t];
+		TablePlan plan = plan_table(schema, layout, integer_keys);
+		KeyIndex &keys = loaded.keys[t];
+		keys.integer_keys = integer_keys[table_position(schema, layout.table)];
+		GraphBuilder::TableLoader &loader = builder.table(layout.table);
+		SpiCursor cursor(plan.sql);
+		while (uint64 rows = cursor.fetch(kFetchRows)) {
+			decode_batch(cursor.batch(), rows, plan, memory, batch);
+			feed_batch(batch, plan, loader, keys);
+			pg_call([&] { MemoryContextReset(memory); });
+			stats.rows += rows;
+			hooks.poll();
+		}
+	}
+	pg_call([&] { MemoryContextDelete(memory); });
+	loaded.graph = builder.finish();
+	return loaded;
+}
+
+} // namespace
+
+int32_t KeyIndex::find(const std::string &key) const {
+	if (!integer_keys) {
+		auto it = texts.find(key);
+		return it == texts.end() ? -1 : it->second;
+	}
+	char *end = nullptr;
+	errno = 0;
+	long long value = std::strtoll(key.c_str(), &end, 10);
+	if (key.empty() || errno != 0 || *end != '\0') {
+		return -1;
+	}
+	auto it = integers.find(value);
+	return it == integers.end() ? -1 : it->second;
+}
+
+const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaGraph &schema, const RunHooks &hooks,
+                              GraphLoadStats *stats) {
+	Stopwatch watch;
+	GraphLoadStats local;
+	std::string key = std::to_string(database_id) + "/" + std::to_string(max_graph_mb_setting) + "/" +
+	                  current_role(spi) + "/" + schema.to_json().dump();
+	std::string fingerprint = data_fingerprint(spi, schema, hooks);
+	if (cached_graph && cached_graph->key == key && cached_graph->fingerprint == fingerprint) {
+		local.reused = true;
+		local.rows = cached_graph->loaded.graph.node_count();
+	} else {
+		cached_graph.reset();
+		auto fresh = std::make_unique<CachedGraph>();
+		fresh->key = key;
+		fresh->fingerprint = fingerprint;
+		fresh->loaded = build_graph(schema, hooks, local);
+		fresh->loaded.database_id = database_id;
+		cached_graph = std::move(fresh);
+	}
+	local.seconds = watch.seconds();
+	local.bytes = cached_graph->loaded.graph.memory_bytes();
+	local.rows_per_second = local.seconds > 0 ? local.rows / local.seconds : 0;
+	if (stats) {
+		*stats = local;
+	}
+	return cached_graph->loaded;
+}
+
+void clear_graph_cache() {
+	cached_graph.reset();
+}
+
+namespace {
+
+std::string megabytes(size_t bytes) {
+	return std::to_string((bytes + (1 << 19)) >> 20) + " MB";
+}
+
+} // namespace
+
+const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, const SchemaGraph &schema,
+                                       const RunHooks &hooks, GraphLoadStats &stats) {
+	const LoadedGraph &loaded = load_graph(spi, database_id, schema, hooks, &stats);
+	if (stats.reused) {
+		hooks.report("graph: reused (" + std::to_string(stats.rows) + " rows, " + megabytes(stats.bytes) +
+		             "), data unchanged");
+	} else {
+		hooks.report("graph: " + std::to_string(stats.rows) + " rows, " +
+		             std::to_string(loaded.graph.edge_count()) + " edges, " + megabytes(stats.bytes) + " loaded in " +
+		             Stopwatch::format(stats.seconds) + " (" + std::to_string(long(stats.rows_per_second)) +
+		             " rows/s)");
+	}
+	return loaded;
+}
+
+} // namespace relml::pg

@@ -1,0 +1,54 @@
+// Loads a registered database into the in-memory relational graph that RDL models train and predict on,
+// through SPI cursors of binary datums. The graph is kept for the rest of the backend's life and reused
+// while the data it was built from is unchanged (same registration, same role, same row fingerprint).
+#pragma once
+
+#include "pg/boundary/spi.hpp"
+
+#include "common/hooks.hpp"
+#include "graph/rel_graph.hpp"
+#include "schema/schema_graph.hpp"
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace relml::pg {
+
+struct GraphLoadStats {
+	bool reused = false;
+	size_t rows = 0;
+	size_t bytes = 0;
+	double seconds = 0;            // loading (or fingerprinting, when reused)
+	double rows_per_second = 0;
+};
+
+// Primary key -> row of one graph table, for turning users' entity keys into nodes.
+struct KeyIndex {
+	bool integer_keys = true;
+	std::unordered_map<int64_t, int32_t> integers;
+	std::unordered_map<std::string, int32_t> texts;
+
+	// The row whose key prints as `key`, or -1.
+	int32_t find(const std::string &key) const;
+};
+
+struct LoadedGraph {
+	int database_id = 0;
+	RelGraph graph;
+	std::vector<KeyIndex> keys; // per graph table
+};
+
+// The graph of `schema` (database `database_id`), loaded or reused; valid until the next call.
+const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaGraph &schema, const RunHooks &hooks,
+                              GraphLoadStats *stats);
+
+// load_graph, reporting as a progress line what it loaded (size, edges, seconds, rows/s) or that it reused it.
+const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, const SchemaGraph &schema,
+                                       const RunHooks &hooks, GraphLoadStats &stats);
+
+// Frees the cached graph (relml.clear_graph_cache).
+void clear_graph_cache();
+
+} // namespace relml::pg

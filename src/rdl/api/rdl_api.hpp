@@ -1,0 +1,43 @@
+// The table of functions relml_rdl.so (the LibTorch half of the extension) exports to relml.so. relml.so opens
+// the library on first use and calls through this table only, so its own code never links LibTorch.
+#pragma once
+
+#include "common/no_postgres.hpp"
+#include "common/hooks.hpp"
+#include "rdl/api/rdl_types.hpp"
+
+namespace relml {
+
+// Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
+constexpr int kRdlApiVersion = 5;
+
+struct RdlApi {
+	int version;
+	// Validates options and returns them complete (defaults filled in), as stored with a model.
+	nlohmann::json (*normalize_options)(const nlohmann::json &options);
+	RdlTrained (*train)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
+	                    const RunHooks &hooks);
+	// Predictions of the stored model that `key` names (the same key, the same configuration and weights): the
+	// library keeps the last few networks it rebuilt, and `weights` may be empty when holds_network(key). An
+	// empty key (a model not stored yet) rebuilds the network and keeps nothing.
+	std::vector<double> (*predict)(const std::string &key, const RelGraph &graph, int entity_table,
+	                               const nlohmann::json &config, const std::vector<uint8_t> &weights,
+	                               const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
+	                               const RunHooks &hooks);
+	bool (*holds_network)(const std::string &key);
+	// Method probe: a linear model on the frozen embeddings of task.encoder (which must be set).
+	RdlTrained (*train_probe)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
+	                          const RunHooks &hooks);
+	// Validates relml.pretrain's options and returns them complete.
+	nlohmann::json (*normalize_pretrain_options)(const nlohmann::json &options);
+	Pretrained (*pretrain)(const RelGraph &graph, const PretrainTask &task, const nlohmann::json &options,
+	                       const RunHooks &hooks);
+	std::vector<float> (*embed)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
+	                            const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
+	                            EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+};
+
+} // namespace relml
+
+// The one symbol relml_rdl.so exports.
+extern "C" const relml::RdlApi *relml_rdl_api();
