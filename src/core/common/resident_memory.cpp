@@ -16,4 +16,9 @@ std::optional<double> peak_resident_megabytes() {
 	return std::nullopt;
 }
 
+nlohmann::json peak_resident_json() {
+	const std::optional<double> peak = peak_resident_megabytes();
+	return peak ? nlohmann::json(*peak) : nlohmann::json(nullptr);
+}
+
 } // namespace relml

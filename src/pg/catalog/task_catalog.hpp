@@ -1,10 +1,9 @@
-// Reads relml's own catalog (databases, tasks, models) into core types.
+// Tasks in relml.tasks: reading one, the training lock, and who may read its rows.
 #pragma once
 
 #include "pg/boundary/spi.hpp"
 
 #include "model/task_type.hpp"
-#include "schema/schema_graph.hpp"
 
 #include <optional>
 #include <string>
@@ -33,9 +32,6 @@ struct TaskInfo {
 // The task named `name`; NotFoundError listing what exists otherwise.
 TaskInfo load_task(SpiConnection &spi, const std::string &name);
 TaskInfo load_task_by_id(SpiConnection &spi, int task_id);
-
-// The registered schema graph of database `database_id`, as relml.register_database stored it.
-SchemaGraph load_schema_graph(SpiConnection &spi, int database_id);
 
 // The role the function runs as (before any switch to the extension owner).
 std::string current_role(SpiConnection &spi);

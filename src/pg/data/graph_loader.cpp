@@ -309,6 +309,22 @@ int32_t KeyIndex::find(const std::string &key) const {
 	return it == integers.end() ? -1 : it->second;
 }
 
+int32_t LoadedGraph::require_row(int table, const std::string &key, const std::string &table_name) const {
+	const int32_t row = keys.at(table).find(key);
+	if (row < 0) {
+		throw NotFoundError("entity " + key + " does not exist in table " + table_name);
+	}
+	return row;
+}
+
+nlohmann::json graph_metrics(const LoadedGraph &loaded, const GraphLoadStats &stats) {
+	return {{"rows", stats.rows},
+	        {"edges", loaded.graph.edge_count()},
+	        {"bytes", stats.bytes},
+	        {"reused", stats.reused},
+	        {"rows_per_second", stats.rows_per_second}};
+}
+
 const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaGraph &schema, const RunHooks &hooks,
                               GraphLoadStats *stats) {
 	Stopwatch watch;

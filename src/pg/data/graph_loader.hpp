@@ -9,6 +9,8 @@
 #include "graph/rel_graph.hpp"
 #include "schema/schema_graph.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -38,7 +40,13 @@ struct LoadedGraph {
 	int database_id = 0;
 	RelGraph graph;
 	std::vector<KeyIndex> keys; // per graph table
+
+	// The row of `table` whose key prints as `key`; NotFoundError naming it and `table_name` otherwise.
+	int32_t require_row(int table, const std::string &key, const std::string &table_name) const;
 };
+
+// The graph's size and how it was loaded, as models and encoders record it in their metrics.
+nlohmann::json graph_metrics(const LoadedGraph &loaded, const GraphLoadStats &stats);
 
 // The graph of `schema` (database `database_id`), loaded or reused; valid until the next call.
 const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaGraph &schema, const RunHooks &hooks,

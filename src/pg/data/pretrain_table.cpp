@@ -154,14 +154,6 @@ SqlOptions take_sql_options(nlohmann::json &options) {
 	return sql;
 }
 
-Database find_database(SpiConnection &spi, const std::string &name) {
-	auto id = spi.scalar("SELECT database_id::text FROM relml.databases WHERE name = $1", {name});
-	if (!id) {
-		throw NotFoundError("database \"" + name + "\" is not registered (see relml.register_database)");
-	}
-	return {std::stoi(*id), name};
-}
-
 Cutoff choose_cutoff(SpiConnection &spi, const Database &db, const std::optional<std::string> &given) {
 	SpiResult tasks = spi.query("SELECT " + iso("min(val_timestamp)") + ", " + iso("min(input_cutoff)") + ", count(*)::int8 "
 	                            "FROM relml.tasks WHERE database_id = $1::int",

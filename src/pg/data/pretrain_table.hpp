@@ -4,6 +4,7 @@
 #pragma once
 
 #include "pg/boundary/spi.hpp"
+#include "pg/catalog/database_catalog.hpp"
 
 #include "common/hooks.hpp"
 #include "graph/rel_graph.hpp"
@@ -32,14 +33,6 @@ struct SqlOptions {
 
 // Validates the SQL side's options and removes them from `options`, leaving the RDL library's.
 SqlOptions take_sql_options(nlohmann::json &options);
-
-struct Database {
-	int id = 0;
-	std::string name;
-};
-
-// The registered database `name`; NotFoundError pointing to relml.register_database otherwise.
-Database find_database(SpiConnection &spi, const std::string &name);
 
 struct Cutoff {
 	std::string cutoff;                      // the effective pre-training cutoff

@@ -1,5 +1,6 @@
 // relml.create_task and relml.create_task_from_table: build a task's training table (entity x seed time x
 // label x split) with set-based queries run as the caller, validate it, and store it in relml.task_rows.
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/boundary/args.hpp"
 #include "pg/boundary/owner_context.hpp"
 #include "pg/catalog/task_catalog.hpp"

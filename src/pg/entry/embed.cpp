@@ -2,6 +2,7 @@
 // row of the entity table that exists at as_of, or the given keys) are observed at as_of, never past the
 // encoder's input cutoff, embedded by the RDL library on a relay thread and written to relml.embeddings as the
 // extension owner.
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/boundary/args.hpp"
 #include "pg/data/graph_loader.hpp"
 #include "pg/boundary/module.hpp"

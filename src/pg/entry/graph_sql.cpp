@@ -1,4 +1,5 @@
 // relml.load_graph: warms this backend's relational graph and reports its size and load speed.
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/boundary/args.hpp"
 #include "pg/data/graph_loader.hpp"
 #include "pg/catalog/task_catalog.hpp"

@@ -2,6 +2,7 @@
 // caller's overrides, and stores the result in relml.tables / columns / foreign_keys.
 #include "pg/boundary/args.hpp"
 #include "pg/boundary/owner_context.hpp"
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/catalog/task_catalog.hpp"
 #include "pg/boundary/spi.hpp"
 

@@ -96,4 +96,8 @@ struct Pretrained {
 	double best_val_loss = 0;
 };
 
+// Each epoch as models and encoders record it in their metrics.
+nlohmann::json epochs_json(const std::vector<RdlEpoch> &epochs);
+nlohmann::json epochs_json(const std::vector<PretrainEpoch> &epochs);
+
 } // namespace relml

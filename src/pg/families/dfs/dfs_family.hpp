@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pg/catalog/model_store.hpp"
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/catalog/task_catalog.hpp"
 
 #include "common/hooks.hpp"

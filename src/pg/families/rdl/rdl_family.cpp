@@ -1,3 +1,4 @@
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/families/rdl/rdl_family.hpp"
 
 #include "pg/data/feature_runner.hpp"
