@@ -53,9 +53,26 @@ SELECT relml.predict('nope', 17, '2024-10-01');
 SELECT relml.predict_batch('churn', 'SELECT 1');
 SELECT relml.train('churn', 'gnn');
 SELECT relml.train('churn', 'dfs', '{"max_depht": 3}');
+SELECT relml.train('churn', 'dfs', '{"method": "dfs"}');
+SELECT relml.train('churn', 'dfs', '{"device": "cpu"}');
+SELECT relml.train('churn', 'dfs', '{"encoder": 1}');
+SELECT relml.train('churn', 'dfs', '{"threads": 2}');
+SELECT relml.train('churn', 'dfs', '{"seed": -1}');
+SELECT relml.train('churn', 'dfs', '{"deploy": "sometimes"}');
 SELECT relml.train('churn', 'dfs', '{"learning_rate": "fast"}');
 SELECT relml.train('churn', 'dfs', '{"windows": [0]}');
 SELECT relml.evaluate(424242);
+
+-- Methods and models describe themselves; a model's options train it again, without the session's settings.
+SELECT method, description <> '' AS described, options[1:2] AS first_options, 'max_depth' = ANY (options) AS trees
+FROM relml.methods();
+SELECT d->>'method' AS method, d->>'task' AS task, d->'options'->>'max_rounds' AS max_rounds,
+       d->'options'->>'seed' AS seed, d->'options' ? 'settings' AS options_hold_settings,
+       jsonb_array_length(d->'model'->'top_features') BETWEEN 1 AND 10 AS top_features,
+       (d->'model'->'top_features'->0->>'share_of_gain')::float8 BETWEEN 0 AND 1 AS shares
+FROM relml.describe_model(1) d;
+SELECT options->'settings' AS session_settings FROM relml.models WHERE model_id = 1;
+SELECT relml.describe_model(424242);
 
 -- A table altered under a trained model: a clear error, and the model comes back with the column.
 BEGIN;

@@ -69,9 +69,20 @@ SELECT relml.train('churn', 'rdl', '{"fanouts": []}');
 SELECT relml.train('churn', 'rdl', '{"strategy": "random"}');
 SELECT relml.train('churn', 'rdl', '{"aggregation": "max"}');
 SELECT relml.train('churn', 'rdl', '{"threads": 2}');
+SELECT relml.train('churn', 'rdl', '{"deploy": "never", "epoch": 2}');
 SELECT relml.train('churn', 'rdl', '{"device": "tpu"}');
 SELECT relml.train('churn', 'rdl', '{"absolute_year": "yes"}');
 SELECT relml.train('churn', 'rdl', '{"recency_half_life_days": -30}');
+-- The stored options are what was given plus the defaults; the session's settings are marked apart, and
+-- retraining reads the options back without them.
+SELECT options ? 'threads' AS threads_mixed_in, options ? 'device' AS device_mixed_in,
+       options->'settings' ? 'relml.threads' AS threads_marked, options->'settings'->>'relml.device' AS device_marked,
+       relml._training_options(model_id)->>'channels' AS retrain_channels,
+       relml._training_options(model_id) ?| ARRAY['threads', 'settings'] AS retrain_reads_settings
+FROM relml.models WHERE method = 'rdl' ORDER BY model_id LIMIT 1;
+SELECT d->'model'->>'channels' AS channels, d->'model'->'fanouts' AS fanouts, d->'model'->>'head' AS head,
+       (d->'model'->>'epochs_trained')::int BETWEEN 1 AND 4 AS epochs
+FROM relml.describe_model((SELECT min(model_id) FROM relml.models WHERE method = 'rdl')) d;
 SELECT relml.load_graph('nodb');
 SET relml.max_graph_memory = '1MB';
 SELECT relml.load_graph('demo', reload => true);

@@ -60,6 +60,23 @@ CREATE FUNCTION relml.train(task text, method text DEFAULT 'dfs', options jsonb 
 	OUT metrics jsonb)
 AS 'MODULE_PATHNAME', 'relml_train' LANGUAGE C VOLATILE;
 
+CREATE FUNCTION relml.methods()
+RETURNS TABLE (method text, description text, options text[])
+AS 'MODULE_PATHNAME', 'relml_methods' LANGUAGE C STABLE;
+COMMENT ON FUNCTION relml.methods() IS
+'The methods relml.train accepts (besides auto), what each is, and the option keys it reads';
+
+CREATE FUNCTION relml.describe_model(model_id bigint)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'relml_describe_model' LANGUAGE C STABLE;
+COMMENT ON FUNCTION relml.describe_model(bigint) IS
+'What a stored model is: its method, the options that train it again, its architecture and what it learnt';
+
+-- The options that train a stored model again; relml.retrain reads them.
+CREATE FUNCTION relml._training_options(model_id bigint)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'relml_training_options' LANGUAGE C STABLE;
+
 CREATE FUNCTION relml.deploy(model_id bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'relml_deploy' LANGUAGE C VOLATILE;

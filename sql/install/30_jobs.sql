@@ -174,7 +174,7 @@ BEGIN
 		RAISE NOTICE 'retrain of task "%" skipped: job % is still queued or running', retrain.task, busy;
 		RETURN NULL;
 	END IF;
-	SELECT m.method, coalesce(m.options->'dfs', '{}') || coalesce(m.options->'gbt', '{}')
+	SELECT m.method, relml._training_options(m.model_id)
 	INTO chosen_method, chosen_options
 	FROM relml.deployed_models d JOIN relml.models m USING (model_id)
 	WHERE d.task = retrain.task;

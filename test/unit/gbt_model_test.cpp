@@ -75,7 +75,7 @@ std::vector<double> as_double(const std::vector<float> &values) {
 }
 
 TEST(GbtParamsTest, DefaultsWhenOptionsAreEmpty) {
-	for (const json &options : {json(nullptr), json::object(), json{{"method", "dfs"}}}) {
+	for (const json &options : {json(nullptr), json::object()}) {
 		const GbtParams params = GbtParams::from_json(options);
 		EXPECT_EQ(params.max_rounds, 2000);
 		EXPECT_EQ(params.early_stopping_rounds, 50);
@@ -121,6 +121,10 @@ TEST(GbtParamsTest, RejectsUnknownKeysWrongTypesAndOutOfRange) {
 	const std::string unknown = rejection({{"max_detph", 4}});
 	EXPECT_NE(unknown.find("max_detph"), std::string::npos);
 	EXPECT_NE(unknown.find("max_depth"), std::string::npos) << "lists the accepted keys";
+	EXPECT_NE(unknown.find("(did you mean \"max_depth\"?)"), std::string::npos) << unknown;
+	EXPECT_EQ(rejection({{"colour", 1}}).find("did you mean"), std::string::npos) << "no guess far from every key";
+	EXPECT_NE(rejection({{"method", "dfs"}}).find("unknown option \"method\""), std::string::npos)
+	    << "the method is relml.train's argument, never silently accepted as an option";
 	EXPECT_NE(rejection({{"nthread", 8}}).find("nthread"), std::string::npos);
 
 	const std::string type = rejection({{"max_depth", "6"}});

@@ -53,6 +53,15 @@ TEST(SchemaGraphTest, TableLookup) {
 	EXPECT_EQ(g.table("results").find_column("nope"), nullptr);
 }
 
+// Positions follow tables(), so that per-table vectors built in schema order can be indexed by name.
+TEST(SchemaGraphTest, TablePositionFollowsTheTableOrder) {
+	SchemaGraph g = small_f1();
+	for (size_t t = 0; t < g.tables().size(); ++t) {
+		EXPECT_EQ(g.table_position(g.tables()[t].name), t);
+	}
+	EXPECT_THROW(g.table_position("pit_stops"), NotFoundError);
+}
+
 TEST(SchemaGraphTest, UnknownTableIsNotFoundNamingTableAndSchema) {
 	SchemaGraph g = small_f1();
 	try {

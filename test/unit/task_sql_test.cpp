@@ -1,3 +1,4 @@
+#include "common/error.hpp"
 #include "fixtures.hpp"
 #include "task/task_sql.hpp"
 
@@ -21,6 +22,21 @@ TEST(TaskSqlTest, DataAtOrBeforeAsksEveryTimedTableForOneRow) {
 
 TEST(TaskSqlTest, DataAtOrBeforeWithoutTimedTablesIsTrue) {
 	EXPECT_EQ(data_at_or_before_sql(f1_graph({"circuits", "drivers"})), "SELECT true");
+}
+
+// The shape is read from the wrapped query itself, so that it is the result create_task reads later.
+TEST(TaskSqlTest, LabelQueryShapeReadsNoRowsOfTheWrappedQuery) {
+	const std::string query = "SELECT t.seed_time, d.id, true FROM timestamps t, drivers d;\n";
+	EXPECT_EQ(label_query_shape_sql(query), label_query_sql(query) + " LIMIT 0");
+	EXPECT_TRUE(contains(label_query_shape_sql(query), "FROM timestamps t, drivers d\n) AS label_query LIMIT 0"));
+	EXPECT_THROW(label_query_shape_sql(" ;\n"), InvalidInputError);
+}
+
+// Timestamps and the horizon are bound parameters, never spliced.
+TEST(TaskSqlTest, DefinitionChecksBindTheirValues) {
+	EXPECT_EQ(timestamps_ordered_sql(), "SELECT $1::timestamp < $2::timestamp");
+	EXPECT_EQ(positive_interval_sql(), "SELECT $1::interval > interval '0'");
+	EXPECT_EQ(timestamp_plus_interval_sql(), "SELECT ($1::timestamp + $2::interval)::text");
 }
 
 } // namespace

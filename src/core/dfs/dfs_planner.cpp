@@ -1,6 +1,7 @@
 #include "dfs/dfs_planner.hpp"
 
 #include "common/error.hpp"
+#include "common/json_options.hpp"
 #include "sql/identifier.hpp"
 
 #include <algorithm>
@@ -11,7 +12,7 @@ namespace relml {
 
 namespace {
 
-const std::set<std::string> kOptionKeys = {"windows", "path_depth", "share_top_k", "max_share_cardinality"};
+const std::vector<std::string> kOptionKeys = {"windows", "path_depth", "share_top_k", "max_share_cardinality"};
 
 std::string aggregate_name(Aggregate aggregate, const std::string &column) {
 	return to_string(aggregate) + "(" + column + ")";
@@ -145,17 +146,16 @@ bool path_has_time(const SchemaGraph &graph, const FeaturePath &path) {
 
 } // namespace
 
+const std::vector<std::string> &DfsOptions::accepted_keys() {
+	return kOptionKeys;
+}
+
 DfsOptions DfsOptions::from_json(const nlohmann::json &options, double horizon_days) {
 	DfsOptions result;
 	if (!options.is_object()) {
 		throw InvalidInputError("DFS options must be a JSON object");
 	}
-	for (auto &item : options.items()) {
-		if (!kOptionKeys.count(item.key())) {
-			throw InvalidInputError("unknown DFS option \"" + item.key() +
-			                        "\": expected windows, path_depth, share_top_k or max_share_cardinality");
-		}
-	}
+	require_known_keys(options, kOptionKeys, "deep feature synthesis");
 	if (options.contains("windows")) {
 		auto &windows = options.at("windows");
 		if (!windows.is_array()) {

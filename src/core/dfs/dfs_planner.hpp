@@ -21,6 +21,8 @@ struct DfsOptions {
 	// from the horizon: 1, 4 and 12 horizons, plus a year when 12 horizons are much shorter; all history is
 	// always included.
 	static DfsOptions from_json(const nlohmann::json &options, double horizon_days);
+	// The keys from_json reads.
+	static const std::vector<std::string> &accepted_keys();
 	nlohmann::json to_json() const;
 };
 

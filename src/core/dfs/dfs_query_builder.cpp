@@ -1,6 +1,7 @@
 #include "dfs/dfs_query_builder.hpp"
 
 #include "common/error.hpp"
+#include "sql/casts.hpp"
 #include "sql/identifier.hpp"
 
 #include <cmath>
@@ -78,7 +79,7 @@ std::string feature_expression(const Feature &f, const FeatureSpec &spec, const 
 	// PostgreSQL casts boolean to int but not to float8.
 	const Column *source = f.column.empty() ? nullptr : table.find_column(f.column);
 	bool boolean = source && (source->role == ColumnRole::Boolean || source->data_type == "boolean");
-	std::string as_float = boolean ? column + "::int::float8" : column + "::float8";
+	std::string as_float = float8_expression(column, boolean);
 	std::string window;
 	if (f.window >= 0) {
 		window = time_expr + " > s.obs_time - " + days_literal(spec.window_days.at(f.window));

@@ -60,6 +60,10 @@ std::string read_objective(const json &options, const std::string &fallback) {
 
 } // namespace
 
+const std::vector<std::string> &GbtParams::accepted_keys() {
+	return kAcceptedKeys;
+}
+
 GbtParams GbtParams::from_json(const json &options) {
 	GbtParams params;
 	if (options.is_null()) {
@@ -68,13 +72,7 @@ GbtParams GbtParams::from_json(const json &options) {
 	if (!options.is_object()) {
 		throw InvalidInputError("options must be a JSON object, got " + shown(options));
 	}
-	for (const auto &item : options.items()) {
-		const std::string &key = item.key();
-		if (key != "method" && std::find(kAcceptedKeys.begin(), kAcceptedKeys.end(), key) == kAcceptedKeys.end()) {
-			throw InvalidInputError("unknown option \"" + key + "\" for gradient-boosted trees; accepted: " +
-			                        join(kAcceptedKeys));
-		}
-	}
+	require_known_keys(options, kAcceptedKeys, "gradient-boosted trees");
 	constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 	params.max_rounds = read_int(options, "max_rounds", 1, 100000, params.max_rounds);
 	params.early_stopping_rounds = read_int(options, "early_stopping_rounds", 1, 100000, params.early_stopping_rounds);

@@ -37,6 +37,8 @@ struct GbtParams {
 	// Reads the user's options (a JSON object or null). Every key above but nthread may appear, plus "method",
 	// which is ignored; anything else, a wrong type or an out-of-range value throws InvalidInputError.
 	static GbtParams from_json(const nlohmann::json &options);
+	// The keys from_json reads.
+	static const std::vector<std::string> &accepted_keys();
 	// The user-settable fields, in the form from_json reads; stored with a model as its configuration.
 	nlohmann::json to_json() const;
 

@@ -147,6 +147,10 @@ const Table &SchemaGraph::table(const std::string &name) const {
 	throw NotFoundError("table \"" + name + "\" is not part of registered schema \"" + schema_ + "\"");
 }
 
+size_t SchemaGraph::table_position(const std::string &name) const {
+	return static_cast<size_t>(&table(name) - tables_.data());
+}
+
 std::vector<ForeignKey> SchemaGraph::children_of(const std::string &table) const {
 	std::vector<ForeignKey> result;
 	for (auto &fk : foreign_keys_) {

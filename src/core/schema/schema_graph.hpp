@@ -64,6 +64,8 @@ public:
 	// The table named `name`; NotFoundError naming the schema otherwise.
 	const Table &table(const std::string &name) const;
 	const Table *find_table(const std::string &name) const;
+	// Position of the table named `name` in tables(); NotFoundError as table() otherwise.
+	size_t table_position(const std::string &name) const;
 	// Foreign keys of other tables that point at `table` (its children).
 	std::vector<ForeignKey> children_of(const std::string &table) const;
 	// Foreign keys of `table` itself (its parents).

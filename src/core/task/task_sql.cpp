@@ -67,4 +67,20 @@ std::string label_query_sql(const std::string &label_query) {
 	       normalize_label_query(label_query) + "\n) AS label_query";
 }
 
+std::string label_query_shape_sql(const std::string &label_query) {
+	return label_query_sql(label_query) + " LIMIT 0";
+}
+
+std::string timestamps_ordered_sql() {
+	return "SELECT $1::timestamp < $2::timestamp";
+}
+
+std::string positive_interval_sql() {
+	return "SELECT $1::interval > interval '0'";
+}
+
+std::string timestamp_plus_interval_sql() {
+	return "SELECT ($1::timestamp + $2::interval)::text";
+}
+
 } // namespace relml

@@ -1,5 +1,5 @@
 // SQL that turns a task definition into its training table: the seed timestamps of each split (RelBench's
-// schedule) and the wrapping of the user's label query.
+// schedule), the wrapping of the user's label query and the checks of the definition's timestamps and horizon.
 #pragma once
 
 #include "common/no_postgres.hpp"
@@ -29,5 +29,17 @@ std::string normalize_label_query(const std::string &query);
 // Wraps the label query so that it reads `timestamps(seed_time, window_end)` built from $1 (timestamp[])
 // and $2 (the horizon), and renames its three output columns to seed_time, entity_key, label.
 std::string label_query_sql(const std::string &label_query);
+
+// label_query_sql returning no rows, for reading the shape of the label query's result.
+std::string label_query_shape_sql(const std::string &label_query);
+
+// One boolean: whether timestamp $1 is earlier than timestamp $2.
+std::string timestamps_ordered_sql();
+
+// One boolean: whether interval $1 is positive.
+std::string positive_interval_sql();
+
+// One text: timestamp $1 plus interval $2.
+std::string timestamp_plus_interval_sql();
 
 } // namespace relml

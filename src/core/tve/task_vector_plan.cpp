@@ -1,6 +1,7 @@
 #include "tve/task_vector_plan.hpp"
 
 #include "common/error.hpp"
+#include "sql/casts.hpp"
 #include "sql/identifier.hpp"
 
 #include <algorithm>
@@ -120,7 +121,7 @@ std::vector<TaskVectorPath> keep_named(std::vector<TaskVectorPath> paths, const 
 std::string as_float(const Column &column, const std::string &alias) {
 	std::string ref = alias + "." + quote_ident(column.name);
 	bool boolean = column.role == ColumnRole::Boolean || column.data_type == "boolean";
-	return boolean ? ref + "::int::float8" : ref + "::float8";
+	return float8_expression(ref, boolean);
 }
 
 std::string aggregate_sql(const TaskVectorComponent &component, const Table &table, const std::string &alias) {

@@ -5,6 +5,9 @@ extern "C" {
 #include "utils/jsonb.h"
 }
 
+#include <algorithm>
+#include <memory>
+
 namespace relml::pg {
 
 std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int index) {
@@ -56,10 +59,66 @@ Datum jsonb_datum(const nlohmann::json &value) {
 	return result;
 }
 
+Datum composite_datum(FunctionCallInfo fcinfo, std::vector<Datum> values, std::vector<bool> nulls) {
+	std::unique_ptr<bool[]> is_null(new bool[nulls.size()]);
+	std::copy(nulls.begin(), nulls.end(), is_null.get());
+	const int columns = static_cast<int>(values.size());
+	Datum *datums = values.data();
+	bool *null_flags = is_null.get();
+	Datum result = 0;
+	pg_call([&] {
+		TupleDesc desc;
+		if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
+			elog(ERROR, "relml: function must return a composite type");
+		}
+		desc = BlessTupleDesc(desc);
+		if (desc->natts != columns) {
+			elog(ERROR, "relml: function returns %d columns, expected %d", desc->natts, columns);
+		}
+		result = HeapTupleGetDatum(heap_form_tuple(desc, datums, null_flags));
+	});
+	return result;
+}
+
 Datum text_datum(const std::string &value) {
 	Datum result = 0;
 	pg_call([&] { result = CStringGetTextDatum(value.c_str()); });
 	return result;
+}
+
+Datum text_array_datum(const std::vector<std::string> &values) {
+	std::vector<Datum> elements;
+	for (const std::string &value : values) {
+		elements.push_back(text_datum(value));
+	}
+	Datum *data = elements.data();
+	const int count = static_cast<int>(elements.size());
+	Datum result = 0;
+	pg_call([&] { result = PointerGetDatum(construct_array(data, count, TEXTOID, -1, false, TYPALIGN_INT)); });
+	return result;
+}
+
+Datum timestamp_datum(const std::string &value) {
+	Datum result = 0;
+	pg_call([&] {
+		result = DirectFunctionCall3(timestamp_in, CStringGetDatum(value.c_str()), ObjectIdGetDatum(InvalidOid),
+		                             Int32GetDatum(-1));
+	});
+	return result;
+}
+
+SetResult::SetResult(FunctionCallInfo fcinfo) {
+	pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+	info_ = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+}
+
+void SetResult::add(std::vector<Datum> values, const std::vector<bool> &nulls) {
+	std::unique_ptr<bool[]> is_null(new bool[values.size()]());
+	std::copy(nulls.begin(), nulls.end(), is_null.get());
+	Datum *datums = values.data();
+	bool *null_flags = is_null.get();
+	ReturnSetInfo *info = info_;
+	pg_call([&] { tuplestore_putvalues(info->setResult, info->setDesc, datums, null_flags); });
 }
 
 std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, int index) {

@@ -21,6 +21,23 @@ int64_t int_arg(FunctionCallInfo fcinfo, int index, const char *name);
 std::vector<std::optional<std::string>> text_array_arg(FunctionCallInfo fcinfo, int index);
 
 Datum jsonb_datum(const nlohmann::json &value);
+// The composite result row of a function declared with OUT parameters, from its column values.
+Datum composite_datum(FunctionCallInfo fcinfo, std::vector<Datum> values, std::vector<bool> nulls);
 Datum text_datum(const std::string &value);
+// A text[] of `values`.
+Datum text_array_datum(const std::vector<std::string> &values);
+// A timestamp from its text.
+Datum timestamp_datum(const std::string &value);
+
+// The rows of a set-returning function (materialize mode), added one by one.
+class SetResult {
+public:
+	explicit SetResult(FunctionCallInfo fcinfo);
+	// One row; `nulls` empty means none is NULL.
+	void add(std::vector<Datum> values, const std::vector<bool> &nulls = {});
+
+private:
+	ReturnSetInfo *info_;
+};
 
 } // namespace relml::pg

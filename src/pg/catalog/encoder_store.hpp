@@ -1,7 +1,6 @@
-// Pre-training inside the server: relml.pretrain builds a pre-training table (entity x timestamp, each row's
-// task vector of next-window statistics, computed by set-based queries run as the caller) and pre-trains an RDL
-// encoder on it; relml.drop_encoder removes one, and relml.embed (in embed.cpp) writes entity embeddings with one.
-// The encoders are stored in relml.encoders, readable by everyone; using or dropping one needs its owner role.
+// Encoders in relml.encoders: storing one pre-trained by relml.pretrain, loading one for relml.embed or an RDL
+// model, dropping one. Encoders are readable by everyone; using or dropping one needs its owner role, and every
+// write runs as the extension owner.
 #pragma once
 
 #include "pg/boundary/spi.hpp"
@@ -31,8 +30,27 @@ struct StoredEncoder {
 	std::string pretrain_cutoff;
 };
 
+// A freshly pre-trained encoder, as relml.pretrain stores it.
+struct NewEncoder {
+	int database_id = 0;
+	std::string entity_table;
+	std::string method;
+	int pretrain_table_id = 0;
+	nlohmann::json options;
+	nlohmann::json config;
+	std::vector<uint8_t> weights;
+	nlohmann::json metrics;
+	nlohmann::json timings;
+};
+
+// Inserts the encoder of role `owner`; returns its id.
+int64_t store_encoder(SpiConnection &spi, const NewEncoder &encoder, const std::string &owner);
+
 // The encoder `encoder_id`; NotFoundError when it does not exist. With `use` set, PermissionError unless the
 // caller is its owner or a member of that role (`use` says what for, e.g. "embed with encoder 3").
 StoredEncoder load_encoder(SpiConnection &spi, int64_t encoder_id, const std::optional<std::string> &use);
+
+// Deletes the encoder, and its pre-training table when no other encoder uses it.
+void delete_encoder(SpiConnection &spi, const StoredEncoder &encoder);
 
 } // namespace relml::pg

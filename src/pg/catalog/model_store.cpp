@@ -100,6 +100,15 @@ std::vector<uint8_t> load_model_bytes(SpiConnection &spi, int64_t model_id) {
 	return r.bytes(0, 0);
 }
 
+nlohmann::json load_model_metrics(SpiConnection &spi, int64_t model_id) {
+	std::optional<std::string> metrics =
+	    spi.scalar("SELECT metrics::text FROM relml.models WHERE model_id = $1::int8", {std::to_string(model_id)});
+	if (!metrics) {
+		throw NotFoundError("model " + std::to_string(model_id) + " does not exist");
+	}
+	return nlohmann::json::parse(*metrics);
+}
+
 StoredModel load_deployed_model(SpiConnection &spi, const TaskInfo &task) {
 	auto id = spi.scalar("SELECT model_id FROM relml.deployed_models WHERE task_id = $1::int",
 	                     {std::to_string(task.task_id)});

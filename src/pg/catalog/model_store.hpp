@@ -49,6 +49,8 @@ void deploy(SpiConnection &spi, int task_id, int64_t model_id, const std::string
 // A model's row without its bytes (megabytes for RDL models, and a cached network needs none).
 StoredModel load_model(SpiConnection &spi, int64_t model_id);
 std::vector<uint8_t> load_model_bytes(SpiConnection &spi, int64_t model_id);
+// A model's metrics (per split, and its family's own).
+nlohmann::json load_model_metrics(SpiConnection &spi, int64_t model_id);
 // The task's deployed model; NotFoundError telling how to train one otherwise.
 StoredModel load_deployed_model(SpiConnection &spi, const TaskInfo &task);
 

@@ -1,5 +1,6 @@
 #include "pg/catalog/task_catalog.hpp"
 
+#include "pg/boundary/owner_context.hpp"
 
 namespace relml::pg {
 
@@ -39,6 +40,32 @@ TaskInfo task_from_row(const SpiResult &r) {
 }
 
 } // namespace
+
+bool task_exists(SpiConnection &spi, const std::string &name) {
+	return spi.scalar("SELECT 1 FROM relml.tasks WHERE name = $1", {name}).has_value();
+}
+
+int store_task(SpiConnection &spi, const NewTask &task, const std::string &label_table) {
+	AsExtensionOwner owner(spi);
+	std::string id = *spi.scalar(
+	    "INSERT INTO relml.tasks (name, database_id, entity_table, entity_key, entity_key_type, task_type, num_classes, "
+	    "horizon, val_timestamp, test_timestamp, input_cutoff, label_query, source_table, owner) "
+	    "VALUES ($1, $2::int, $3, $4, $5, $6, nullif($7, '0')::int, $8::interval, $9::timestamp, $10::timestamp, "
+	    "$11::timestamp, $12, $13, $14) RETURNING task_id::text",
+	    {task.name, std::to_string(task.database_id), task.entity_table, task.entity_key, task.entity_key_type,
+	     to_string(task.type), std::to_string(task.num_classes), task.horizon, task.val_timestamp, task.test_timestamp,
+	     task.input_cutoff, task.label_query, task.source_table, task.owner});
+	spi.execute("INSERT INTO relml.task_rows (task_id, split, seed_time, entity_key, label) "
+	            "SELECT $1::int, split, seed_time, entity_key::text, label FROM " +
+	                label_table + " ORDER BY seed_time, entity_key",
+	            {id});
+	return std::stoi(id);
+}
+
+void delete_task(SpiConnection &spi, int task_id) {
+	AsExtensionOwner owner(spi);
+	spi.execute("DELETE FROM relml.tasks WHERE task_id = $1::int", {std::to_string(task_id)});
+}
 
 TaskInfo load_task(SpiConnection &spi, const std::string &name) {
 	SpiResult r = spi.query(std::string(kTaskColumns) + "WHERE t.name = $1", {name});

@@ -1,4 +1,4 @@
-// Tasks in relml.tasks: reading one, the training lock, and who may read its rows.
+// Tasks in relml.tasks: reading one, storing and deleting one, the training lock, and who may read its rows.
 #pragma once
 
 #include "pg/boundary/spi.hpp"
@@ -28,6 +28,34 @@ struct TaskInfo {
 	std::optional<std::string> input_cutoff;
 	std::string owner;
 };
+
+// A task about to be stored, as relml.create_task has checked it.
+struct NewTask {
+	std::string name;
+	int database_id = 0;
+	std::string entity_table;
+	std::string entity_key;
+	std::string entity_key_type;
+	TaskType type = TaskType::BinaryClassification;
+	int num_classes = 0; // 0 unless multiclass
+	std::string horizon;
+	std::string val_timestamp;
+	std::string test_timestamp;
+	std::optional<std::string> input_cutoff;
+	std::optional<std::string> label_query;  // one of these two is set
+	std::optional<std::string> source_table;
+	std::string owner;
+};
+
+// Whether a task named `name` exists.
+bool task_exists(SpiConnection &spi, const std::string &name);
+
+// Inserts the task, and its label rows read from `label_table` (split, seed_time, entity_key, label) in seed time
+// and key order, as the extension owner; returns the new task id.
+int store_task(SpiConnection &spi, const NewTask &task, const std::string &label_table);
+
+// Deletes the task as the extension owner; its rows, models and deployments go with it (by cascade).
+void delete_task(SpiConnection &spi, int task_id);
 
 // The task named `name`; NotFoundError listing what exists otherwise.
 TaskInfo load_task(SpiConnection &spi, const std::string &name);

@@ -11,31 +11,6 @@
 
 namespace relml::pg {
 
-std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
-                                     const std::optional<std::string> &input_cutoff, const std::string &key_type) {
-	spi.drop_temp_table("relml_seeds");
-	spi.execute("CREATE TEMP TABLE relml_seeds (row_id int8 PRIMARY KEY, entity_key " + key_type +
-	            " NOT NULL, seed_time timestamp NOT NULL, obs_time timestamp NOT NULL) ON COMMIT DROP");
-	SqlParams all = params;
-	all.push_back(input_cutoff);
-	std::string cutoff = "$" + std::to_string(all.size()) + "::timestamp";
-	spi.execute(std::string("INSERT INTO ") + kSeedTable + " SELECT q.row_id, q.entity_key::" + key_type +
-	                ", q.seed_time::timestamp, least(q.seed_time::timestamp, coalesce(" + cutoff + ", q.seed_time::timestamp)) FROM (" + select_sql +
-	                ") AS q (row_id, entity_key, seed_time)",
-	            all);
-	spi.execute(std::string("ANALYZE ") + kSeedTable);
-	SpiResult ids = spi.query(std::string("SELECT row_id FROM ") + kSeedTable + " ORDER BY row_id");
-	std::vector<int64_t> row_ids(ids.rows());
-	for (size_t r = 0; r < ids.rows(); ++r) {
-		row_ids[r] = ids.integer(r, 0);
-	}
-	return row_ids;
-}
-
-void drop_seed_table(SpiConnection &spi) {
-	spi.drop_temp_table("relml_seeds");
-}
-
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,
                           const DfsOptions &options, const std::string &profile_until) {
 	TopValuesFn top_values = [&](const Table &table, const Column &column, long limit) {

@@ -1,7 +1,8 @@
-// Runs DFS feature queries through SPI over a seed relation and assembles the feature matrix.
+// Runs DFS feature queries through SPI over the seed relation (seed_table.hpp) and assembles the feature matrix.
 #pragma once
 
 #include "pg/boundary/spi.hpp"
+#include "pg/data/seed_table.hpp"
 
 #include "common/hooks.hpp"
 #include "dfs/dfs_planner.hpp"
@@ -12,16 +13,6 @@
 #include <vector>
 
 namespace relml::pg {
-
-// The seed relation every feature query reads: (row_id, entity_key, seed_time, obs_time).
-constexpr const char *kSeedTable = "pg_temp.relml_seeds";
-
-// (Re)creates the seed table with the entity key's type and fills it from `select_sql`, which returns
-// (row_id, entity_key, seed_time) and may use `params`; obs_time is least(seed_time, input cutoff). Returns the
-// row ids in order. The table lives until drop_seed_table, which every successful call runs.
-std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
-                                     const std::optional<std::string> &input_cutoff, const std::string &key_type);
-void drop_seed_table(SpiConnection &spi);
 
 // Plans DFS features for `entity_table`, profiling categorical columns on rows up to `profile_until`.
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,

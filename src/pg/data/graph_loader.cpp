@@ -5,7 +5,9 @@
 #include "pg/catalog/task_catalog.hpp"
 
 #include "common/stopwatch.hpp"
+#include "graph/data_fingerprint_sql.hpp"
 #include "graph/graph_builder.hpp"
+#include "graph/graph_load_plan.hpp"
 #include "sql/identifier.hpp"
 
 #include <cmath>
@@ -28,104 +30,6 @@ struct CachedGraph {
 
 std::unique_ptr<CachedGraph> cached_graph;
 
-// Keys are compared as integers when the primary key and every foreign key that points at it are integers,
-// as text otherwise, so that both sides of an edge always use the same representation.
-std::vector<bool> integer_key_tables(const SchemaGraph &schema) {
-	std::vector<bool> integer(schema.tables().size(), false);
-	for (size_t t = 0; t < schema.tables().size(); ++t) {
-		const Table &table = schema.tables()[t];
-		const Column *pk = table.primary_key.empty() ? nullptr : table.find_column(table.primary_key);
-		integer[t] = pk && is_integer_type(pk->data_type);
-		for (const ForeignKey &fk : schema.children_of(table.name)) {
-			const Column *column = schema.table(fk.table).find_column(fk.column);
-			integer[t] = integer[t] && column && is_integer_type(column->data_type);
-		}
-	}
-	return integer;
-}
-
-int table_position(const SchemaGraph &schema, const std::string &name) {
-	for (size_t t = 0; t < schema.tables().size(); ++t) {
-		if (schema.tables()[t].name == name) {
-			return static_cast<int>(t);
-		}
-	}
-	throw InternalError("table " + name + " is not in the schema graph");
-}
-
-std::string key_expression(const std::string &column, bool integer) {
-	return "(" + quote_ident(column) + (integer ? ")::int8" : ")::text");
-}
-
-// The select-list expression of a feature column: everything arrives as float8 or text.
-std::string feature_expression(const Column &column) {
-	std::string name = quote_ident(column.name);
-	switch (column.role) {
-	case ColumnRole::Numerical:
-		return "(" + name + ")::float8";
-	case ColumnRole::Boolean:
-		return column.data_type == "boolean" ? "(" + name + ")::int::float8" : "(" + name + ")::float8";
-	case ColumnRole::Timestamp:
-		return "extract(epoch FROM (" + name + ")::timestamp)::float8";
-	default:
-		return "(" + name + ")::text";
-	}
-}
-
-// What one column of the load query feeds in the builder.
-enum class Slot { PrimaryKey, ForeignKey, Time, Number, Category, Text };
-
-struct ColumnPlan {
-	Slot slot;
-	size_t index = 0; // foreign-key slot or feature column
-	bool integer = false;
-};
-
-struct TablePlan {
-	std::string sql;
-	std::vector<ColumnPlan> columns;
-};
-
-TablePlan plan_table(const SchemaGraph &schema, const TableLayout &layout, const std::vector<bool> &integer_keys) {
-	TablePlan plan;
-	std::vector<std::string> select;
-	int position = table_position(schema, layout.table);
-	if (!layout.primary_key.empty()) {
-		select.push_back(key_expression(layout.primary_key, integer_keys[position]));
-		plan.columns.push_back({Slot::PrimaryKey, 0, integer_keys[position]});
-	}
-	for (size_t f = 0; f < layout.foreign_keys.size(); ++f) {
-		std::string parent;
-		for (const ForeignKey &fk : schema.parents_of(layout.table)) {
-			if (fk.column == layout.foreign_keys[f]) {
-				parent = fk.referenced_table;
-			}
-		}
-		bool integer = integer_keys[table_position(schema, parent)];
-		select.push_back(key_expression(layout.foreign_keys[f], integer));
-		plan.columns.push_back({Slot::ForeignKey, f, integer});
-	}
-	if (!layout.time_column.empty()) {
-		select.push_back("(" + quote_ident(layout.time_column) + ")::timestamp");
-		plan.columns.push_back({Slot::Time});
-	}
-	for (size_t c = 0; c < layout.feature_columns.size(); ++c) {
-		const Column &column = layout.feature_columns[c];
-		select.push_back(feature_expression(column));
-		Slot slot = column.role == ColumnRole::Categorical ? Slot::Category
-		            : column.role == ColumnRole::Text      ? Slot::Text
-		                                                   : Slot::Number;
-		plan.columns.push_back({slot, c});
-	}
-	std::string list;
-	for (const std::string &item : select) {
-		list += (list.empty() ? "" : ", ") + item;
-	}
-	plan.sql = "SELECT " + (list.empty() ? std::string("1") : list) + " FROM " +
-	           qualified_name(schema.schema(), layout.table);
-	return plan;
-}
-
 // One fetched batch, decoded under pg_call into plain arrays: datums, null flags and text spans. Text spans
 // point into the batch's tuples (or detoasted copies in `memory`) and stay valid until the next fetch.
 struct DecodedBatch {
@@ -137,7 +41,7 @@ struct DecodedBatch {
 	std::vector<int> text_length;
 };
 
-void decode_batch(SPITupleTable *tuples, size_t rows, const TablePlan &plan, MemoryContext memory,
+void decode_batch(SPITupleTable *tuples, size_t rows, const TableLoadPlan &plan, MemoryContext memory,
                   DecodedBatch &batch) {
 	batch.rows = rows;
 	batch.columns = plan.columns.size();
@@ -148,9 +52,7 @@ void decode_batch(SPITupleTable *tuples, size_t rows, const TablePlan &plan, Mem
 	batch.text_length.assign(cells, 0);
 	std::vector<char> is_text(batch.columns);
 	for (size_t c = 0; c < batch.columns; ++c) {
-		const ColumnPlan &column = plan.columns[c];
-		bool key = column.slot == Slot::PrimaryKey || column.slot == Slot::ForeignKey;
-		is_text[c] = (key && !column.integer) || column.slot == Slot::Category || column.slot == Slot::Text;
+		is_text[c] = plan.columns[c].arrives_as_text();
 	}
 	Datum *values = batch.values.data();
 	char *nulls = batch.nulls.data();
@@ -189,7 +91,8 @@ EpochMicros to_epoch_micros(Timestamp value) {
 	return value + kPostgresEpochMicros;
 }
 
-void feed_batch(const DecodedBatch &batch, const TablePlan &plan, GraphBuilder::TableLoader &loader, KeyIndex &keys) {
+void feed_batch(const DecodedBatch &batch, const TableLoadPlan &plan, GraphBuilder::TableLoader &loader,
+                KeyIndex &keys) {
 	for (size_t r = 0; r < batch.rows; ++r) {
 		loader.begin_row();
 		int32_t row = static_cast<int32_t>(loader.rows() - 1);
@@ -198,11 +101,11 @@ void feed_batch(const DecodedBatch &batch, const TablePlan &plan, GraphBuilder::
 			if (batch.nulls[cell]) {
 				continue;
 			}
-			const ColumnPlan &column = plan.columns[c];
+			const LoadColumn &column = plan.columns[c];
 			Datum value = batch.values[cell];
 			std::string_view text(batch.text_data[cell], batch.text_data[cell] ? batch.text_length[cell] : 0);
 			switch (column.slot) {
-			case Slot::PrimaryKey:
+			case LoadSlot::PrimaryKey:
 				if (column.integer) {
 					loader.set_primary_key(DatumGetInt64(value));
 					keys.integers.emplace(DatumGetInt64(value), row);
@@ -211,25 +114,25 @@ void feed_batch(const DecodedBatch &batch, const TablePlan &plan, GraphBuilder::
 					keys.texts.emplace(std::string(text), row);
 				}
 				break;
-			case Slot::ForeignKey:
+			case LoadSlot::ForeignKey:
 				if (column.integer) {
 					loader.set_foreign_key(column.index, DatumGetInt64(value));
 				} else {
 					loader.set_foreign_key(column.index, text);
 				}
 				break;
-			case Slot::Time:
+			case LoadSlot::Time:
 				loader.set_time(to_epoch_micros(DatumGetTimestamp(value)));
 				break;
-			case Slot::Number: {
+			case LoadSlot::Number: {
 				double number = DatumGetFloat8(value);
 				loader.set_number(column.index, std::isfinite(number) ? number : std::nan(""));
 				break;
 			}
-			case Slot::Category:
+			case LoadSlot::Category:
 				loader.set_category(column.index, text);
 				break;
-			case Slot::Text:
+			case LoadSlot::Text:
 				loader.set_text(column.index, text);
 				break;
 			}
@@ -249,14 +152,8 @@ std::string data_fingerprint(SpiConnection &spi, const SchemaGraph &schema, cons
 			fingerprint += std::to_string(heap->rows) + ":" + std::to_string(heap->xmin_sum) + ";";
 			continue;
 		}
-		const std::string name = qualified_name(schema.schema(), table.name);
-		const bool stored = *spi.scalar("SELECT relkind IN ('r', 'p', 'm') FROM pg_class WHERE oid = $1::regclass",
-		                                {name}) == "t";
-		fingerprint += *spi.scalar(stored ? "SELECT count(*)::text || ':' || coalesce(sum(xmin::text::int8), 0)::text "
-		                                    "FROM " + name
-		                                  : "SELECT count(*)::text || '#' || coalesce(sum(hashtext(t::text)::int8), "
-		                                    "0)::text FROM " + name + " t") +
-		               ";";
+		const bool stores_rows = *spi.scalar(stores_rows_sql(), {qualified_name(schema.schema(), table.name)}) == "t";
+		fingerprint += *spi.scalar(table_signature_sql(schema.schema(), table.name, stores_rows)) + ";";
 	}
 	return fingerprint;
 }
@@ -266,18 +163,17 @@ LoadedGraph build_graph(const SchemaGraph &schema, const RunHooks &hooks, GraphL
 	options.memory_budget_bytes = static_cast<size_t>(max_graph_mb_setting) * 1024 * 1024;
 	options.budget_setting = "relml.max_graph_memory";
 	GraphBuilder builder(schema, options);
-	std::vector<bool> integer_keys = integer_key_tables(schema);
+	std::vector<TableLoadPlan> plans = plan_graph_load(schema, builder.layouts());
 	LoadedGraph loaded;
 	loaded.keys.resize(builder.layouts().size());
 	MemoryContext memory = nullptr;
 	pg_call([&] { memory = AllocSetContextCreate(CurrentMemoryContext, "relml graph load", ALLOCSET_DEFAULT_SIZES); });
 	DecodedBatch batch;
 	for (size_t t = 0; t < builder.layouts().size(); ++t) {
-		const TableLayout &layout = builder.layouts()[t];
-		TablePlan plan = plan_table(schema, layout, integer_keys);
+		const TableLoadPlan &plan = plans[t];
 		KeyIndex &keys = loaded.keys[t];
-		keys.integer_keys = integer_keys[table_position(schema, layout.table)];
-		GraphBuilder::TableLoader &loader = builder.table(layout.table);
+		keys.integer_keys = plan.integer_keys;
+		GraphBuilder::TableLoader &loader = builder.table(builder.layouts()[t].table);
 		SpiCursor cursor(plan.sql);
 		while (uint64 rows = cursor.fetch(kFetchRows)) {
 			decode_batch(cursor.batch(), rows, plan, memory, batch);

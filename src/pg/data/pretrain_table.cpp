@@ -1,9 +1,9 @@
 #include "pg/data/pretrain_table.hpp"
 
-#include "pg/boundary/owner_context.hpp"
 #include "pg/data/sql_text.hpp"
 
 #include "common/json_options.hpp"
+#include "sql/sql_literals.hpp"
 #include "task/task_sql.hpp"
 #include "tve/task_vector_normalizer.hpp"
 
@@ -362,42 +362,6 @@ BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request,
 	             (plan.paths().size() == 1 ? " path" : " paths") + ", task vectors of width " +
 	             std::to_string(data.width));
 	return built;
-}
-
-int store_pretrain_table(SpiConnection &spi, const TableRequest &request, const std::string &key_type,
-                         const Cutoff &cutoff, const BuiltTable &built, const std::string &caller,
-                         const RunHooks &hooks) {
-	const PretrainRowsData &data = built.rows;
-	AsExtensionOwner owner(spi);
-	int id = std::stoi(*spi.scalar(
-	    "INSERT INTO relml.pretrain_tables (database_id, entity_table, entity_key_type, horizon, hops, pretrain_cutoff, "
-	    "input_cutoff, definition, train_rows, val_rows, event_rows, owner) VALUES ($1::int, $2, $3, $4::interval, "
-	    "$5::int, $6::timestamp, $7::timestamp, $8::jsonb, $9::int8, $10::int8, $11::int8, $12) "
-	    "RETURNING pretrain_table_id::text",
-	    {std::to_string(request.db.id), request.entity_table, key_type, request.horizon, std::to_string(request.hops),
-	     cutoff.cutoff, cutoff.input_cutoff, built.definition.dump(), std::to_string(data.train_rows),
-	     std::to_string(data.val_rows), std::to_string(data.event_rows), caller}));
-	size_t n = data.keys.size();
-	size_t step = chunk_rows(data.width);
-	for (size_t begin = 0; begin < n; begin += step) {
-		hooks.poll();
-		size_t end = std::min(n, begin + step);
-		std::string row_ids = "{", splits = "{", events = "{";
-		for (size_t r = begin; r < end; ++r) {
-			const char *sep = r > begin ? "," : "";
-			row_ids += sep + std::to_string(r + 1);
-			splits += sep + std::string(data.val[r] ? "val" : "train");
-			events += sep + std::string(data.events[r] ? "t" : "f");
-		}
-		spi.execute("INSERT INTO relml.task_vectors (pretrain_table_id, row_id, split, seed_time, entity_key, is_event, "
-		            "vector) SELECT $1::int, u.row_id, u.split, u.seed_time, u.entity_key, u.is_event, u.vector::real[] "
-		            "FROM unnest($2::int8[], $3::text[], $4::timestamp[], $5::text[], $6::bool[], $7::text[]) "
-		            "AS u (row_id, split, seed_time, entity_key, is_event, vector)",
-		            {std::to_string(id), row_ids + "}", splits + "}", text_array(data.times, begin, end),
-		             text_array(data.keys, begin, end), events + "}",
-		             vector_texts(data.vectors, data.width, begin, end)});
-	}
-	return id;
 }
 
 } // namespace relml::pg

@@ -1,10 +1,11 @@
 // The pre-training table of relml.pretrain: entity x timestamp, the timestamps cutoff - kΔ of a task schedule
 // whose val_timestamp is the pre-training cutoff, each row's task vector of next-window statistics computed by
-// one set-based query per path run as the caller, stored in relml.pretrain_tables and relml.task_vectors.
+// one set-based query per path run as the caller (pg/catalog/pretrain_store stores it).
 #pragma once
 
 #include "pg/boundary/spi.hpp"
 #include "pg/catalog/database_catalog.hpp"
+#include "pg/catalog/pretrain_store.hpp"
 
 #include "common/hooks.hpp"
 #include "graph/rel_graph.hpp"
@@ -48,19 +49,7 @@ Cutoff choose_cutoff(SpiConnection &spi, const Database &db, const std::optional
 // alone only need the rows.
 bool uses_task_vectors(const std::string &method);
 
-struct PretrainRowsData {
-	std::vector<std::string> keys;
-	std::vector<std::string> times; // seed_time text
-	std::vector<EpochMicros> micros;
-	std::vector<bool> val;
-	std::vector<bool> events;
-	std::vector<float> vectors; // row-major, width per row
-	size_t width = 0;
-	size_t train_rows = 0;
-	size_t val_rows = 0;
-	size_t event_rows = 0;
-};
-
+// A built pre-training table: its rows and the definition that records how they were chosen.
 struct BuiltTable {
 	PretrainRowsData rows;
 	nlohmann::json definition;
@@ -81,10 +70,5 @@ struct TableRequest {
 // that records how they were chosen. Reports its size as a progress line.
 BuiltTable build_pretrain_table(SpiConnection &spi, const TableRequest &request, const TaskVectorPlan &plan,
                                 const Cutoff &cutoff, const RunHooks &hooks);
-
-// Inserts the pre-training table and its rows (as the extension owner); returns its id.
-int store_pretrain_table(SpiConnection &spi, const TableRequest &request, const std::string &key_type,
-                         const Cutoff &cutoff, const BuiltTable &built, const std::string &caller,
-                         const RunHooks &hooks);
 
 } // namespace relml::pg

@@ -7,13 +7,13 @@
 #include "pg/boundary/spi.hpp"
 
 #include "model/task_type.hpp"
+#include "sql/sql_literals.hpp"
+#include "task/label_rows_sql.hpp"
 #include "task/task_sql.hpp"
 
 namespace relml::pg {
 
 namespace {
-
-constexpr const char *kLabelTable = "pg_temp.relml_label_rows";
 
 struct TaskDefinition {
 	std::string name;
@@ -38,18 +38,15 @@ EntityInfo check_definition(SpiConnection &spi, const TaskDefinition &def) {
 	if (def.name.empty()) {
 		throw InvalidInputError("task name must not be empty");
 	}
-	if (spi.scalar("SELECT 1 FROM relml.tasks WHERE name = $1", {def.name})) {
+	if (task_exists(spi, def.name)) {
 		throw DuplicateError("task \"" + def.name + "\" already exists (drop it with relml.drop_task first)");
 	}
-	auto id = spi.scalar("SELECT database_id::text FROM relml.databases WHERE name = $1", {def.database});
-	if (!id) {
-		throw NotFoundError("database \"" + def.database + "\" is not registered (see relml.register_database)");
-	}
-	auto positive = spi.scalar("SELECT $1::interval > interval '0'", {def.horizon});
+	int database_id = find_database(spi, def.database).id;
+	auto positive = spi.scalar(positive_interval_sql(), {def.horizon});
 	if (!positive || *positive != "t") {
 		throw InvalidInputError("horizon must be a positive interval, got " + def.horizon);
 	}
-	EntityInfo info{std::stoi(*id), "", "", load_schema_graph(spi, std::stoi(*id))};
+	EntityInfo info{database_id, "", "", load_schema_graph(spi, database_id)};
 	const Table *entity = info.graph.find_table(def.entity_table);
 	if (!entity) {
 		throw NotFoundError("entity table \"" + def.entity_table + "\" is not part of database \"" + def.database +
@@ -65,49 +62,31 @@ EntityInfo check_definition(SpiConnection &spi, const TaskDefinition &def) {
 	return info;
 }
 
-// Fails with `message` + the first offending row when `where` matches a label row.
-void reject_rows(SpiConnection &spi, const std::string &where, const std::string &message,
+// Fails with `message` + the first offending row when a label row has `problem`.
+void reject_rows(SpiConnection &spi, LabelRowProblem problem, const std::string &message,
                  const SqlParams &params = {}) {
-	SpiResult r = spi.query(std::string("SELECT count(*)::int8, min(entity_key::text), min(seed_time)::text FROM ") +
-	                            kLabelTable + " WHERE " + where,
-	                        params);
+	SpiResult r = spi.query(label_rows_with_sql(problem), params);
 	if (r.integer(0, 0) > 0) {
 		throw InvalidInputError(message + " (" + std::to_string(r.integer(0, 0)) + " rows, e.g. entity " +
 		                        r.text(0, 1) + " at " + r.text(0, 2) + ")");
 	}
 }
 
-// Validates the label rows in kLabelTable (split, seed_time, entity_key, label) against the task type and
-// returns per-split statistics; sets num_classes for multiclass tasks.
-nlohmann::json validate_label_rows(SpiConnection &spi, const TaskDefinition &def, int &num_classes) {
-	std::string what = def.label_query ? "label query" : "training table " + *def.source_table;
-	reject_rows(spi, "seed_time IS NULL", what + " returned a NULL seed time");
-	reject_rows(spi, "entity_key IS NULL", what + " returned a NULL entity key");
-	reject_rows(spi, "label IS NULL", what + " returned NULL labels; every row needs a label");
-	reject_rows(spi, "label = 'NaN'::float8 OR label IN ('Infinity', '-Infinity')",
-	            what + " returned NaN or infinite labels");
-	SpiResult dup = spi.query(std::string("SELECT entity_key::text, seed_time::text, count(*)::int8 FROM ") + kLabelTable +
-	                          " GROUP BY entity_key, seed_time HAVING count(*) > 1 LIMIT 1");
-	if (dup.rows() > 0) {
-		throw InvalidInputError(what + " returned " + dup.text(0, 2) + " rows for entity " + dup.text(0, 0) + " at " +
-		                        dup.text(0, 1) + "; expected at most one label per entity and seed time");
+// Fails unless a multiclass task's labels name at least 3 classes; returns how many they name.
+int multiclass_classes(SpiConnection &spi) {
+	reject_rows(spi, LabelRowProblem::NonClassLabel,
+	            "a multiclass_classification task needs integer class labels 0, 1, 2, ...");
+	int num_classes = static_cast<int>(std::stoll(*spi.scalar(class_count_sql())));
+	if (num_classes < 3) {
+		throw InvalidInputError("a multiclass_classification task needs at least 3 classes, the labels have " +
+		                        std::to_string(num_classes) + " (use binary_classification)");
 	}
-	if (def.type == TaskType::BinaryClassification) {
-		reject_rows(spi, "label NOT IN (0, 1)", "a binary_classification task needs labels 0 or 1 (or booleans)");
-	}
-	if (def.type == TaskType::MulticlassClassification) {
-		reject_rows(spi, "label < 0 OR label <> trunc(label)",
-		            "a multiclass_classification task needs integer class labels 0, 1, 2, ...");
-		num_classes = static_cast<int>(
-		    std::stoll(*spi.scalar(std::string("SELECT (max(label) + 1)::int8 FROM ") + kLabelTable)));
-		if (num_classes < 3) {
-			throw InvalidInputError("a multiclass_classification task needs at least 3 classes, the labels have " +
-			                        std::to_string(num_classes) + " (use binary_classification)");
-		}
-	}
-	SpiResult stats = spi.query(std::string("SELECT split, count(*)::int8, count(DISTINCT seed_time)::int8, "
-	                                        "avg(label)::float8, count(DISTINCT label)::int8 FROM ") +
-	                            kLabelTable + " GROUP BY split");
+	return num_classes;
+}
+
+// Per-split statistics of the label rows; fails when the training split of a classifier has a single class.
+nlohmann::json split_summary(SpiConnection &spi, const TaskDefinition &def) {
+	SpiResult stats = spi.query(split_statistics_sql());
 	nlohmann::json summary = {{"train", {{"rows", 0}}}, {"val", {{"rows", 0}}}, {"test", {{"rows", 0}}}};
 	for (size_t r = 0; r < stats.rows(); ++r) {
 		nlohmann::json split = {{"rows", stats.integer(r, 1)}, {"timestamps", stats.integer(r, 2)}};
@@ -121,6 +100,30 @@ nlohmann::json validate_label_rows(SpiConnection &spi, const TaskDefinition &def
 			                        stats.text(r, 3) + "); a classifier needs at least two");
 		}
 	}
+	return summary;
+}
+
+// Validates the label rows against the task type and returns per-split statistics; sets num_classes for
+// multiclass tasks.
+nlohmann::json validate_label_rows(SpiConnection &spi, const TaskDefinition &def, int &num_classes) {
+	std::string what = def.label_query ? "label query" : "training table " + *def.source_table;
+	reject_rows(spi, LabelRowProblem::NullSeedTime, what + " returned a NULL seed time");
+	reject_rows(spi, LabelRowProblem::NullEntityKey, what + " returned a NULL entity key");
+	reject_rows(spi, LabelRowProblem::NullLabel, what + " returned NULL labels; every row needs a label");
+	reject_rows(spi, LabelRowProblem::NonFiniteLabel, what + " returned NaN or infinite labels");
+	SpiResult dup = spi.query(duplicate_label_sql());
+	if (dup.rows() > 0) {
+		throw InvalidInputError(what + " returned " + dup.text(0, 2) + " rows for entity " + dup.text(0, 0) + " at " +
+		                        dup.text(0, 1) + "; expected at most one label per entity and seed time");
+	}
+	if (def.type == TaskType::BinaryClassification) {
+		reject_rows(spi, LabelRowProblem::NonBinaryLabel,
+		            "a binary_classification task needs labels 0 or 1 (or booleans)");
+	}
+	if (def.type == TaskType::MulticlassClassification) {
+		num_classes = multiclass_classes(spi);
+	}
+	nlohmann::json summary = split_summary(spi, def);
 	if (summary["train"]["rows"] == 0) {
 		throw InvalidInputError(what + " returned no training rows (none with a seed time before val_timestamp)");
 	}
@@ -128,26 +131,6 @@ nlohmann::json validate_label_rows(SpiConnection &spi, const TaskDefinition &def
 		throw InvalidInputError(what + " returned no validation rows (none between val_timestamp and test_timestamp)");
 	}
 	return summary;
-}
-
-// Inserts the task row and its label rows (as the extension owner) and returns the new task id.
-std::string store_task(SpiConnection &spi, const TaskDefinition &def, const EntityInfo &entity, int num_classes,
-                       const std::string &val_timestamp, const std::string &test_timestamp) {
-	std::string caller = current_role(spi);
-	AsExtensionOwner owner(spi);
-	std::string id = *spi.scalar(
-	    "INSERT INTO relml.tasks (name, database_id, entity_table, entity_key, entity_key_type, task_type, num_classes, "
-	    "horizon, val_timestamp, test_timestamp, input_cutoff, label_query, source_table, owner) "
-	    "VALUES ($1, $2::int, $3, $4, $5, $6, nullif($7, '0')::int, $8::interval, $9::timestamp, $10::timestamp, "
-	    "$11::timestamp, $12, $13, $14) RETURNING task_id::text",
-	    {def.name, std::to_string(entity.database_id), def.entity_table, entity.key, entity.key_type, to_string(def.type),
-	     std::to_string(num_classes), def.horizon, val_timestamp, test_timestamp, def.input_cutoff, def.label_query,
-	     def.source_table, caller});
-	spi.execute(std::string("INSERT INTO relml.task_rows (task_id, split, seed_time, entity_key, label) "
-	                        "SELECT $1::int, split, seed_time, entity_key::text, label FROM ") +
-	                kLabelTable + " ORDER BY seed_time, entity_key",
-	            {id});
-	return id;
 }
 
 // Runs `sql` as part of reading the user's label source; an error there names `what`.
@@ -159,28 +142,98 @@ void run_user_sql(SpiConnection &spi, const std::string &sql, const SqlParams &p
 	}
 }
 
+// Whether a label query's first column can be a seed time.
 bool is_timestamp_type(Oid type) {
 	return type == TIMESTAMPOID || type == TIMESTAMPTZOID || type == DATEOID;
 }
 
+// Whether a label query's third column can be a label.
 bool is_label_type(Oid type) {
 	return type == INT2OID || type == INT4OID || type == INT8OID || type == FLOAT4OID || type == FLOAT8OID ||
 	       type == NUMERICOID || type == BOOLOID;
 }
 
+// The SQL name of a type, for messages.
 std::string type_name(Oid type) {
 	char *name = nullptr;
 	pg_call([&] { name = format_type_be(type); });
 	return name;
 }
 
+// The task's seed timestamps as a timestamp[] text: the schedule over the time range of the database's rows.
+std::string seed_timestamps(SpiConnection &spi, const TaskDefinition &def, const EntityInfo &entity,
+                            const std::string &val_timestamp, const std::string &test_timestamp, int64_t max_eval) {
+	SpiResult range = spi.query(database_time_range_sql(entity.graph));
+	if (range.is_null(0, 0)) {
+		throw InvalidInputError("database \"" + def.database +
+		                        "\" has no rows with a time: tasks need at least one table with a time column");
+	}
+	SpiResult schedule = spi.query(schedule_sql(), {val_timestamp, test_timestamp, def.horizon, range.text(0, 0),
+	                                                range.text(0, 1), std::to_string(max_eval)});
+	if (schedule.rows() == 0) {
+		throw InvalidInputError("the horizon " + def.horizon + " leaves no seed timestamps between the database's " +
+		                        "earliest time " + range.text(0, 0) + " and its latest " + range.text(0, 1));
+	}
+	std::vector<std::string> seed_times;
+	for (size_t r = 0; r < schedule.rows(); ++r) {
+		seed_times.push_back(schedule.text(r, 1));
+	}
+	return text_array(seed_times);
+}
+
+// Checks the shape of the label query's result before any row is read (it runs as the caller); returns
+// whether its label is boolean.
+bool check_label_query_shape(SpiConnection &spi, const TaskDefinition &def, const SqlParams &params,
+                             const std::string &what) {
+	std::string shape_sql = label_query_shape_sql(*def.label_query);
+	SpiResult shape;
+	try {
+		shape = spi.query(shape_sql, params);
+	} catch (const PgError &e) {
+		rethrow_user_query_error(e, what);
+	}
+	if (shape.columns() != 3) {
+		throw InvalidInputError(what + " must return 3 columns (seed_time, entity key, label), it returns " +
+		                        std::to_string(shape.columns()));
+	}
+	if (!is_timestamp_type(shape.column(0).type)) {
+		throw InvalidInputError(what + ": its first column (the seed time) has type " + type_name(shape.column(0).type) +
+		                        ", expected timestamp");
+	}
+	if (!is_label_type(shape.column(2).type)) {
+		throw InvalidInputError(what + ": its third column (the label) has type " + type_name(shape.column(2).type) +
+		                        ", expected a " + (def.type == TaskType::Regression ? "numeric" : "numeric or boolean") +
+		                        " type" + (def.type == TaskType::Regression ? " (a regression target must be numeric)" : ""));
+	}
+	return shape.column(2).type == BOOLOID;
+}
+
+// Fails unless the training table has every column a label row is read from.
+void require_training_columns(SpiConnection &spi, const std::string &table) {
+	SpiResult columns = spi.query(relation_columns_sql(), {table});
+	for (const char *needed : {"entity_key", "seed_time", "label", "split"}) {
+		bool found = false;
+		for (size_t r = 0; r < columns.rows(); ++r) {
+			found = found || columns.text(r, 0) == needed;
+		}
+		if (!found) {
+			throw InvalidInputError("training table " + table + " has no column \"" + needed +
+			                        "\": expected columns entity_key, seed_time, label, split");
+		}
+	}
+}
+
+// Validates the label rows, stores the task with them and reports its splits.
 nlohmann::json finish(SpiConnection &spi, const TaskDefinition &def, const EntityInfo &entity,
                       const std::string &val_timestamp, const std::string &test_timestamp) {
 	int num_classes = 0;
 	nlohmann::json splits = validate_label_rows(spi, def, num_classes);
-	std::string id = store_task(spi, def, entity, num_classes, val_timestamp, test_timestamp);
-	spi.drop_temp_table("relml_label_rows");
-	nlohmann::json result = {{"task", def.name}, {"task_id", std::stoi(id)}, {"task_type", to_string(def.type)},
+	NewTask task{def.name, entity.database_id, def.entity_table, entity.key, entity.key_type, def.type, num_classes,
+	             def.horizon, val_timestamp, test_timestamp, def.input_cutoff, def.label_query, def.source_table,
+	             current_role(spi)};
+	int id = store_task(spi, task, kLabelRowsQualifiedTable);
+	spi.drop_temp_table(kLabelRowsTable);
+	nlohmann::json result = {{"task", def.name}, {"task_id", id}, {"task_type", to_string(def.type)},
 	                         {"splits", splits}};
 	if (num_classes) {
 		result["num_classes"] = num_classes;
@@ -197,6 +250,7 @@ nlohmann::json finish(SpiConnection &spi, const TaskDefinition &def, const Entit
 using namespace relml;
 using namespace relml::pg;
 
+// relml.create_task: the label query, run over the task's seed timestamps, gives the task's rows.
 RELML_SQL_FUNCTION(relml_create_task) {
 	TaskDefinition def;
 	def.name = text_arg(fcinfo, 0, "name");
@@ -215,69 +269,26 @@ RELML_SQL_FUNCTION(relml_create_task) {
 	nlohmann::json result;
 	{
 		SpiConnection spi;
-		auto ordered = spi.scalar("SELECT $1::timestamp < $2::timestamp", {val_timestamp, test_timestamp});
+		auto ordered = spi.scalar(timestamps_ordered_sql(), {val_timestamp, test_timestamp});
 		if (!ordered || *ordered != "t") {
 			throw InvalidInputError("val_timestamp (" + val_timestamp + ") must be earlier than test_timestamp (" +
 			                        test_timestamp + ")");
 		}
 		EntityInfo entity = check_definition(spi, def);
-
-		SpiResult range = spi.query(database_time_range_sql(entity.graph));
-		if (range.is_null(0, 0)) {
-			throw InvalidInputError("database \"" + def.database +
-			                        "\" has no rows with a time: tasks need at least one table with a time column");
-		}
-		SpiResult schedule = spi.query(schedule_sql(), {val_timestamp, test_timestamp, def.horizon, range.text(0, 0),
-		                                                range.text(0, 1), std::to_string(max_eval)});
-		std::string timestamps = "{";
-		for (size_t r = 0; r < schedule.rows(); ++r) {
-			timestamps += (r ? "," : "") + std::string("\"") + schedule.text(r, 1) + "\"";
-		}
-		timestamps += "}";
-		if (schedule.rows() == 0) {
-			throw InvalidInputError("the horizon " + def.horizon + " leaves no seed timestamps between the database's " +
-			                        "earliest time " + range.text(0, 0) + " and its latest " + range.text(0, 1));
-		}
-
-		// The label query runs as the caller; its shape is checked before any row is stored.
-		std::string labels = label_query_sql(*def.label_query);
+		std::string timestamps = seed_timestamps(spi, def, entity, val_timestamp, test_timestamp, max_eval);
 		std::string what = "label query of task \"" + def.name + "\"";
-		SqlParams params = {timestamps, def.horizon};
-		SpiResult shape;
-		try {
-			shape = spi.query(labels + " LIMIT 0", params);
-		} catch (const PgError &e) {
-			rethrow_user_query_error(e, what);
-		}
-		if (shape.columns() != 3) {
-			throw InvalidInputError(what + " must return 3 columns (seed_time, entity key, label), it returns " +
-			                        std::to_string(shape.columns()));
-		}
-		if (!is_timestamp_type(shape.column(0).type)) {
-			throw InvalidInputError(what + ": its first column (the seed time) has type " +
-			                        type_name(shape.column(0).type) + ", expected timestamp");
-		}
-		if (!is_label_type(shape.column(2).type)) {
-			throw InvalidInputError(what + ": its third column (the label) has type " + type_name(shape.column(2).type) +
-			                        ", expected a " + (def.type == TaskType::Regression ? "numeric" : "numeric or boolean") +
-			                        " type" + (def.type == TaskType::Regression ? " (a regression target must be numeric)" : ""));
-		}
-		spi.drop_temp_table("relml_label_rows");
-		std::string split = "CASE WHEN q.seed_time < $3::timestamp THEN 'train' "
-		                    "WHEN q.seed_time < $4::timestamp THEN 'val' ELSE 'test' END";
-		std::string label = shape.column(2).type == BOOLOID ? "q.label::int::float8" : "q.label::float8";
-		run_user_sql(spi,
-		             std::string("CREATE TEMP TABLE relml_label_rows ON COMMIT DROP AS SELECT ") + split +
-		                 " AS split, q.seed_time::timestamp AS seed_time, q.entity_key::" + entity.key_type +
-		                 " AS entity_key, " + label + " AS label FROM (" + labels + ") AS q (seed_time, entity_key, label)",
+		bool boolean_label = check_label_query_shape(spi, def, {timestamps, def.horizon}, what);
+		spi.drop_temp_table(kLabelRowsTable);
+		run_user_sql(spi, label_rows_from_query_sql(*def.label_query, entity.key_type, boolean_label),
 		             {timestamps, def.horizon, val_timestamp, test_timestamp}, what);
-		reject_rows(spi, "seed_time <> ALL ($1::timestamp[])", what + " returned seed times that are not task timestamps",
+		reject_rows(spi, LabelRowProblem::UnknownSeedTime, what + " returned seed times that are not task timestamps",
 		            {timestamps});
 		result = finish(spi, def, entity, val_timestamp, test_timestamp);
 	}
 	PG_RETURN_DATUM(jsonb_datum(result));
 }
 
+// relml.create_task_from_table: the task's rows, splits included, come from the user's training table.
 RELML_SQL_FUNCTION(relml_create_task_from_table) {
 	TaskDefinition def;
 	def.name = text_arg(fcinfo, 0, "name");
@@ -291,39 +302,22 @@ RELML_SQL_FUNCTION(relml_create_task_from_table) {
 	{
 		SpiConnection spi;
 		EntityInfo entity = check_definition(spi, def);
-		SpiResult columns = spi.query("SELECT attname::text FROM pg_attribute WHERE attrelid = $1::regclass "
-		                              "AND attnum > 0 AND NOT attisdropped",
-		                              {def.source_table});
-		for (const char *needed : {"entity_key", "seed_time", "label", "split"}) {
-			bool found = false;
-			for (size_t r = 0; r < columns.rows(); ++r) {
-				found = found || columns.text(r, 0) == needed;
-			}
-			if (!found) {
-				throw InvalidInputError("training table " + *def.source_table + " has no column \"" + needed +
-				                        "\": expected columns entity_key, seed_time, label, split");
-			}
-		}
+		require_training_columns(spi, *def.source_table);
 		std::string what = "reading training table " + *def.source_table;
-		spi.drop_temp_table("relml_label_rows");
-		run_user_sql(spi,
-		             "CREATE TEMP TABLE relml_label_rows ON COMMIT DROP AS SELECT split::text AS split, "
-		             "seed_time::timestamp AS seed_time, entity_key::" + entity.key_type +
-		                 " AS entity_key, label::float8 AS label FROM " + *spi.scalar("SELECT $1::regclass::text", {*def.source_table}),
-		             {}, what);
-		reject_rows(spi, "split IS NULL OR split NOT IN ('train', 'val', 'test')",
+		spi.drop_temp_table(kLabelRowsTable);
+		std::string table = *spi.scalar(relation_name_sql(), {*def.source_table});
+		run_user_sql(spi, label_rows_from_table_sql(table, entity.key_type), {}, what);
+		reject_rows(spi, LabelRowProblem::UnknownSplit,
 		            "training table " + *def.source_table + " has split values other than train, val and test");
-		SpiResult bounds = spi.query(std::string("SELECT min(seed_time) FILTER (WHERE split = 'val')::text, "
-		                                         "min(seed_time) FILTER (WHERE split = 'test')::text, "
-		                                         "max(seed_time) FILTER (WHERE split = 'val')::text FROM ") + kLabelTable);
+		SpiResult bounds = spi.query(split_bounds_sql());
 		if (bounds.is_null(0, 0)) {
 			throw InvalidInputError("training table " + *def.source_table + " has no rows with split 'val'");
 		}
 		std::string val_timestamp = bounds.text(0, 0);
 		std::string test_timestamp = bounds.is_null(0, 1)
-		    ? *spi.scalar("SELECT ($1::timestamp + $2::interval)::text", {bounds.text(0, 2), def.horizon})
+		    ? *spi.scalar(timestamp_plus_interval_sql(), {bounds.text(0, 2), def.horizon})
 		    : bounds.text(0, 1);
-		reject_rows(spi, "split = 'train' AND seed_time >= $1::timestamp",
+		reject_rows(spi, LabelRowProblem::TrainAfterVal,
 		            "training table " + *def.source_table + " has train rows at or after the first val seed time",
 		            {val_timestamp});
 		result = finish(spi, def, entity, val_timestamp, test_timestamp);
@@ -331,6 +325,7 @@ RELML_SQL_FUNCTION(relml_create_task_from_table) {
 	PG_RETURN_DATUM(jsonb_datum(result));
 }
 
+// relml.drop_task: the task and everything trained for it, once no session is training it.
 RELML_SQL_FUNCTION(relml_drop_task) {
 	std::string name = text_arg(fcinfo, 0, "name");
 	{
@@ -338,8 +333,7 @@ RELML_SQL_FUNCTION(relml_drop_task) {
 		TaskInfo task = load_task(spi, name);
 		require_member_of(spi, task.owner, "drop task \"" + name + "\"");
 		lock_task_for_training(spi, task);
-		AsExtensionOwner owner(spi);
-		spi.execute("DELETE FROM relml.tasks WHERE task_id = $1::int", {std::to_string(task.task_id)});
+		delete_task(spi, task.task_id);
 	}
 	PG_RETURN_VOID();
 }

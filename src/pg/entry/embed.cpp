@@ -6,13 +6,14 @@
 #include "pg/boundary/args.hpp"
 #include "pg/data/graph_loader.hpp"
 #include "pg/boundary/module.hpp"
-#include "pg/boundary/owner_context.hpp"
+#include "pg/catalog/embedding_store.hpp"
 #include "pg/catalog/encoder_store.hpp"
 #include "pg/boundary/rdl_library.hpp"
 #include "pg/catalog/task_catalog.hpp"
 #include "pg/data/sql_text.hpp"
 
 #include "common/hook_relay.hpp"
+#include "sql/sql_literals.hpp"
 
 #include <algorithm>
 #include <map>
@@ -62,10 +63,7 @@ std::vector<EntityRow> given_entities(const LoadedGraph &loaded, int table, Epoc
 		if (!key) {
 			throw InvalidInputError("entity_keys must not contain NULL");
 		}
-		int32_t row = loaded.keys[table].find(*key);
-		if (row < 0) {
-			throw NotFoundError("entity " + *key + " does not exist in table " + name);
-		}
+		int32_t row = loaded.require_row(table, *key, name);
 		if (rows.time_of(row) > as_of) {
 			throw InvalidInputError("entity " + *key + " of table " + name + " does not exist yet at " + as_of_text +
 			                        " (its time is later or unknown)");
@@ -77,9 +75,8 @@ std::vector<EntityRow> given_entities(const LoadedGraph &loaded, int table, Epoc
 	return out;
 }
 
-
-// Embeds the entities at as_of into relml.embeddings, a chunk of rows per INSERT; without keys, the encoder's
-// set for as_of is replaced as a whole. Returns how many were written.
+// Embeds the entities at as_of into relml.embeddings; without keys, the encoder's set for as_of is replaced as
+// a whole. Returns how many were written.
 int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of_argument,
               const std::optional<std::vector<std::optional<std::string>>> &keys, const RunHooks &hooks) {
 	StoredEncoder encoder = load_encoder(spi, encoder_id, "embed with encoder " + std::to_string(encoder_id));
@@ -114,27 +111,16 @@ int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of_a
 			                    std::to_string(seeds.size()) + " entities");
 		}
 	}
-	size_t width = seeds.empty() ? 0 : vectors.size() / seeds.size();
-	std::string id = std::to_string(encoder_id);
-	AsExtensionOwner owner(spi);
-	if (!keys) {
-		spi.execute("DELETE FROM relml.embeddings WHERE encoder_id = $1::int8 AND as_of = $2::timestamp", {id, as_of});
+	Embeddings embeddings;
+	embeddings.encoder_id = encoder_id;
+	embeddings.entity_table = encoder.entity_table;
+	embeddings.as_of = as_of;
+	for (const EntityRow &entity : entities) {
+		embeddings.keys.push_back(entity.key);
 	}
-	size_t step = chunk_rows(width);
-	for (size_t begin = 0; begin < entities.size(); begin += step) {
-		hooks.poll();
-		size_t end = std::min(entities.size(), begin + step);
-		std::vector<std::string> chunk_keys;
-		for (size_t i = begin; i < end; ++i) {
-			chunk_keys.push_back(entities[i].key);
-		}
-		spi.execute("INSERT INTO relml.embeddings (encoder_id, entity_table, entity_key, as_of, vector) "
-		            "SELECT $1::int8, $2, u.entity_key, $3::timestamp, u.vector::real[] "
-		            "FROM unnest($4::text[], $5::text[]) AS u (entity_key, vector) "
-		            "ON CONFLICT (encoder_id, entity_key, as_of) DO UPDATE SET vector = EXCLUDED.vector, "
-		            "entity_table = EXCLUDED.entity_table",
-		            {id, encoder.entity_table, as_of, text_array(chunk_keys), vector_texts(vectors, width, begin, end)});
-	}
+	embeddings.width = seeds.empty() ? 0 : vectors.size() / seeds.size();
+	embeddings.vectors = std::move(vectors);
+	store_embeddings(spi, embeddings, !keys, hooks);
 	return static_cast<int64_t>(entities.size());
 }
 

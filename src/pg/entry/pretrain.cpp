@@ -1,4 +1,4 @@
-// relml.pretrain and relml.drop_encoder, and load_encoder for every use of a stored encoder.
+// relml.pretrain and relml.drop_encoder (the encoders themselves are stored by pg/catalog/encoder_store).
 //
 // relml.pretrain, in the caller's transaction (an error anywhere leaves nothing behind):
 //   1. options: the SQL side's (pretrain_cutoff, paths, columns, max_rows, max_mode_values, active_within) are
@@ -8,26 +8,28 @@
 //      their input cutoff) and the timestamps cutoff - kΔ (k = 1, 2, ...) no earlier than the database's earliest
 //      time, so every window (t, t + Δ] ends by the cutoff; the latest 10% of them (at least one) validate;
 //   3. the rows (every entity that exists at t, or only the recently active ones) into a temporary table, one query per path for the raw
-//      statistics, the normaliser fitted on training rows with an event, the vectors stored in relml.task_vectors
-//      (steps 2 and 3 live in pretrain_table.cpp);
+//      statistics, the normaliser fitted on training rows with an event (steps 2 and 3 live in
+//      pg/data/pretrain_table.cpp), the table and its vectors stored in relml.pretrain_tables and
+//      relml.task_vectors (pg/catalog/pretrain_store);
 //   4. the graph, the seeds, the RDL library's pretrain on a relay thread, the encoder stored in relml.encoders.
 // Every query that reads the user's tables runs as the caller; catalog writes run as the extension owner.
-#include "pg/catalog/encoder_store.hpp"
-
 #include "pg/boundary/args.hpp"
-#include "pg/data/graph_loader.hpp"
-#include "pg/catalog/model_store.hpp"
 #include "pg/boundary/module.hpp"
-#include "pg/boundary/owner_context.hpp"
-#include "pg/data/pretrain_table.hpp"
 #include "pg/boundary/rdl_library.hpp"
+#include "pg/catalog/database_catalog.hpp"
+#include "pg/catalog/encoder_store.hpp"
+#include "pg/catalog/pretrain_store.hpp"
 #include "pg/catalog/task_catalog.hpp"
+#include "pg/data/graph_loader.hpp"
+#include "pg/data/pretrain_table.hpp"
 #include "pg/data/sql_text.hpp"
+#include "pg/families/training_options.hpp"
 
 #include "common/hook_relay.hpp"
 #include "common/json_options.hpp"
 #include "common/resident_memory.hpp"
 #include "common/stopwatch.hpp"
+#include "rdl/api/rdl_types.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -38,16 +40,14 @@ namespace {
 
 // The RDL library's options, complete: threads from relml.threads, the device from relml.device by default.
 nlohmann::json backbone_options(nlohmann::json options, const std::string &method, int threads) {
-	if (options.contains("threads")) {
-		throw InvalidInputError("option \"threads\" is not accepted: set relml.threads instead");
-	}
+	refuse_threads_option(options);
 	if (options.contains("method")) {
 		throw InvalidInputError("option \"method\" is not accepted: pass it as relml.pretrain's argument method");
 	}
 	options["method"] = method;
 	options["threads"] = threads;
 	if (!options.contains("device")) {
-		options["device"] = device_setting ? device_setting : "cpu";
+		options["device"] = device_from_setting();
 	}
 	return rdl_api().normalize_pretrain_options(options);
 }
@@ -60,10 +60,7 @@ PretrainRows pretrain_rows(const LoadedGraph &loaded, int entity_table, const st
 		if (data.val[r] != val) {
 			continue;
 		}
-		int32_t row = loaded.keys[entity_table].find(data.keys[r]);
-		if (row < 0) {
-			throw NotFoundError("entity " + data.keys[r] + " does not exist in table " + entity_name);
-		}
+		int32_t row = loaded.require_row(entity_table, data.keys[r], entity_name);
 		rows.seeds.push_back(Seed{row, std::min(data.micros[r], cutoff)});
 		rows.events.push_back(data.events[r] ? 1 : 0);
 		if (with_vectors) {
@@ -74,80 +71,145 @@ PretrainRows pretrain_rows(const LoadedGraph &loaded, int entity_table, const st
 	return rows;
 }
 
-// Builds and stores the pre-training table, then pre-trains the encoder on it and stores it; returns its id.
-int64_t pretrain(SpiConnection &spi, const std::string &database, const std::string &entity_table,
-                 const std::string &method, const std::string &horizon_argument, int hops, nlohmann::json options,
-                 const RunHooks &hooks) {
+// Fails unless option active_within is a positive interval.
+void check_active_within(SpiConnection &spi, const std::string &active_within) {
+	std::optional<std::string> active;
+	try {
+		active = spi.scalar("SELECT CASE WHEN $1::interval > interval '0' THEN $1::interval::text END", {active_within});
+	} catch (const PgError &e) {
+		rethrow_user_query_error(e, "option \"active_within\"");
+	}
+	if (!active) {
+		throw InvalidInputError("option \"active_within\" must be a positive interval, got \"" + active_within + "\"");
+	}
+}
+
+// What to pre-train on, checked: the method, the database and its schema graph, the entity table, the horizon
+// and the options the SQL side handles (taken out of `options`, which keeps the RDL library's).
+TableRequest pretrain_request(SpiConnection &spi, const std::string &database, const std::string &entity_table,
+                              const std::string &method, const std::string &horizon_argument, int hops,
+                              nlohmann::json &options) {
 	static const std::vector<std::string> kMethods = {"tve", "tve+ctr", "tve+mae", "ctr", "mae"};
 	if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) {
 		throw InvalidInputError("unknown pre-training method \"" + method + "\": available methods are " +
 		                        join(kMethods));
 	}
-	Stopwatch total;
-	Stopwatch phase;
-	nlohmann::json timings;
 	TableRequest request;
 	request.db = find_database(spi, database);
 	request.entity_table = entity_table;
-	const std::string horizon = canonical_interval(spi, horizon_argument);
-	request.horizon = horizon;
+	request.horizon = canonical_interval(spi, horizon_argument);
 	request.hops = hops;
 	request.method = method;
 	request.options = take_sql_options(options);
-	auto positive = spi.scalar("SELECT $1::interval > interval '0'", {horizon});
+	auto positive = spi.scalar("SELECT $1::interval > interval '0'", {request.horizon});
 	if (!positive || *positive != "t") {
-		throw InvalidInputError("horizon must be a positive interval, got " + horizon);
+		throw InvalidInputError("horizon must be a positive interval, got " + request.horizon);
 	}
 	if (request.options.active_within) {
-		std::optional<std::string> active;
-		try {
-			active = spi.scalar("SELECT CASE WHEN $1::interval > interval '0' THEN $1::interval::text END",
-			                    {*request.options.active_within});
-		} catch (const PgError &e) {
-			rethrow_user_query_error(e, "option \"active_within\"");
-		}
-		if (!active) {
-			throw InvalidInputError("option \"active_within\" must be a positive interval, got \"" +
-			                        *request.options.active_within + "\"");
-		}
+		check_active_within(spi, *request.options.active_within);
 	}
 	request.graph = load_schema_graph(spi, request.db.id);
-	const Table *entity = request.graph.find_table(entity_table);
-	if (!entity) {
+	if (!request.graph.find_table(entity_table)) {
 		throw NotFoundError("entity table \"" + entity_table + "\" is not part of database \"" + database +
 		                    "\" (schema \"" + request.graph.schema() + "\")");
 	}
+	return request;
+}
+
+// The plan of the task vectors: the paths from the entity table, narrowed by the paths and columns options.
+TaskVectorPlan task_vector_plan(const TableRequest &request) {
 	TaskVectorOptions plan_options;
-	plan_options.hops = hops;
+	plan_options.hops = request.hops;
 	plan_options.paths = request.options.paths;
 	plan_options.columns = request.options.columns;
-	TaskVectorPlan plan = TaskVectorPlan::make(request.graph, entity_table, plan_options);
-	std::string key_type = entity->find_column(entity->primary_key)->data_type;
+	return TaskVectorPlan::make(request.graph, request.entity_table, plan_options);
+}
+
+// The row of relml.pretrain_tables that records the built table.
+NewPretrainTable pretrain_table_record(const TableRequest &request, const Cutoff &cutoff, const BuiltTable &built,
+                                       const std::string &caller) {
+	const Table &entity = *request.graph.find_table(request.entity_table);
+	NewPretrainTable table;
+	table.database_id = request.db.id;
+	table.entity_table = request.entity_table;
+	table.entity_key_type = entity.find_column(entity.primary_key)->data_type;
+	table.horizon = request.horizon;
+	table.hops = request.hops;
+	table.pretrain_cutoff = cutoff.cutoff;
+	table.input_cutoff = cutoff.input_cutoff;
+	table.definition = built.definition;
+	table.owner = caller;
+	return table;
+}
+
+// The pre-training task on the loaded graph: the table's training and validation rows as seeds.
+PretrainTask pretrain_task(const LoadedGraph &loaded, const TableRequest &request, const PretrainRowsData &rows,
+                           bool with_vectors, EpochMicros cutoff) {
+	int entity_index = loaded.graph.table_index(request.entity_table);
+	std::string entity_name = request.graph.schema() + "." + request.entity_table;
+	PretrainTask task;
+	task.entity_table = entity_index;
+	task.fit_cutoff = cutoff;
+	task.input_cutoff = cutoff;
+	task.width = with_vectors ? static_cast<int>(rows.width) : 0;
+	task.train = pretrain_rows(loaded, entity_index, entity_name, rows, false, with_vectors, cutoff);
+	task.val = pretrain_rows(loaded, entity_index, entity_name, rows, true, with_vectors, cutoff);
+	return task;
+}
+
+// The encoder's metrics: its epochs, the best one, peak memory, the rows it learned from and the graph.
+nlohmann::json encoder_metrics(const Pretrained &pretrained, const PretrainTask &task, const PretrainRowsData &rows,
+                               const LoadedGraph &loaded, const GraphLoadStats &load_stats) {
+	return {{"epochs", epochs_json(pretrained.epochs)},
+	        {"best_epoch", pretrained.best_epoch},
+	        {"best_val_loss", pretrained.best_val_loss},
+	        {"peak_rss_mb", peak_resident_json()},
+	        {"rows", {{"train", task.train.seeds.size()}, {"val", task.val.seeds.size()}, {"events", rows.event_rows}}},
+	        {"width", task.width},
+	        {"graph", graph_metrics(loaded, load_stats)}};
+}
+
+// The options stored with the encoder: the RDL library's, complete, and the SQL side's.
+nlohmann::json stored_options(nlohmann::json backbone, const TableRequest &request) {
+	backbone["horizon"] = request.horizon;
+	backbone["hops"] = request.hops;
+	backbone["paths"] = request.options.paths;
+	backbone["columns"] = request.options.columns;
+	backbone["max_rows"] = request.options.max_rows;
+	backbone["max_mode_values"] = request.options.max_mode_values;
+	backbone["active_within"] = request.options.active_within ? nlohmann::json(*request.options.active_within)
+	                                                          : nlohmann::json(nullptr);
+	backbone["pretrain_cutoff"] = request.options.pretrain_cutoff ? nlohmann::json(*request.options.pretrain_cutoff)
+	                                                              : nlohmann::json(nullptr);
+	return backbone;
+}
+
+// Builds and stores the pre-training table, then pre-trains the encoder on it and stores it; returns its id.
+int64_t pretrain(SpiConnection &spi, const std::string &database, const std::string &entity_table,
+                 const std::string &method, const std::string &horizon_argument, int hops, nlohmann::json options,
+                 const RunHooks &hooks) {
+	Stopwatch total;
+	Stopwatch phase;
+	nlohmann::json timings;
+	TableRequest request = pretrain_request(spi, database, entity_table, method, horizon_argument, hops, options);
+	TaskVectorPlan plan = task_vector_plan(request);
 	nlohmann::json backbone = backbone_options(options, method, threads_setting);
 	std::string normalized_method = backbone.value("method", method);
 	Cutoff cutoff = choose_cutoff(spi, request.db, request.options.pretrain_cutoff);
 	std::string caller = current_role(spi);
-	hooks.report("pre-training " + normalized_method + " on " + database + "." + entity_table + ", horizon " + horizon +
-	             ", " + std::to_string(hops) + (hops == 1 ? " hop" : " hops"));
+	hooks.report("pre-training " + normalized_method + " on " + database + "." + entity_table + ", horizon " +
+	             request.horizon + ", " + std::to_string(hops) + (hops == 1 ? " hop" : " hops"));
 
 	BuiltTable built = build_pretrain_table(spi, request, plan, cutoff, hooks);
-	int table_id = store_pretrain_table(spi, request, key_type, cutoff, built, caller, hooks);
+	int table_id = store_pretrain_table(spi, pretrain_table_record(request, cutoff, built, caller), built.rows, hooks);
 	timings["task_vectors"] = phase.lap();
 
 	GraphLoadStats load_stats;
 	const LoadedGraph &loaded = load_graph_reported(spi, request.db.id, request.graph, hooks, load_stats);
 	timings["graph"] = phase.lap();
-	int entity_index = loaded.graph.table_index(entity_table);
 	EpochMicros cutoff_micros = epoch_micros(spi, cutoff.cutoff);
-	bool with_vectors = uses_task_vectors(normalized_method);
-	std::string entity_name = request.graph.schema() + "." + entity_table;
-	PretrainTask task;
-	task.entity_table = entity_index;
-	task.fit_cutoff = cutoff_micros;
-	task.input_cutoff = cutoff_micros;
-	task.width = with_vectors ? static_cast<int>(built.rows.width) : 0;
-	task.train = pretrain_rows(loaded, entity_index, entity_name, built.rows, false, with_vectors, cutoff_micros);
-	task.val = pretrain_rows(loaded, entity_index, entity_name, built.rows, true, with_vectors, cutoff_micros);
+	PretrainTask task =
+	    pretrain_task(loaded, request, built.rows, uses_task_vectors(normalized_method), cutoff_micros);
 
 	const RdlApi &api = rdl_api();
 	Pretrained pretrained;
@@ -156,51 +218,18 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 	});
 	timings["pretrain"] = phase.lap();
 
-	nlohmann::json epochs = nlohmann::json::array();
-	for (const PretrainEpoch &epoch : pretrained.epochs) {
-		epochs.push_back({{"epoch", epoch.epoch},
-		                  {"train_loss", epoch.train_loss},
-		                  {"val_loss", epoch.val_loss},
-		                  {"seconds", epoch.seconds},
-		                  {"samples_per_second", epoch.samples_per_second}});
-	}
-	const std::optional<double> peak_rss = peak_resident_megabytes();
-	nlohmann::json metrics = {{"epochs", epochs},
-	                          {"best_epoch", pretrained.best_epoch},
-	                          {"best_val_loss", pretrained.best_val_loss},
-	                          {"peak_rss_mb", peak_rss ? nlohmann::json(*peak_rss) : nlohmann::json(nullptr)},
-	                          {"rows", {{"train", task.train.seeds.size()},
-	                                    {"val", task.val.seeds.size()},
-	                                    {"events", built.rows.event_rows}}},
-	                          {"width", task.width},
-	                          {"graph", {{"rows", load_stats.rows},
-	                                     {"edges", loaded.graph.edge_count()},
-	                                     {"bytes", load_stats.bytes},
-	                                     {"reused", load_stats.reused},
-	                                     {"rows_per_second", load_stats.rows_per_second}}}};
-	nlohmann::json stored_options = backbone;
-	stored_options["horizon"] = horizon;
-	stored_options["hops"] = hops;
-	stored_options["paths"] = request.options.paths;
-	stored_options["columns"] = request.options.columns;
-	stored_options["max_rows"] = request.options.max_rows;
-	stored_options["max_mode_values"] = request.options.max_mode_values;
-	stored_options["active_within"] = request.options.active_within ? nlohmann::json(*request.options.active_within)
-	                                                                : nlohmann::json(nullptr);
-	stored_options["pretrain_cutoff"] = request.options.pretrain_cutoff ? nlohmann::json(*request.options.pretrain_cutoff)
-	                                                                    : nlohmann::json(nullptr);
+	NewEncoder encoder;
+	encoder.database_id = request.db.id;
+	encoder.entity_table = entity_table;
+	encoder.method = normalized_method;
+	encoder.pretrain_table_id = table_id;
+	encoder.metrics = encoder_metrics(pretrained, task, built.rows, loaded, load_stats);
+	encoder.options = stored_options(backbone, request);
+	encoder.config = pretrained.config;
+	encoder.weights = std::move(pretrained.weights);
 	timings["total"] = total.seconds();
-	int64_t encoder_id = 0;
-	{
-		AsExtensionOwner owner(spi);
-		encoder_id = std::stoll(*spi.scalar(
-		    "INSERT INTO relml.encoders (database_id, entity_table, method, pretrain_table_id, options, config, weights, "
-		    "metrics, timings, owner) VALUES ($1::int, $2, $3, $4::int, $5::jsonb, $6::jsonb, $7::bytea, $8::jsonb, "
-		    "$9::jsonb, $10) RETURNING encoder_id::text",
-		    {std::to_string(request.db.id), entity_table, normalized_method, std::to_string(table_id),
-		     stored_options.dump(), pretrained.config.dump(),
-		     to_hex_bytea(pretrained.weights.data(), pretrained.weights.size()), metrics.dump(), timings.dump(), caller}));
-	}
+	encoder.timings = timings;
+	int64_t encoder_id = store_encoder(spi, encoder, caller);
 	char loss[64];
 	snprintf(loss, sizeof(loss), "%.6g", pretrained.best_val_loss);
 	hooks.report("encoder " + std::to_string(encoder_id) + ": best val loss " + loss + " at epoch " +
@@ -211,40 +240,12 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 
 } // namespace
 
-StoredEncoder load_encoder(SpiConnection &spi, int64_t encoder_id, const std::optional<std::string> &use) {
-	SpiResult r = spi.query(
-	    "SELECT e.encoder_id, e.database_id, e.entity_table::text, e.method, e.pretrain_table_id, e.owner::text, "
-	    "e.options::text, e.config::text, e.weights, " + iso("p.input_cutoff") + ", " + iso("p.pretrain_cutoff") + " "
-	    "FROM relml.encoders e JOIN relml.pretrain_tables p USING (pretrain_table_id) WHERE e.encoder_id = $1::int8",
-	    {std::to_string(encoder_id)});
-	if (r.rows() == 0) {
-		throw NotFoundError("encoder " + std::to_string(encoder_id) + " does not exist");
-	}
-	StoredEncoder encoder;
-	encoder.encoder_id = r.integer(0, 0);
-	encoder.database_id = static_cast<int>(r.integer(0, 1));
-	encoder.entity_table = r.text(0, 2);
-	encoder.method = r.text(0, 3);
-	encoder.pretrain_table_id = static_cast<int>(r.integer(0, 4));
-	encoder.owner = r.text(0, 5);
-	if (use) {
-		require_member_of(spi, encoder.owner, *use);
-	}
-	encoder.options = nlohmann::json::parse(r.text(0, 6));
-	encoder.config = nlohmann::json::parse(r.text(0, 7));
-	encoder.weights = r.bytes(0, 8);
-	if (!r.is_null(0, 9)) {
-		encoder.input_cutoff = r.text(0, 9);
-	}
-	encoder.pretrain_cutoff = r.text(0, 10);
-	return encoder;
-}
-
 } // namespace relml::pg
 
 using namespace relml;
 using namespace relml::pg;
 
+// relml.pretrain: pre-trains an encoder; returns its id.
 RELML_SQL_FUNCTION(relml_pretrain) {
 	std::string database = text_arg(fcinfo, 0, "database");
 	std::string entity_table = text_arg(fcinfo, 1, "entity_table");
@@ -268,16 +269,13 @@ RELML_SQL_FUNCTION(relml_pretrain) {
 	PG_RETURN_INT64(encoder_id);
 }
 
+// relml.drop_encoder: drops an encoder (its owner role only), and its pre-training table with its last encoder.
 RELML_SQL_FUNCTION(relml_drop_encoder) {
 	int64_t encoder_id = int_arg(fcinfo, 0, "encoder");
 	{
 		SpiConnection spi;
 		StoredEncoder encoder = load_encoder(spi, encoder_id, "drop encoder " + std::to_string(encoder_id));
-		AsExtensionOwner owner(spi);
-		spi.execute("DELETE FROM relml.encoders WHERE encoder_id = $1::int8", {std::to_string(encoder_id)});
-		spi.execute("DELETE FROM relml.pretrain_tables p WHERE p.pretrain_table_id = $1::int AND NOT EXISTS "
-		            "(SELECT 1 FROM relml.encoders e WHERE e.pretrain_table_id = p.pretrain_table_id)",
-		            {std::to_string(encoder.pretrain_table_id)});
+		delete_encoder(spi, encoder);
 	}
 	PG_RETURN_VOID();
 }

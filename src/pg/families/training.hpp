@@ -1,26 +1,39 @@
-// Training a task's model, shared by relml.train and the background job worker.
+// The one training and prediction path every family goes through: relml.train, relml.train_async's worker,
+// relml.retrain, relml.evaluate, relml.predict and relml.predict_batch.
 #pragma once
 
-#include "pg/families/dfs/dfs_family.hpp"
+#include "pg/families/model_family.hpp"
+
+#include <optional>
+#include <string>
 
 namespace relml::pg {
 
 struct TrainOutcome {
 	int64_t model_id = 0;
-	TrainedModel trained;
+	NewModel model;
 	bool deployed = false;
 };
 
-void require_known_method(const std::string &method);
+// Trains `method` on the task: parses the options, reads the task's rows, has the family fit, scores every
+// split, stores the model and deploys it by the "deploy" policy: "if_better" (default; a better validation
+// metric than the deployed model), "always" or "never".
+TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,
+                        const nlohmann::json &options, const RunHooks &hooks);
 
-// Predictions of `model` (any method) for the seeds `seeds_sql` returns; see predict_dfs.
+struct Predictions {
+	SeedFrame seeds;
+	PredictionValues values;
+
+	// The prediction users see for row `row`: the value, the probability of 1, or the most likely class.
+	double user_value(size_t row) const;
+};
+
+// Predictions of `model` for the seeds `seeds_sql` returns as (row_id, entity_key, seed_time). `user_seeds`
+// names seeds that come from the user: errors reading them start with it, and unknown entities or times before
+// any data are rejected.
 Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
                          const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
                          const std::optional<std::string> &user_seeds);
-
-// Trains `method` on the task, stores the model and deploys it according to options' "deploy" policy:
-// "if_better" (default; better validation metric than the deployed model), "always" or "never".
-TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,
-                        nlohmann::json options, const RunHooks &hooks);
 
 } // namespace relml::pg

@@ -1,54 +1,28 @@
-#include "pg/catalog/database_catalog.hpp"
 #include "pg/families/dfs/dfs_family.hpp"
 
+#include "pg/catalog/database_catalog.hpp"
 #include "pg/data/feature_runner.hpp"
 
 #include "common/stopwatch.hpp"
-#include "sql/identifier.hpp"
-#include "task/task_sql.hpp"
 #include "common/thread_pool.hpp"
 #include "model/gbt_model.hpp"
-#include "model/metrics.hpp"
+#include "model/gbt_params.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace relml::pg {
 
 namespace {
 
-const std::set<std::string> kDfsKeys = {"windows", "path_depth", "share_top_k", "max_share_cardinality"};
-
-// Splits the user's flat options into the feature part and the trees part; a key neither part knows is an
-// error listing both.
-void split_options(const nlohmann::json &options, nlohmann::json &dfs, nlohmann::json &gbt) {
-	dfs = nlohmann::json::object();
-	gbt = nlohmann::json::object();
-	const nlohmann::json gbt_keys = GbtParams().to_json();
-	for (auto &item : options.items()) {
-		if (kDfsKeys.count(item.key())) {
-			dfs[item.key()] = item.value();
-		} else if (gbt_keys.contains(item.key())) {
-			gbt[item.key()] = item.value();
-		} else {
-			std::string known;
-			for (auto &key : kDfsKeys) {
-				known += key + ", ";
-			}
-			for (auto &key : gbt_keys.items()) {
-				known += key.key() + ", ";
-			}
-			throw InvalidInputError("unknown option \"" + item.key() + "\" of method dfs; accepted: " +
-			                        known.substr(0, known.size() - 2));
-		}
-	}
-}
-
-struct SplitRows {
-	std::vector<size_t> train, val, test;
-	std::vector<float> labels;
-	std::vector<bool> is_train;
+struct DfsFamilyOptions : FamilyOptions {
+	DfsOptions features;
+	GbtParams trees;
 };
+
+bool is_feature_key(const std::string &key) {
+	const std::vector<std::string> &keys = DfsOptions::accepted_keys();
+	return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
 
 DenseMatrix take_rows(const DenseMatrix &m, const std::vector<size_t> &rows) {
 	DenseMatrix out = DenseMatrix::filled(rows.size(), m.cols);
@@ -58,222 +32,169 @@ DenseMatrix take_rows(const DenseMatrix &m, const std::vector<size_t> &rows) {
 	return out;
 }
 
-std::vector<float> take_labels(const std::vector<float> &labels, const std::vector<size_t> &rows) {
+std::vector<float> float_labels(const TaskRows &rows, const std::vector<size_t> &positions) {
 	std::vector<float> out;
-	for (size_t r : rows) {
-		out.push_back(labels[r]);
+	for (size_t position : positions) {
+		out.push_back(static_cast<float>(rows.labels[position]));
 	}
 	return out;
 }
 
-// Metrics of `model` on the rows of one split, or null when the split is empty.
-nlohmann::json split_metrics(const GbtModel &model, TaskType type, int num_class, const DenseMatrix &x,
-                             const std::vector<float> &labels, const std::vector<size_t> &rows) {
-	if (rows.empty()) {
-		return nullptr;
-	}
-	std::vector<float> y = take_labels(labels, rows);
-	return metrics_of_split(type, num_class, std::vector<double>(y.begin(), y.end()), model.predict(take_rows(x, rows)));
-}
-
-} // namespace
-
-nlohmann::json metrics_of_split(TaskType type, int num_class, const std::vector<double> &labels,
-                                const std::vector<double> &predictions) {
-	if (labels.empty()) {
-		return nullptr;
-	}
-	nlohmann::json result = nlohmann::json::object();
-	try {
-		for (auto &entry : all_metrics(type, labels, predictions, num_class)) {
-			result[entry.first] = entry.second;
-		}
-	} catch (const InvalidInputError &e) {
-		// A split with a single class has no AUROC: say so instead of failing the whole training.
-		result["undefined"] = e.what();
-	}
-	result["rows"] = labels.size();
-	return result;
-}
-
-double Predictions::user_value(size_t row) const {
-	if (outputs_per_row == 1) {
-		return values.at(row);
-	}
-	auto begin = values.begin() + row * outputs_per_row;
-	return static_cast<double>(std::max_element(begin, begin + outputs_per_row) - begin);
-}
-
-TrainedModel train_dfs(SpiConnection &spi, const TaskInfo &task, const nlohmann::json &options, int threads,
-                       const RunHooks &hooks) {
-	Stopwatch total;
-	Stopwatch phase;
-	nlohmann::json timings;
-	nlohmann::json dfs_json;
-	nlohmann::json gbt_json;
-	split_options(options, dfs_json, gbt_json);
-	DfsOptions dfs_options = DfsOptions::from_json(dfs_json, task.horizon_days);
-	GbtParams params = GbtParams::from_json(gbt_json);
-	params.validate_for(task.type);
-	params.nthread = threads;
-
-	SchemaGraph graph = load_schema_graph(spi, task.database_id);
-
-	// Seeds: every row of the task's training table, in row_id order.
-	std::vector<int64_t> row_ids =
-	    load_seed_table(spi, "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int",
-	                    {std::to_string(task.task_id)}, task.input_cutoff, task.entity_key_type);
-	SpiResult rows = spi.query("SELECT split, label FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
-	                           {std::to_string(task.task_id)});
-	if (rows.rows() != row_ids.size() || rows.rows() == 0) {
-		throw_training_table_hidden(spi, task);
-	}
-	SplitRows split;
-	split.is_train.resize(rows.rows());
-	for (size_t r = 0; r < rows.rows(); ++r) {
-		std::string name = rows.text(r, 0);
-		(name == "train" ? split.train : name == "val" ? split.val : split.test).push_back(r);
-		split.is_train[r] = name == "train";
-		split.labels.push_back(static_cast<float>(rows.number(r, 1)));
-	}
-	timings["task_rows"] = phase.lap();
-	hooks.report("task table: " + std::to_string(split.train.size()) + " train, " + std::to_string(split.val.size()) +
-	             " val, " + std::to_string(split.test.size()) + " test rows");
-
-	// Features: categorical profiles and vocabularies see only what training may see.
-	std::string profile_until = task.val_timestamp;
-	if (task.input_cutoff && *task.input_cutoff < profile_until) {
-		profile_until = *task.input_cutoff;
-	}
-	FeatureSpec spec = plan_features(spi, graph, task.entity_table, dfs_options, profile_until);
-	hooks.report("features: planned " + std::to_string(spec.feature_count()) + " features over " +
-	             std::to_string(spec.paths.size()) + " paths and " + std::to_string(spec.window_days.size() + 1) +
-	             " windows");
-	DenseMatrix x = compute_features(spi, spec, graph, row_ids, &split.is_train, hooks);
-	drop_seed_table(spi);
-	timings["features"] = phase.lap();
-	hooks.report("features: " + std::to_string(x.rows) + " x " + std::to_string(x.cols) + " matrix in " +
-	             Stopwatch::format(timings["features"].get<double>()));
-
-	ensure_thread_pool(threads);
-	GbtModel model = GbtModel::train(task.type, task.num_classes, take_rows(x, split.train),
-	                                 take_labels(split.labels, split.train), take_rows(x, split.val),
-	                                 take_labels(split.labels, split.val), params, hooks);
-	timings["train"] = phase.lap();
-
-	MetricSpec metric = primary_metric(task.type);
-	nlohmann::json metrics;
-	metrics["val"] = split_metrics(model, task.type, task.num_classes, x, split.labels, split.val);
-	metrics["test"] = split_metrics(model, task.type, task.num_classes, x, split.labels, split.test);
-	metrics["train"] = split_metrics(model, task.type, task.num_classes, x, split.labels, split.train);
-	metrics["best_iteration"] = model.best_iteration();
-	metrics["rounds_trained"] = model.rounds_trained();
-	std::vector<double> gains = model.feature_importance(x.cols);
-	std::vector<std::string> names = spec.feature_names();
+// The features the trees split on, by total gain, as stored in the model's metrics.
+nlohmann::json feature_importance(const GbtModel &model, const FeatureSpec &spec, size_t columns) {
+	const std::vector<double> gains = model.feature_importance(columns);
+	const std::vector<std::string> names = spec.feature_names();
 	nlohmann::json importance = nlohmann::json::array();
 	for (size_t i = 0; i < names.size(); ++i) {
 		if (gains[i] > 0) {
 			importance.push_back({{"name", names[i]}, {"importance", gains[i]}});
 		}
 	}
-	metrics["feature_importance"] = importance;
-	metrics["features"] = x.cols;
-	timings["evaluate"] = phase.lap();
-	timings["total"] = total.seconds();
-
-	TrainedModel result;
-	result.higher_is_better = metric.higher_is_better;
-	NewModel &stored = result.model;
-	stored.method = "dfs";
-	stored.options = {{"dfs", dfs_options.to_json()}, {"gbt", params.to_json()}};
-	stored.feature_spec = {{"dfs", spec.to_json()}, {"graph", graph.to_json()}};
-	stored.bytes = model.serialize();
-	stored.metric = metric.name;
-	if (!metrics["val"].is_null() && metrics["val"].contains(metric.name)) {
-		stored.val_metric = metrics["val"][metric.name].get<double>();
-	}
-	if (!metrics["test"].is_null() && metrics["test"].contains(metric.name)) {
-		stored.test_metric = metrics["test"][metric.name].get<double>();
-	}
-	stored.metrics = metrics;
-	stored.train_rows = split.train.size();
-	stored.val_rows = split.val.size();
-	stored.test_rows = split.test.size();
-	stored.timings = timings;
-	return result;
-}
-
-namespace {
-
-// Fails when seeds in the seed table name entities that do not exist or times before any data.
-void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph) {
-	std::string entity = qualified_name(graph.schema(), task.entity_table);
-	SpiResult unknown = spi.query("SELECT count(*)::int8, min(s.entity_key::text) FROM " + std::string(kSeedTable) +
-	                              " s WHERE NOT EXISTS (SELECT 1 FROM " + entity + " e WHERE e." +
-	                              quote_ident(task.entity_key) + " = s.entity_key)");
-	if (unknown.integer(0, 0) > 0) {
-		throw NotFoundError("entity " + unknown.text(0, 1) + " does not exist in table " + graph.schema() + "." +
-		                    task.entity_table +
-		                    (unknown.integer(0, 0) > 1 ? " (" + std::to_string(unknown.integer(0, 0)) + " unknown entities)"
-		                                               : ""));
-	}
-	// The range is read only to name it in the error: a scan of every time column.
-	std::optional<std::string> earliest_seed = spi.scalar("SELECT min(seed_time)::text FROM " + std::string(kSeedTable));
-	if (earliest_seed && *spi.scalar(data_at_or_before_sql(graph), {earliest_seed}) == "f") {
-		SpiResult range = spi.query(database_time_range_sql(graph));
-		if (!range.is_null(0, 0)) {
-			throw InvalidInputError("as_of " + *earliest_seed + " is before any data of database \"" +
-			                        task.database_name + "\" (its earliest time is " + range.text(0, 0) + ")");
-		}
-	}
+	return importance;
 }
 
 } // namespace
 
-std::vector<int64_t> load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
-                                           const std::string &seeds_sql, const SqlParams &params,
-                                           const std::optional<std::string> &user_seeds) {
-	std::vector<int64_t> row_ids;
-	try {
-		row_ids = load_seed_table(spi, seeds_sql, params, task.input_cutoff, task.entity_key_type);
-	} catch (const PgError &e) {
-		if (!user_seeds) {
-			throw;
-		}
-		rethrow_user_query_error(e, *user_seeds);
-	}
-	if (user_seeds) {
-		check_prediction_seeds(spi, task, graph);
-	}
-	return row_ids;
+// "dfs", the method name.
+std::string DfsFamily::name() const {
+	return "dfs";
 }
 
-Predictions predict_dfs(SpiConnection &spi, const TaskInfo &task, const StoredModel &stored, const std::string &seeds_sql,
-                        const SqlParams &params, int threads, const RunHooks &hooks,
-                        const std::optional<std::string> &user_seeds) {
-	FeatureSpec spec = FeatureSpec::from_json(stored.feature_spec.at("dfs"));
-	SchemaGraph graph = SchemaGraph::from_json(stored.feature_spec.at("graph"));
-	check_schema_unchanged(spi, spec, graph, "model " + std::to_string(stored.model_id));
-	Predictions result;
-	result.row_ids = load_prediction_seeds(spi, task, graph, seeds_sql, params, user_seeds);
-	SpiResult seeds = spi.query("SELECT entity_key::text, seed_time::text FROM " + std::string(kSeedTable) +
-	                            " ORDER BY row_id");
-	for (size_t r = 0; r < seeds.rows(); ++r) {
-		result.entity_keys.push_back(seeds.text(r, 0));
-		result.as_of.push_back(seeds.text(r, 1));
+// The family in one sentence.
+std::string DfsFamily::description() const {
+	return "SQL aggregate features over the foreign-key paths of the entity (Deep Feature Synthesis) and "
+	       "gradient-boosted trees (XGBoost) on them";
+}
+
+// Trees take a seed; nothing runs on a GPU and no encoder applies.
+std::vector<std::string> DfsFamily::common_keys() const {
+	return {"seed"};
+}
+
+// The feature planner's keys, then the trees'.
+std::vector<std::string> DfsFamily::own_keys() const {
+	std::vector<std::string> keys = DfsOptions::accepted_keys();
+	for (const std::string &key : GbtParams::accepted_keys()) {
+		if (key != "seed") {
+			keys.push_back(key);
+		}
 	}
-	if (result.row_ids.empty()) {
-		drop_seed_table(spi);
-		return result;
+	return keys;
+}
+
+// The feature part (windows default to the task's horizon) and the trees part, checked against the task type.
+std::unique_ptr<FamilyOptions> DfsFamily::parse_options(const TrainingOptions &options, const TaskInfo &task) const {
+	nlohmann::json features = nlohmann::json::object();
+	nlohmann::json trees = nlohmann::json::object();
+	for (const auto &item : options.own.items()) {
+		(is_feature_key(item.key()) ? features : trees)[item.key()] = item.value();
 	}
-	DenseMatrix x = compute_features(spi, spec, graph, result.row_ids, nullptr, hooks);
-	drop_seed_table(spi);
-	ensure_thread_pool(threads);
-	const std::vector<uint8_t> bytes = load_model_bytes(spi, stored.model_id);
-	GbtModel model = GbtModel::deserialize(bytes.data(), bytes.size(), threads);
-	result.values = model.predict(x);
-	result.outputs_per_row = model.outputs_per_row();
-	return result;
+	if (options.common.seed) {
+		trees["seed"] = *options.common.seed;
+	}
+	auto parsed = std::make_unique<DfsFamilyOptions>();
+	parsed->features = DfsOptions::from_json(features, task.horizon_days);
+	parsed->trees = GbtParams::from_json(trees);
+	parsed->trees.validate_for(task.type);
+	return parsed;
+}
+
+// Plans features on what training may see, computes them for every task row, fits the trees early-stopped on val.
+FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family_options) const {
+	const auto &options = static_cast<const DfsFamilyOptions &>(family_options);
+	GbtParams params = options.trees;
+	params.nthread = run.common.threads;
+	Stopwatch phase;
+	FittedModel fitted;
+	SchemaGraph graph = load_schema_graph(run.spi, run.task.database_id);
+	std::vector<int64_t> row_ids = load_seed_table(run.spi, task_seeds_sql(), {std::to_string(run.task.task_id)},
+	                                               run.task.input_cutoff, run.task.entity_key_type);
+	if (row_ids != run.rows.row_ids) {
+		throw_training_table_hidden(run.spi, run.task);
+	}
+	FeatureSpec spec = plan_features(run.spi, graph, run.task.entity_table, options.features, run.fit_cutoff);
+	run.hooks.report("features: planned " + std::to_string(spec.feature_count()) + " features over " +
+	                 std::to_string(spec.paths.size()) + " paths and " +
+	                 std::to_string(spec.window_days.size() + 1) + " windows");
+	std::vector<bool> is_train(run.rows.size(), false);
+	for (size_t position : run.rows.train) {
+		is_train[position] = true;
+	}
+	DenseMatrix x = compute_features(run.spi, spec, graph, row_ids, &is_train, run.hooks);
+	drop_seed_table(run.spi);
+	fitted.timings["features"] = phase.lap();
+	run.hooks.report("features: " + std::to_string(x.rows) + " x " + std::to_string(x.cols) + " matrix in " +
+	                 Stopwatch::format(fitted.timings["features"].get<double>()));
+
+	ensure_thread_pool(params.nthread);
+	GbtModel model = GbtModel::train(run.task.type, run.task.num_classes, take_rows(x, run.rows.train),
+	                                 float_labels(run.rows, run.rows.train), take_rows(x, run.rows.val),
+	                                 float_labels(run.rows, run.rows.val), params, run.hooks);
+	fitted.timings["train"] = phase.lap();
+
+	fitted.val_predictions = model.predict(take_rows(x, run.rows.val));
+	fitted.test_predictions = model.predict(take_rows(x, run.rows.test));
+	fitted.train_predictions = model.predict(take_rows(x, run.rows.train));
+	fitted.metrics = {{"best_iteration", model.best_iteration()},
+	                  {"rounds_trained", model.rounds_trained()},
+	                  {"feature_importance", feature_importance(model, spec, x.cols)},
+	                  {"features", x.cols}};
+	fitted.timings["evaluate"] = phase.lap();
+	fitted.options = {{"dfs", options.features.to_json()}, {"gbt", options.trees.to_json()}};
+	fitted.feature_spec = {{"dfs", spec.to_json()}, {"graph", graph.to_json()}};
+	fitted.bytes = model.serialize();
+	return fitted;
+}
+
+// Runs the stored feature specification's queries over the seed relation and the stored trees on the matrix.
+PredictionValues DfsFamily::predict(const PredictionRun &run) const {
+	FeatureSpec spec = FeatureSpec::from_json(run.model.feature_spec.at("dfs"));
+	SchemaGraph graph = SchemaGraph::from_json(run.model.feature_spec.at("graph"));
+	check_schema_unchanged(run.spi, spec, graph, "model " + std::to_string(run.model.model_id));
+	DenseMatrix x = compute_features(run.spi, spec, graph, run.seeds.row_ids, nullptr, run.hooks);
+	ensure_thread_pool(run.threads);
+	const std::vector<uint8_t> bytes = load_model_bytes(run.spi, run.model.model_id);
+	GbtModel model = GbtModel::deserialize(bytes.data(), bytes.size(), run.threads);
+	return {model.predict(x), model.outputs_per_row()};
+}
+
+// The feature count, the boosting rounds kept and the ten features with the most gain.
+nlohmann::json DfsFamily::describe(const StoredModel &model, const nlohmann::json &metrics) const {
+	const nlohmann::json importance = metrics.value("feature_importance", nlohmann::json::array());
+	std::vector<nlohmann::json> features(importance.begin(), importance.end());
+	double total = 0;
+	for (const nlohmann::json &feature : features) {
+		total += feature.at("importance").get<double>();
+	}
+	std::sort(features.begin(), features.end(), [](const nlohmann::json &a, const nlohmann::json &b) {
+		return a.at("importance").get<double>() > b.at("importance").get<double>();
+	});
+	nlohmann::json top = nlohmann::json::array();
+	for (size_t i = 0; i < features.size() && i < 10; ++i) {
+		top.push_back({{"feature", features[i].at("name")},
+		               {"share_of_gain", features[i].at("importance").get<double>() / total}});
+	}
+	const nlohmann::json planned = model.options.value("dfs", nlohmann::json::object());
+	return {{"features", metrics.value("features", nlohmann::json())},
+	        {"windows_days", planned.value("windows", nlohmann::json())},
+	        {"path_depth", planned.value("path_depth", nlohmann::json())},
+	        {"best_iteration", metrics.value("best_iteration", nlohmann::json())},
+	        {"top_features", top}};
+}
+
+// The stored feature and tree options, flat, as relml.train reads them.
+nlohmann::json DfsFamily::training_options(const nlohmann::json &stored) const {
+	nlohmann::json options = nlohmann::json::object();
+	for (const char *part : {"dfs", "gbt"}) {
+		const auto found = stored.find(part);
+		if (found == stored.end()) {
+			continue;
+		}
+		for (const auto &item : found->items()) {
+			options[item.key()] = item.value();
+		}
+	}
+	return options;
 }
 
 } // namespace relml::pg

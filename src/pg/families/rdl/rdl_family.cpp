@@ -1,46 +1,42 @@
-#include "pg/catalog/database_catalog.hpp"
 #include "pg/families/rdl/rdl_family.hpp"
 
-#include "pg/data/feature_runner.hpp"
-#include "pg/data/graph_loader.hpp"
-#include "pg/boundary/module.hpp"
-#include "pg/catalog/encoder_store.hpp"
 #include "pg/boundary/rdl_library.hpp"
+#include "pg/catalog/database_catalog.hpp"
+#include "pg/catalog/encoder_store.hpp"
+#include "pg/data/graph_loader.hpp"
 #include "pg/data/sql_text.hpp"
 
 #include "common/hook_relay.hpp"
 #include "common/resident_memory.hpp"
 #include "common/stopwatch.hpp"
-#include "model/metrics.hpp"
+#include "rdl/api/rdl_options.hpp"
 #include "rdl/api/stored_options.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <utility>
 
 namespace relml::pg {
 
 namespace {
 
-std::optional<std::string> earlier_of(const std::string &a, const std::optional<std::string> &b) {
-	return b && *b < a ? *b : a;
-}
+struct RdlFamilyOptions : FamilyOptions {
+	RdlOptions network;
+	nlohmann::json given; // the family's keys as the user wrote them
+	std::optional<int64_t> encoder;
+	bool device_given = false;
+};
 
 // The architecture a pre-trained encoder fixes; options may repeat its values but not change them. The last two
 // are missing from encoders stored before they existed (stored_option knows what those were trained with).
 const char *const kBackboneOptions[] = {"channels",    "encoder_layers", "fanouts",
                                         "aggregation", "absolute_year",  "degree_features"};
 
-// The encoder options {"encoder": id} name, for this task: it must exist, be usable by the caller (its owner
-// or a member), belong to the task's database and entity table, and have seen nothing after the task's val
-// timestamp, or fine-tuning would score val and test rows with weights that saw their windows.
-PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, const nlohmann::json &options) {
-	const nlohmann::json &id = options.at("encoder");
-	if (!id.is_number_integer() || id.get<long long>() <= 0) {
-		throw InvalidInputError("option \"encoder\" must be an encoder id (a positive integer), got " + id.dump());
-	}
-	const std::string name = "encoder " + std::to_string(id.get<long long>());
-	StoredEncoder encoder = load_encoder(spi, id.get<int64_t>(), "train with " + name);
+// The encoder `id`, for this task: it must exist, be usable by the caller (its owner or a member), belong to
+// the task's database and entity table, and have seen nothing after the task's val timestamp, or fine-tuning
+// would score val and test rows with weights that saw their windows.
+PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, int64_t id, const nlohmann::json &given) {
+	const std::string name = "encoder " + std::to_string(id);
+	StoredEncoder encoder = load_encoder(spi, id, "train with " + name);
 	if (encoder.database_id != task.database_id || encoder.entity_table != task.entity_table) {
 		throw InvalidInputError(name + " was pre-trained for table " + encoder.entity_table +
 		                        " of another database or entity; task \"" + task.name + "\" predicts " +
@@ -55,217 +51,218 @@ PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, con
 	const nlohmann::json &pretrained = encoder.config.at("options");
 	for (const char *key : kBackboneOptions) {
 		const nlohmann::json used = stored_option(pretrained, key);
-		if (options.contains(key) && options[key] != used) {
-			throw InvalidInputError("option \"" + std::string(key) + "\" is " + options[key].dump() + ", but " + name +
+		if (given.contains(key) && given[key] != used) {
+			throw InvalidInputError("option \"" + std::string(key) + "\" is " + given[key].dump() + ", but " + name +
 			                        " was pre-trained with " + used.dump() + ": leave it out to use the encoder's");
 		}
 	}
 	return PretrainedEncoder{std::move(encoder.config), std::move(encoder.weights)};
 }
 
-// Options of method rdl, complete: threads come from relml.threads and the device defaults to relml.device.
-nlohmann::json rdl_options(nlohmann::json options, int threads) {
-	if (options.contains("threads")) {
-		throw InvalidInputError("option \"threads\" is not accepted: set relml.threads instead");
-	}
-	options["threads"] = threads;
-	if (!options.contains("device")) {
-		options["device"] = device_setting ? device_setting : "cpu";
-	}
-	return rdl_api().normalize_options(options);
-}
-
-struct SeedRow {
-	std::string split;
-	double label = 0;
-	Seed seed{};
-};
-
-// Maps the seeds' entity keys to rows of the entity table; a key missing from the graph is an error naming it.
-// A seed later than the input cutoff is observed at the cutoff, as DFS features are (obs_time): the model then
-// sees a database that ends at the cutoff as one seen right at its end, not as years without any activity. How
-// far its time lies after the cutoff is its lag, which a model trained with lag_augmentation reads.
-std::vector<Seed> to_seeds(const LoadedGraph &loaded, int entity_table, const TaskInfo &task,
-                           const std::vector<std::string> &keys, const std::vector<EpochMicros> &times,
-                           EpochMicros input_cutoff) {
-	std::vector<Seed> seeds(keys.size());
-	for (size_t i = 0; i < keys.size(); ++i) {
-		int32_t row = loaded.keys[entity_table].find(keys[i]);
-		if (row < 0) {
-			throw NotFoundError("entity " + keys[i] + " does not exist in table " + task.schema_name + "." +
-			                    task.entity_table);
-		}
-		const EpochMicros observed = std::min(times[i], input_cutoff);
-		seeds[i] = Seed{row, observed, times[i] - observed};
+// Graph seeds of the entities `keys` at `times`. A seed later than the input cutoff is observed at the cutoff,
+// as DFS features are (obs_time): the model then sees a database that ends at the cutoff as one seen right at
+// its end, not as years without any activity. How far its time lies after the cutoff is its lag, which a model
+// trained with lag_augmentation reads.
+std::vector<Seed> graph_seeds(const LoadedGraph &loaded, int entity_table, const std::string &table_name,
+                              const std::vector<std::string> &keys, const std::vector<EpochMicros> &times,
+                              const std::vector<size_t> &positions, EpochMicros input_cutoff) {
+	std::vector<Seed> seeds;
+	seeds.reserve(positions.size());
+	for (size_t position : positions) {
+		const EpochMicros observed = std::min(times[position], input_cutoff);
+		seeds.push_back(Seed{loaded.require_row(entity_table, keys[position], table_name), observed,
+		                     times[position] - observed});
 	}
 	return seeds;
 }
 
+std::vector<size_t> every_position(size_t count) {
+	std::vector<size_t> positions(count);
+	for (size_t i = 0; i < count; ++i) {
+		positions[i] = i;
+	}
+	return positions;
+}
+
+// The rows of one split as labelled graph seeds.
+LabeledSeeds labeled_seeds(const LoadedGraph &loaded, int entity_table, const TrainingRun &run, Split split,
+                           EpochMicros input_cutoff) {
+	const std::vector<size_t> &positions = run.rows.of(split);
+	return {graph_seeds(loaded, entity_table, run.task.schema_name + "." + run.task.entity_table, run.rows.keys,
+	                    run.rows.times, positions, input_cutoff),
+	        run.rows.labels_at(positions)};
+}
+
 } // namespace
 
-TrainedModel train_rdl_model(SpiConnection &spi, const TaskInfo &task, const std::string &method,
-                             nlohmann::json options, int threads, const RunHooks &hooks) {
-	Stopwatch total;
-	Stopwatch phase;
-	nlohmann::json timings;
-	std::optional<PretrainedEncoder> encoder;
-	if (options.contains("encoder")) {
-		encoder = encoder_for_task(spi, task, options);
-	} else if (method == "probe") {
-		throw InvalidInputError("method probe fits a linear model on a pre-trained encoder's embeddings: pass "
-		                        "options {\"encoder\": <id>} (see relml.pretrain)");
-	}
-	nlohmann::json rdl = rdl_options(options, threads);
-	if (encoder) {
-		rdl["encoder"] = options["encoder"];
-	}
+// "rdl", the method name.
+std::string RdlFamily::name() const {
+	return "rdl";
+}
 
-	SchemaGraph schema = load_schema_graph(spi, task.database_id);
-	GraphLoadStats load_stats;
-	const LoadedGraph &loaded = load_graph_reported(spi, task.database_id, schema, hooks, load_stats);
-	timings["graph"] = phase.lap();
-	int entity_table = loaded.graph.table_index(task.entity_table);
+// The family in one sentence.
+std::string RdlFamily::description() const {
+	return "a temporal heterogeneous graph neural network (GraphSAGE over the rows and foreign keys, LibTorch) "
+	       "trained end to end, or fine-tuned from a pre-trained encoder";
+}
 
-	SpiResult rows = spi.query("SELECT split, label, entity_key, (extract(epoch FROM seed_time) * 1000000)::int8 "
-	                           "FROM relml.task_rows WHERE task_id = $1::int ORDER BY row_id",
-	                           {std::to_string(task.task_id)});
-	if (rows.rows() == 0) {
-		throw_training_table_hidden(spi, task);
-	}
-	RdlTask data;
-	data.entity_table = entity_table;
-	data.task = task.type;
-	data.num_class = task.num_classes;
-	data.encoder = encoder ? &*encoder : nullptr;
-	data.fit_cutoff = epoch_micros(spi, earlier_of(task.val_timestamp, task.input_cutoff));
-	data.input_cutoff = epoch_micros(spi, task.input_cutoff);
-	LabeledSeeds test;
-	for (const char *split : {"train", "val", "test"}) {
-		std::vector<std::string> keys;
-		std::vector<EpochMicros> times;
-		LabeledSeeds &target = std::string(split) == "train" ? data.train : std::string(split) == "val" ? data.val : test;
-		for (size_t r = 0; r < rows.rows(); ++r) {
-			if (rows.text(r, 0) == split) {
-				keys.push_back(rows.text(r, 2));
-				times.push_back(rows.integer(r, 3));
-				target.labels.push_back(rows.number(r, 1));
-			}
+// Seeded, on the CPU or a GPU, and able to start from a pre-trained encoder.
+std::vector<std::string> RdlFamily::common_keys() const {
+	return {"seed", "device", "encoder"};
+}
+
+// The network's keys; threads, device and seed are shared keys.
+std::vector<std::string> RdlFamily::own_keys() const {
+	std::vector<std::string> keys;
+	for (const std::string &key : RdlOptions::accepted_keys()) {
+		if (key != "seed" && key != "threads" && key != "device") {
+			keys.push_back(key);
 		}
-		target.seeds = to_seeds(loaded, entity_table, task, keys, times, data.input_cutoff);
 	}
+	return keys;
+}
+
+// The network's options, with relml.threads and the device (the option, else relml.device).
+std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &options, const TaskInfo &) const {
+	nlohmann::json network = options.own;
+	if (options.common.seed) {
+		network["seed"] = *options.common.seed;
+	}
+	network["threads"] = options.common.threads;
+	network["device"] = options.common.resolved_device();
+	auto parsed = std::make_unique<RdlFamilyOptions>();
+	parsed->network = RdlOptions::from_json(network);
+	parsed->given = options.own;
+	parsed->encoder = options.common.encoder;
+	parsed->device_given = options.common.device.has_value();
+	return parsed;
+}
+
+// Loads the graph, maps the task's rows to graph seeds, trains on a relay thread and predicts the test rows.
+FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family_options) const {
+	const auto &options = static_cast<const RdlFamilyOptions &>(family_options);
+	const RdlApi &api = rdl_api();
+	const nlohmann::json network = api.normalize_options(options.network.to_json());
+	std::optional<PretrainedEncoder> encoder;
+	if (options.encoder) {
+		encoder = encoder_for_task(run.spi, run.task, *options.encoder, options.given);
+	}
+	Stopwatch phase;
+	FittedModel fitted;
+	SchemaGraph schema = load_schema_graph(run.spi, run.task.database_id);
+	GraphLoadStats load_stats;
+	const LoadedGraph &loaded = load_graph_reported(run.spi, run.task.database_id, schema, run.hooks, load_stats);
+	fitted.timings["graph"] = phase.lap();
+
+	RdlTask data;
+	data.entity_table = loaded.graph.table_index(run.task.entity_table);
+	data.task = run.task.type;
+	data.num_class = run.task.num_classes;
+	data.encoder = encoder ? &*encoder : nullptr;
+	data.fit_cutoff = epoch_micros(run.spi, run.fit_cutoff);
+	data.input_cutoff = epoch_micros(run.spi, run.task.input_cutoff);
+	data.train = labeled_seeds(loaded, data.entity_table, run, Split::Train, data.input_cutoff);
+	data.val = labeled_seeds(loaded, data.entity_table, run, Split::Val, data.input_cutoff);
+	const LabeledSeeds test = labeled_seeds(loaded, data.entity_table, run, Split::Test, data.input_cutoff);
 	for (const Seed &seed : test.seeds) {
 		data.max_lag = std::max(data.max_lag, seed.lag);
 	}
-	timings["task_rows"] = phase.lap();
 	if (data.train.seeds.empty()) {
-		throw InvalidInputError("task \"" + task.name + "\" has no training rows: method rdl needs some");
+		throw InvalidInputError("task \"" + run.task.name + "\" has no training rows: method " + name() + " needs some");
 	}
-	hooks.report("task table: " + std::to_string(data.train.seeds.size()) + " train, " +
-	             std::to_string(data.val.seeds.size()) + " val, " + std::to_string(test.seeds.size()) + " test rows");
 
-	const RdlApi &api = rdl_api();
 	RdlTrained trained;
-	auto train = method == "probe" ? api.train_probe : api.train;
-	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) { trained = train(loaded.graph, data, rdl, worker); });
-	timings["train"] = phase.lap();
-
-	nlohmann::json metrics;
-	metrics["val"] = metrics_of_split(task.type, task.num_classes, data.val.labels, trained.val_predictions);
-	std::vector<double> test_predictions;
+	run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
+		trained = fit(api, loaded.graph, data, network, worker);
+	});
+	fitted.timings["train"] = phase.lap();
+	fitted.val_predictions = trained.val_predictions;
 	if (!test.seeds.empty()) {
-		run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
-			test_predictions = api.predict("", loaded.graph, entity_table, trained.config, trained.weights,
-			                               test.seeds, data.input_cutoff, threads, worker);
+		run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
+			fitted.test_predictions = api.predict("", loaded.graph, data.entity_table, trained.config, trained.weights,
+			                                      test.seeds, data.input_cutoff, run.common.threads, worker);
 		});
 	}
-	metrics["test"] = metrics_of_split(task.type, task.num_classes, test.labels, test_predictions);
-	nlohmann::json epochs = nlohmann::json::array();
-	for (const RdlEpoch &epoch : trained.epochs) {
-		epochs.push_back({{"epoch", epoch.epoch},
-		                  {"train_loss", epoch.train_loss},
-		                  {"val_metric", epoch.val_metric},
-		                  {"seconds", epoch.seconds},
-		                  {"samples_per_second", epoch.samples_per_second}});
-	}
-	metrics["epochs"] = epochs;
-	metrics["best_epoch"] = trained.best_epoch;
+	fitted.metrics = {{"epochs", epochs_json(trained.epochs)},
+	                  {"best_epoch", trained.best_epoch},
+	                  {"val_metric_name", trained.val_metric.name},
+	                  {"peak_batch_nodes", trained.peak_batch_nodes},
+	                  {"peak_rss_mb", peak_resident_json()},
+	                  {"graph", graph_metrics(loaded, load_stats)}};
 	if (!trained.averaged_epochs.empty()) {
-		metrics["averaged_epochs"] = trained.averaged_epochs;
+		fitted.metrics["averaged_epochs"] = trained.averaged_epochs;
 	}
-	if (rdl.value("lag_augmentation", 0.0) > 0 && method != "probe") {
-		metrics["max_training_lag_days"] = double(data.max_lag) / 86400e6;
+	if (options.network.lag_augmentation > 0 && reads_lags()) {
+		fitted.metrics["max_training_lag_days"] = double(data.max_lag) / 86400e6;
 	}
-	metrics["val_metric_name"] = trained.val_metric.name;
-	metrics["peak_batch_nodes"] = trained.peak_batch_nodes;
-	const std::optional<double> peak_rss = peak_resident_megabytes();
-	metrics["peak_rss_mb"] = peak_rss ? nlohmann::json(*peak_rss) : nlohmann::json(nullptr);
-	metrics["graph"] = {{"rows", load_stats.rows},
-	                    {"edges", loaded.graph.edge_count()},
-	                    {"bytes", load_stats.bytes},
-	                    {"reused", load_stats.reused},
-	                    {"rows_per_second", load_stats.rows_per_second}};
-	timings["evaluate"] = phase.lap();
-	timings["total"] = total.seconds();
+	fitted.timings["evaluate"] = phase.lap();
+	fitted.options = network;
+	fitted.options.erase("threads");
+	if (!options.device_given) {
+		fitted.options.erase("device");
+	}
+	if (options.encoder) {
+		fitted.options["encoder"] = *options.encoder;
+	}
+	fitted.feature_spec = {{"rdl", trained.config}, {"graph", schema.to_json()}};
+	fitted.bytes = std::move(trained.weights);
+	fitted.reads_device = true;
+	return fitted;
+}
 
-	MetricSpec metric = primary_metric(task.type);
-	TrainedModel result;
-	result.higher_is_better = metric.higher_is_better;
-	NewModel &stored = result.model;
-	stored.method = method;
-	stored.options = rdl;
-	stored.feature_spec = {{"rdl", trained.config}, {"graph", schema.to_json()}};
-	stored.bytes = trained.weights;
-	stored.metric = metric.name;
-	if (metrics["val"].is_object() && metrics["val"].contains(metric.name)) {
-		stored.val_metric = metrics["val"][metric.name].get<double>();
-	}
-	if (metrics["test"].is_object() && metrics["test"].contains(metric.name)) {
-		stored.test_metric = metrics["test"][metric.name].get<double>();
-	}
-	stored.metrics = metrics;
-	stored.train_rows = data.train.seeds.size();
-	stored.val_rows = data.val.seeds.size();
-	stored.test_rows = test.seeds.size();
-	stored.timings = timings;
+// Loads (or reuses) the graph and predicts with the network this session holds for the model, or its weights.
+PredictionValues RdlFamily::predict(const PredictionRun &run) const {
+	SchemaGraph schema = load_schema_graph(run.spi, run.task.database_id);
+	GraphLoadStats load_stats;
+	const LoadedGraph &loaded = load_graph(run.spi, run.task.database_id, schema, run.hooks, &load_stats);
+	const int entity_table = loaded.graph.table_index(run.task.entity_table);
+	const EpochMicros cutoff = epoch_micros(run.spi, run.task.input_cutoff);
+	const std::vector<Seed> seeds = graph_seeds(loaded, entity_table, run.task.schema_name + "." + run.task.entity_table,
+	                                            run.seeds.keys, run.seeds.times, every_position(run.seeds.size()), cutoff);
+	const RdlApi &api = rdl_api();
+	// The row's xmin changes with any rewrite of it, so a key never names two versions of one model.
+	const std::string key = std::to_string(run.model.model_id) + "@" + run.model.row_version;
+	const std::vector<uint8_t> weights = api.holds_network(key) ? std::vector<uint8_t>()
+	                                                            : load_model_bytes(run.spi, run.model.model_id);
+	PredictionValues result;
+	result.outputs_per_row = run.task.type == TaskType::MulticlassClassification ? run.task.num_classes : 1;
+	run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
+		result.values = api.predict(key, loaded.graph, entity_table, run.model.feature_spec.at("rdl"), weights, seeds,
+		                            cutoff, run.threads, worker);
+	});
 	return result;
 }
 
-Predictions predict_rdl_model(SpiConnection &spi, const TaskInfo &task, const StoredModel &stored,
-                              const std::string &seeds_sql, const SqlParams &params, int threads,
-                              const RunHooks &hooks, const std::optional<std::string> &user_seeds) {
-	SchemaGraph schema = load_schema_graph(spi, task.database_id);
-	Predictions result;
-	result.row_ids = load_prediction_seeds(spi, task, schema, seeds_sql, params, user_seeds);
-	SpiResult seeds = spi.query("SELECT entity_key::text, seed_time::text, (extract(epoch FROM seed_time) * 1000000)::int8 "
-	                            "FROM " + std::string(kSeedTable) + " ORDER BY row_id");
-	drop_seed_table(spi);
-	std::vector<std::string> keys;
-	std::vector<EpochMicros> times;
-	for (size_t r = 0; r < seeds.rows(); ++r) {
-		result.entity_keys.push_back(seeds.text(r, 0));
-		result.as_of.push_back(seeds.text(r, 1));
-		keys.push_back(seeds.text(r, 0));
-		times.push_back(seeds.integer(r, 2));
-	}
-	result.outputs_per_row = task.type == TaskType::MulticlassClassification ? task.num_classes : 1;
-	if (result.row_ids.empty()) {
-		return result;
-	}
-	GraphLoadStats load_stats;
-	const LoadedGraph &loaded = load_graph(spi, task.database_id, schema, hooks, &load_stats);
-	int entity_table = loaded.graph.table_index(task.entity_table);
-	EpochMicros cutoff = epoch_micros(spi, task.input_cutoff);
-	std::vector<Seed> graph_seeds = to_seeds(loaded, entity_table, task, keys, times, cutoff);
-	const RdlApi &api = rdl_api();
-	// The row's xmin changes with any rewrite of it, so a key never names two versions of one model.
-	const std::string key = std::to_string(stored.model_id) + "@" + stored.row_version;
-	const std::vector<uint8_t> weights = api.holds_network(key) ? std::vector<uint8_t>()
-	                                                            : load_model_bytes(spi, stored.model_id);
-	run_with_relayed_hooks(hooks, [&](const RunHooks &worker) {
-		result.values = api.predict(key, loaded.graph, entity_table, stored.feature_spec.at("rdl"), weights,
-		                            graph_seeds, cutoff, threads, worker);
-	});
-	return result;
+// The network's shape, how training went, and the encoder it started from.
+nlohmann::json RdlFamily::describe(const StoredModel &model, const nlohmann::json &metrics) const {
+	const nlohmann::json network = model.feature_spec.at("rdl").value("options", nlohmann::json::object());
+	return {{"channels", network.value("channels", nlohmann::json())},
+	        {"fanouts", network.value("fanouts", nlohmann::json())},
+	        {"aggregation", network.value("aggregation", nlohmann::json())},
+	        {"head", network.value("head", nlohmann::json())},
+	        {"epochs_trained", metrics.value("epochs", nlohmann::json::array()).size()},
+	        {"best_epoch", metrics.value("best_epoch", nlohmann::json())},
+	        {"averaged_epochs", metrics.value("averaged_epochs", nlohmann::json())},
+	        {"encoder", model.options.value("encoder", nlohmann::json())}};
+}
+
+// The stored options without what the session set (threads, and the settings recorded beside them).
+nlohmann::json RdlFamily::training_options(const nlohmann::json &stored) const {
+	nlohmann::json options = stored;
+	options.erase("threads");
+	options.erase("settings");
+	return options;
+}
+
+// End to end: the network and its head on the task's rows.
+RdlTrained RdlFamily::fit(const RdlApi &api, const RelGraph &graph, const RdlTask &task,
+                          const nlohmann::json &options, const RunHooks &hooks) const {
+	return api.train(graph, task, options, hooks);
+}
+
+// The end-to-end network reads how late each row is observed.
+bool RdlFamily::reads_lags() const {
+	return true;
 }
 
 } // namespace relml::pg

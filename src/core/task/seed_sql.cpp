@@ -1,0 +1,48 @@
+#include "task/seed_sql.hpp"
+
+#include "sql/identifier.hpp"
+
+namespace relml {
+
+std::string create_seed_table_sql(const std::string &key_type) {
+	return "CREATE TEMP TABLE relml_seeds (row_id int8 PRIMARY KEY, entity_key " + key_type +
+	       " NOT NULL, seed_time timestamp NOT NULL, obs_time timestamp NOT NULL) ON COMMIT DROP";
+}
+
+std::string fill_seed_table_sql(const std::string &select_sql, const std::string &key_type, int cutoff_parameter) {
+	const std::string cutoff = "$" + std::to_string(cutoff_parameter) + "::timestamp";
+	return std::string("INSERT INTO ") + kSeedTable + " SELECT q.row_id, q.entity_key::" + key_type +
+	       ", q.seed_time::timestamp, least(q.seed_time::timestamp, coalesce(" + cutoff +
+	       ", q.seed_time::timestamp)) FROM (" + select_sql + ") AS q (row_id, entity_key, seed_time)";
+}
+
+std::string analyze_seed_table_sql() {
+	return std::string("ANALYZE ") + kSeedTable;
+}
+
+std::string seed_row_ids_sql() {
+	return std::string("SELECT row_id FROM ") + kSeedTable + " ORDER BY row_id";
+}
+
+std::string read_seeds_sql() {
+	return std::string("SELECT row_id, entity_key::text, seed_time::text, "
+	                   "(extract(epoch FROM seed_time) * 1000000)::int8 FROM ") +
+	       kSeedTable + " ORDER BY row_id";
+}
+
+std::string unknown_entities_sql(const std::string &schema, const std::string &entity_table,
+                                 const std::string &key_column) {
+	return std::string("SELECT count(*)::int8, min(s.entity_key::text) FROM ") + kSeedTable +
+	       " s WHERE NOT EXISTS (SELECT 1 FROM " + qualified_name(schema, entity_table) + " e WHERE e." +
+	       quote_ident(key_column) + " = s.entity_key)";
+}
+
+std::string earliest_seed_sql() {
+	return std::string("SELECT min(seed_time)::text FROM ") + kSeedTable;
+}
+
+std::string task_seeds_sql() {
+	return "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int";
+}
+
+} // namespace relml

@@ -1,0 +1,41 @@
+// SQL of the seed relation every prediction and DFS feature query reads: pg_temp.relml_seeds (row_id,
+// entity_key, seed_time, obs_time), obs_time being the seed time capped at the task's input cutoff.
+#pragma once
+
+#include "common/no_postgres.hpp"
+
+#include <string>
+
+namespace relml {
+
+// The seed relation's name.
+constexpr const char *kSeedTable = "pg_temp.relml_seeds";
+
+// Creates the (empty) seed relation with entity keys of type `key_type`, dropped at commit.
+std::string create_seed_table_sql(const std::string &key_type);
+
+// Fills the seed relation from `select_sql`, which returns (row_id, entity_key, seed_time) and may use
+// parameters $1..$(n-1); $n is the input cutoff (timestamp, NULL for none).
+std::string fill_seed_table_sql(const std::string &select_sql, const std::string &key_type, int cutoff_parameter);
+
+// Refreshes the planner's statistics of the filled seed relation.
+std::string analyze_seed_table_sql();
+
+// The seeds' row ids in order.
+std::string seed_row_ids_sql();
+
+// The seeds in row_id order: row_id, entity_key as text, seed_time as text, seed_time in microseconds since 1970.
+std::string read_seeds_sql();
+
+// One row: how many seeds name an entity missing from `entity_table` (keyed by `key_column`) of `schema`, and
+// the smallest such key as text.
+std::string unknown_entities_sql(const std::string &schema, const std::string &entity_table,
+                                 const std::string &key_column);
+
+// One row: the earliest seed time as text.
+std::string earliest_seed_sql();
+
+// A task's rows as seeds, with the task id as $1.
+std::string task_seeds_sql();
+
+} // namespace relml

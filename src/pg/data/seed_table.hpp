@@ -1,0 +1,45 @@
+// The seed relation (core/task/seed_sql.hpp) filled through SPI, and read back as a frame of seeds: what every
+// family predicts for, and what DFS feature queries join.
+#pragma once
+
+#include "pg/boundary/spi.hpp"
+#include "pg/catalog/task_catalog.hpp"
+
+#include "graph/rel_graph.hpp"
+#include "schema/schema_graph.hpp"
+#include "task/seed_sql.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relml::pg {
+
+// Seeds in row_id order.
+struct SeedFrame {
+	std::vector<int64_t> row_ids;
+	std::vector<std::string> keys;  // entity keys as text
+	std::vector<std::string> as_of; // seed times as text
+	std::vector<EpochMicros> times; // seed times as the graph counts time
+
+	size_t size() const {
+		return row_ids.size();
+	}
+};
+
+// (Re)creates the seed relation and fills it from `select_sql`, which returns (row_id, entity_key, seed_time)
+// and may use `params`; obs_time is least(seed_time, input cutoff). Returns the row ids in order. The relation
+// lives until drop_seed_table or the end of the transaction.
+std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
+                                     const std::optional<std::string> &input_cutoff, const std::string &key_type);
+void drop_seed_table(SpiConnection &spi);
+
+// Fills the seed relation for a prediction of `task` and reads it back. `user_seeds` names seeds that come from
+// the user: errors reading them start with it, and entities missing from `graph`'s entity table or times before
+// any of its data are rejected.
+SeedFrame load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
+                                const std::string &seeds_sql, const SqlParams &params,
+                                const std::optional<std::string> &user_seeds);
+
+} // namespace relml::pg

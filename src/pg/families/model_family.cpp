@@ -1,0 +1,36 @@
+#include "pg/families/model_family.hpp"
+
+#include "common/error.hpp"
+
+namespace relml::pg {
+
+std::vector<std::string> ModelFamily::accepted_keys() const {
+	std::vector<std::string> keys = {"deploy"};
+	for (const std::string &key : common_keys()) {
+		keys.push_back(key);
+	}
+	for (const std::string &key : own_keys()) {
+		keys.push_back(key);
+	}
+	return keys;
+}
+
+const std::vector<std::unique_ptr<ModelFamily>> &model_families() {
+	static const std::vector<std::unique_ptr<ModelFamily>> kFamilies = register_families();
+	return kFamilies;
+}
+
+const ModelFamily &find_family(const std::string &method) {
+	// Until relml routes between families from task signals, "auto" trains the one that serves most tasks.
+	const std::string name = method == "auto" ? "dfs" : method;
+	std::string available;
+	for (const auto &family : model_families()) {
+		if (family->name() == name) {
+			return *family;
+		}
+		available += (available.empty() ? "" : ", ") + family->name();
+	}
+	throw InvalidInputError("unknown method \"" + method + "\": available methods are " + available + " and auto");
+}
+
+} // namespace relml::pg

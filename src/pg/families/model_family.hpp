@@ -1,0 +1,106 @@
+// A model family: what relml.train trains and relml.predict serves under one method name. The training
+// skeleton (training.cpp) reads the task, its rows and the options once, computes the metrics of every split,
+// stores the model and deploys it; a family only fits, predicts and says what it is.
+//
+// Adding a family: a folder src/pg/families/<name>/ with <name>_family.{hpp,cpp} defining a ModelFamily, and
+// one line in registered_families.cpp. docs/architecture.md walks through it.
+#pragma once
+
+#include "pg/catalog/model_store.hpp"
+#include "pg/catalog/task_catalog.hpp"
+#include "pg/data/seed_table.hpp"
+#include "pg/catalog/task_rows.hpp"
+#include "pg/families/training_options.hpp"
+
+#include "common/hooks.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace relml::pg {
+
+// A family's own options, typed; each family derives its struct and reads it back in train.
+struct FamilyOptions {
+	virtual ~FamilyOptions() = default;
+};
+
+// What the skeleton hands a family to train on.
+struct TrainingRun {
+	SpiConnection &spi;
+	const TaskInfo &task;
+	const TaskRows &rows;
+	const CommonOptions &common;
+	const RunHooks &hooks;
+	// The earlier of the task's val_timestamp and input cutoff: what statistics fitted on data may see.
+	std::string fit_cutoff;
+};
+
+// What a family hands back: the model to store and its predictions of each split, in TaskRows order.
+struct FittedModel {
+	nlohmann::json options;      // the family's resolved options, as stored with the model
+	nlohmann::json feature_spec; // everything prediction needs but the bytes
+	std::vector<uint8_t> bytes;
+	std::vector<double> val_predictions;
+	std::vector<double> test_predictions;
+	std::optional<std::vector<double>> train_predictions; // where scoring the training rows is cheap
+	nlohmann::json metrics = nlohmann::json::object();    // the family's own (importance, epochs, ...)
+	nlohmann::json timings = nlohmann::json::object();    // the family's phases, in seconds
+	bool reads_device = false;                            // whether relml.device mattered
+};
+
+// What the skeleton hands a family to predict with: the seeds, also in the seed table until predict returns.
+struct PredictionRun {
+	SpiConnection &spi;
+	const TaskInfo &task;
+	const StoredModel &model;
+	const SeedFrame &seeds;
+	int threads;
+	const RunHooks &hooks;
+};
+
+// Per seed, outputs_per_row values: the probability of 1, the value, or each class's probability.
+struct PredictionValues {
+	std::vector<double> values;
+	int outputs_per_row = 1;
+};
+
+class ModelFamily {
+public:
+	virtual ~ModelFamily() = default;
+
+	// The method name of relml.train ("dfs").
+	virtual std::string name() const = 0;
+	// One sentence for relml.methods and the docs.
+	virtual std::string description() const = 0;
+	// The shared keys it reads besides "deploy": some of "seed", "device", "encoder".
+	virtual std::vector<std::string> common_keys() const = 0;
+	// Its own keys.
+	virtual std::vector<std::string> own_keys() const = 0;
+	// Reads its own keys (and the shared ones it uses) into its typed options; errors name the key.
+	virtual std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options,
+	                                                     const TaskInfo &task) const = 0;
+	virtual FittedModel train(const TrainingRun &run, const FamilyOptions &options) const = 0;
+	virtual PredictionValues predict(const PredictionRun &run) const = 0;
+	// What a stored model of the family is, for relml.describe_model: its architecture and what it learnt.
+	virtual nlohmann::json describe(const StoredModel &model, const nlohmann::json &metrics) const = 0;
+	// The options that train the same model again from a model's stored options (relml.retrain).
+	virtual nlohmann::json training_options(const nlohmann::json &stored) const = 0;
+
+	// Every key relml.train accepts for it: "deploy", its shared keys, its own.
+	std::vector<std::string> accepted_keys() const;
+};
+
+// The family of `method`; "auto" is dfs. InvalidInputError listing the methods otherwise.
+const ModelFamily &find_family(const std::string &method);
+
+// Every registered family, in registration order.
+const std::vector<std::unique_ptr<ModelFamily>> &model_families();
+
+// The list of registered families, registered_families.cpp's one job.
+std::vector<std::unique_ptr<ModelFamily>> register_families();
+
+} // namespace relml::pg

@@ -1,0 +1,16 @@
+// The model families relml.train knows, in the order relml.methods lists them. A new family adds its line.
+#include "pg/families/dfs/dfs_family.hpp"
+#include "pg/families/probe/probe_family.hpp"
+#include "pg/families/rdl/rdl_family.hpp"
+
+namespace relml::pg {
+
+std::vector<std::unique_ptr<ModelFamily>> register_families() {
+	std::vector<std::unique_ptr<ModelFamily>> families;
+	families.push_back(std::make_unique<DfsFamily>());
+	families.push_back(std::make_unique<RdlFamily>());
+	families.push_back(std::make_unique<ProbeFamily>());
+	return families;
+}
+
+} // namespace relml::pg

@@ -1,0 +1,150 @@
+#include "pg/families/training.hpp"
+
+#include "pg/boundary/module.hpp"
+
+#include "common/stopwatch.hpp"
+#include "model/metrics.hpp"
+
+#include <algorithm>
+
+namespace relml::pg {
+
+namespace {
+
+// The earlier of the task's val_timestamp and input cutoff (both ISO text): what fitting may see.
+std::string fit_cutoff(const TaskInfo &task) {
+	return task.input_cutoff && *task.input_cutoff < task.val_timestamp ? *task.input_cutoff : task.val_timestamp;
+}
+
+// Every metric of the task type on one split, its row count, and "undefined" with the reason when a metric is
+// (a split with one class has no AUROC); null for an empty split.
+nlohmann::json metrics_of_split(const TaskInfo &task, const std::vector<double> &labels,
+                                const std::vector<double> &predictions) {
+	if (labels.empty()) {
+		return nullptr;
+	}
+	nlohmann::json result = nlohmann::json::object();
+	try {
+		for (auto &entry : all_metrics(task.type, labels, predictions, task.num_classes)) {
+			result[entry.first] = entry.second;
+		}
+	} catch (const InvalidInputError &e) {
+		// A split with a single class has no AUROC: say so instead of failing the whole training.
+		result["undefined"] = e.what();
+	}
+	result["rows"] = labels.size();
+	return result;
+}
+
+std::optional<double> primary_value(const nlohmann::json &split, const std::string &metric) {
+	if (split.is_object() && split.contains(metric)) {
+		return split[metric].get<double>();
+	}
+	return std::nullopt;
+}
+
+// The model row of a fitted model: its metrics on every split, its options with the session's settings
+// marked, its row counts and timings.
+NewModel model_row(const ModelFamily &family, const TaskInfo &task, const TaskRows &rows, const CommonOptions &common,
+                   FittedModel &fitted) {
+	NewModel model;
+	model.method = family.name();
+	model.metrics = std::move(fitted.metrics);
+	model.metrics["val"] = metrics_of_split(task, rows.labels_at(rows.val), fitted.val_predictions);
+	model.metrics["test"] = metrics_of_split(task, rows.labels_at(rows.test), fitted.test_predictions);
+	if (fitted.train_predictions) {
+		model.metrics["train"] = metrics_of_split(task, rows.labels_at(rows.train), *fitted.train_predictions);
+	}
+	model.metric = primary_metric(task.type).name;
+	model.val_metric = primary_value(model.metrics["val"], model.metric);
+	model.test_metric = primary_value(model.metrics["test"], model.metric);
+	model.options = std::move(fitted.options);
+	model.options["settings"] = session_settings(common, fitted.reads_device);
+	model.feature_spec = std::move(fitted.feature_spec);
+	model.bytes = std::move(fitted.bytes);
+	model.train_rows = rows.train.size();
+	model.val_rows = rows.val.size();
+	model.test_rows = rows.test.size();
+	model.timings = std::move(fitted.timings);
+	return model;
+}
+
+// Deploys the stored model by the policy; returns whether it did.
+bool deploy_by_policy(SpiConnection &spi, const TaskInfo &task, int64_t model_id, DeployPolicy policy,
+                      const std::string &caller) {
+	switch (policy) {
+	case DeployPolicy::Always:
+		deploy(spi, task.task_id, model_id, "deployed on training (deploy: always)", caller);
+		return true;
+	case DeployPolicy::IfBetter:
+		return deploy_if_better(spi, task, model_id, primary_metric(task.type).higher_is_better, caller);
+	case DeployPolicy::Never:
+		break;
+	}
+	return false;
+}
+
+std::string shown_metric(const std::optional<double> &value) {
+	return value ? std::to_string(*value) : "n/a";
+}
+
+} // namespace
+
+TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,
+                        const nlohmann::json &options, const RunHooks &hooks) {
+	const ModelFamily &family = find_family(method);
+	const TrainingOptions parsed = parse_training_options(options, family);
+	TaskInfo task = load_task(spi, task_name);
+	const std::unique_ptr<FamilyOptions> family_options = family.parse_options(parsed, task);
+	lock_task_for_training(spi, task);
+	Stopwatch total;
+	Stopwatch phase;
+	hooks.report("training task " + task.name + " with " + family.name());
+	const TaskRows rows = read_task_rows(spi, task);
+	const double rows_seconds = phase.lap();
+	hooks.report("task table: " + std::to_string(rows.train.size()) + " train, " + std::to_string(rows.val.size()) +
+	             " val, " + std::to_string(rows.test.size()) + " test rows");
+	FittedModel fitted = family.train(TrainingRun{spi, task, rows, parsed.common, hooks, fit_cutoff(task)},
+	                                  *family_options);
+	TrainOutcome outcome;
+	outcome.model = model_row(family, task, rows, parsed.common, fitted);
+	outcome.model.timings["task_rows"] = rows_seconds;
+	outcome.model.timings["total"] = total.seconds();
+	const std::string caller = current_role(spi);
+	outcome.model_id = store_model(spi, task, outcome.model, caller);
+	outcome.deployed = deploy_by_policy(spi, task, outcome.model_id, parsed.common.deploy, caller);
+	const NewModel &m = outcome.model;
+	hooks.report("model " + std::to_string(outcome.model_id) + ": val " + m.metric + " " + shown_metric(m.val_metric) +
+	             ", test " + shown_metric(m.test_metric) +
+	             (outcome.deployed ? ", deployed"
+	                               : ", not deployed (deploy: " + std::string(to_string(parsed.common.deploy)) + ")") +
+	             " in " + Stopwatch::format(total.seconds()));
+	return outcome;
+}
+
+double Predictions::user_value(size_t row) const {
+	const int width = values.outputs_per_row;
+	if (width == 1) {
+		return values.values.at(row);
+	}
+	auto begin = values.values.begin() + row * width;
+	return static_cast<double>(std::max_element(begin, begin + width) - begin);
+}
+
+Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
+                         const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
+                         const std::optional<std::string> &user_seeds) {
+	const ModelFamily &family = find_family(model.method);
+	const SchemaGraph graph = SchemaGraph::from_json(model.feature_spec.at("graph"));
+	Predictions result;
+	result.seeds = load_prediction_seeds(spi, task, graph, seeds_sql, params, user_seeds);
+	if (result.seeds.size() == 0) {
+		result.values.outputs_per_row = task.type == TaskType::MulticlassClassification ? task.num_classes : 1;
+	} else {
+		result.values = family.predict(PredictionRun{spi, task, model, result.seeds, threads_setting, hooks});
+	}
+	drop_seed_table(spi);
+	return result;
+}
+
+} // namespace relml::pg
