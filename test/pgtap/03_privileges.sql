@@ -11,7 +11,7 @@
 --   tap_evil       owns a schema with its own operators, and puts it first on its search_path
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 -- One XGBoost thread: faster on a small shared CI machine, and bit-for-bit repeatable (01 and the
 -- fixture cover the default thread pool).
@@ -138,6 +138,8 @@ SELECT ok((SELECT count(*) FROM relml.evaluate((SELECT model_id FROM reader_mode
           'tap_reader: evaluate');
 SELECT ok((SELECT count(*) FROM relml.feature_importance((SELECT model_id FROM reader_models))) > 0,
           'tap_reader: feature_importance');
+SELECT is((SELECT relml.describe_model((SELECT model_id FROM reader_models))->>'method'), 'dfs',
+          'tap_reader: describe_model');
 SELECT lives_ok(format('SELECT relml.deploy(%s)', (SELECT model_id FROM reader_models_2)), 'tap_reader: deploy');
 SELECT is((SELECT model_id FROM relml.deployed_models WHERE task = 'tap_reader_churn'), (SELECT model_id FROM reader_models_2),
           'tap_reader: the deployed model switched');
@@ -154,8 +156,14 @@ SELECT is((SELECT trained_by::text FROM relml.models m JOIN reader_models r USIN
 SELECT is((SELECT deployed_by::text FROM relml.deployed_models WHERE task = 'tap_reader_churn'), 'tap_reader',
           'the deployment records tap_reader');
 
+CREATE SCHEMA tap_private;
+CREATE TABLE tap_private.items (item_id int PRIMARY KEY);
+
 -- Row level security on relml.task_rows
 SET ROLE tap_other;
+SELECT throws_ok($$SELECT relml.register_database('tap_private_db', 'tap_private')$$, '42501',
+                 'permission denied for schema "tap_private": USAGE is required to register it',
+                 'a role without USAGE on a schema cannot register it (42501, insufficient privilege)');
 SELECT is((SELECT count(*) FROM relml.task_rows r JOIN relml.tasks t USING (task_id) WHERE t.name = 'tap_reader_churn'),
           0::bigint, 'tap_other sees no training row of tap_reader''s task');
 SELECT is((SELECT count(*) FROM relml.task_rows), 0::bigint, 'tap_other sees no training row at all');

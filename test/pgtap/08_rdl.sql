@@ -6,7 +6,7 @@
 -- its own, dropped at the end).
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(49);
+SELECT plan(50);
 
 -- Tiny networks: these tests are about behaviour, not quality.
 CREATE FUNCTION pg_temp.small_rdl(extra jsonb DEFAULT '{}') RETURNS jsonb
@@ -26,6 +26,14 @@ CREATE TEMP TABLE rdl_model AS
 SELECT model_id FROM relml.train('churn', 'rdl', pg_temp.small_rdl('{"deploy": "always"}'));
 SELECT is((SELECT method FROM relml.models WHERE model_id = (SELECT model_id FROM rdl_model)), 'rdl',
           'an RDL model of churn is trained and deployed');
+
+-- Retraining goes through the family: the deployed RDL model's options (never the session's threads) make an
+-- RDL job. Rolled back with the transaction, so no worker starts.
+SELECT relml.retrain('churn') AS retrain_job \gset
+SELECT results_eq(format($$SELECT method, options->>'channels', options->'fanouts', options->>'deploy', options ? 'threads'
+                            FROM relml.jobs WHERE job_id = %s$$, :retrain_job),
+                  $$VALUES ('rdl', '8', '[6, 3]'::jsonb, 'if_better', false)$$,
+                  'relml.retrain of a task with a deployed RDL model submits an RDL job with that model''s options');
 
 CREATE TEMP TABLE probe AS
 SELECT c.customer_id::text AS entity_key, timestamp '2024-06-15' AS as_of FROM demo.customers c

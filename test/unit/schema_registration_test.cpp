@@ -323,5 +323,20 @@ TEST(SchemaRegistrationTest, SqlQuotesIdentifiersAndBindsTheSchema) {
 	EXPECT_NE(registration_foreign_keys_sql().find("rn.nspname = $1"), std::string::npos);
 }
 
+TEST(SchemaRegistrationTest, CatalogFromQueryRows) {
+	const SchemaCatalog catalog = schema_catalog_from_rows({{"orders", "1200"}, {"users", "0"}},
+	                                                       {{"orders", "id", "integer"}, {"orders", "user_id", "bigint"}},
+	                                                       {{"orders", "id"}}, {{"orders", "user_id", "users"}});
+	ASSERT_EQ(catalog.tables.size(), 2u);
+	EXPECT_EQ(catalog.tables[0].name, "orders");
+	EXPECT_EQ(catalog.tables[0].row_estimate, 1200);
+	ASSERT_EQ(catalog.columns.size(), 2u);
+	EXPECT_EQ(catalog.columns[1].data_type, "bigint");
+	ASSERT_EQ(catalog.primary_keys.size(), 1u);
+	EXPECT_EQ(catalog.primary_keys[0].column, "id");
+	ASSERT_EQ(catalog.foreign_keys.size(), 1u);
+	EXPECT_EQ(catalog.foreign_keys[0].referenced_table, "users");
+}
+
 } // namespace
 } // namespace relml

@@ -43,14 +43,9 @@ std::string feature_expression(const Column &column) {
 }
 
 LoadSlot feature_slot(const Column &column) {
-	switch (column.role) {
-	case ColumnRole::Categorical:
-		return LoadSlot::Category;
-	case ColumnRole::Text:
-		return LoadSlot::Text;
-	default:
-		return LoadSlot::Number;
-	}
+	return column.role == ColumnRole::Categorical ? LoadSlot::Category
+	       : column.role == ColumnRole::Text      ? LoadSlot::Text
+	                                              : LoadSlot::Number;
 }
 
 // The table a foreign-key column of `table` points at.

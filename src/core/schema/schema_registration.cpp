@@ -374,6 +374,24 @@ void check_registration_options(const nlohmann::json &options) {
 	}
 }
 
+SchemaCatalog schema_catalog_from_rows(const TextRows &tables, const TextRows &columns, const TextRows &primary_keys,
+                                       const TextRows &foreign_keys) {
+	SchemaCatalog catalog;
+	for (const auto &row : tables) {
+		catalog.tables.push_back({row.at(0), std::stoll(row.at(1))});
+	}
+	for (const auto &row : columns) {
+		catalog.columns.push_back({row.at(0), row.at(1), row.at(2)});
+	}
+	for (const auto &row : primary_keys) {
+		catalog.primary_keys.push_back({row.at(0), row.at(1)});
+	}
+	for (const auto &row : foreign_keys) {
+		catalog.foreign_keys.push_back({row.at(0), row.at(1), row.at(2)});
+	}
+	return catalog;
+}
+
 Registration register_schema(const std::string &schema, const nlohmann::json &options, const SchemaCatalog &catalog,
                              const ColumnSampler &sample) {
 	check_registration_options(options);

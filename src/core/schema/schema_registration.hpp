@@ -46,6 +46,13 @@ struct SchemaCatalog {
 	std::vector<ForeignKey> foreign_keys;
 };
 
+// Query rows as text, one vector per row.
+using TextRows = std::vector<std::vector<std::string>>;
+
+// The catalog from the rows of the four registration queries, in their column order.
+SchemaCatalog schema_catalog_from_rows(const TextRows &tables, const TextRows &columns, const TextRows &primary_keys,
+                                       const TextRows &foreign_keys);
+
 // Distinct and non-null values among the first rows of a text column (column_sample_sql).
 struct ColumnSample {
 	int64_t distinct = 0;

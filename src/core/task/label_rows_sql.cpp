@@ -1,6 +1,5 @@
 #include "task/label_rows_sql.hpp"
 
-#include "common/error.hpp"
 #include "sql/casts.hpp"
 #include "task/task_sql.hpp"
 
@@ -8,30 +7,18 @@ namespace relml {
 
 namespace {
 
-// The condition on a label row that shows `problem`.
-std::string problem_condition(LabelRowProblem problem) {
-	switch (problem) {
-	case LabelRowProblem::NullSeedTime:
-		return "seed_time IS NULL";
-	case LabelRowProblem::NullEntityKey:
-		return "entity_key IS NULL";
-	case LabelRowProblem::NullLabel:
-		return "label IS NULL";
-	case LabelRowProblem::NonFiniteLabel:
-		return "label = 'NaN'::float8 OR label IN ('Infinity', '-Infinity')";
-	case LabelRowProblem::NonBinaryLabel:
-		return "label NOT IN (0, 1)";
-	case LabelRowProblem::NonClassLabel:
-		return "label < 0 OR label <> trunc(label)";
-	case LabelRowProblem::UnknownSeedTime:
-		return "seed_time <> ALL ($1::timestamp[])";
-	case LabelRowProblem::UnknownSplit:
-		return "split IS NULL OR split NOT IN ('train', 'val', 'test')";
-	case LabelRowProblem::TrainAfterVal:
-		return "split = 'train' AND seed_time >= $1::timestamp";
-	}
-	throw InternalError("unknown label row problem");
-}
+// The condition on a label row that shows each problem, in the enum's order.
+const char *const kProblemConditions[] = {
+    "seed_time IS NULL",
+    "entity_key IS NULL",
+    "label IS NULL",
+    "label = 'NaN'::float8 OR label IN ('Infinity', '-Infinity')",
+    "label NOT IN (0, 1)",
+    "label < 0 OR label <> trunc(label)",
+    "seed_time <> ALL ($1::timestamp[])",
+    "split IS NULL OR split NOT IN ('train', 'val', 'test')",
+    "split = 'train' AND seed_time >= $1::timestamp",
+};
 
 } // namespace
 
@@ -61,7 +48,7 @@ std::string relation_columns_sql() {
 
 std::string label_rows_with_sql(LabelRowProblem problem) {
 	return std::string("SELECT count(*)::int8, min(entity_key::text), min(seed_time)::text FROM ") +
-	       kLabelRowsQualifiedTable + " WHERE " + problem_condition(problem);
+	       kLabelRowsQualifiedTable + " WHERE " + kProblemConditions[static_cast<int>(problem)];
 }
 
 std::string duplicate_label_sql() {

@@ -28,7 +28,7 @@ std::string relation_name_sql();
 // Rows (name text) of the columns of relation $1.
 std::string relation_columns_sql();
 
-// What makes a label row unusable.
+// What makes a label row unusable (label_rows_sql.cpp lists their conditions in this order).
 enum class LabelRowProblem {
 	NullSeedTime,
 	NullEntityKey,

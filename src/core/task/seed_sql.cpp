@@ -41,6 +41,14 @@ std::string earliest_seed_sql() {
 	return std::string("SELECT min(seed_time)::text FROM ") + kSeedTable;
 }
 
+std::string seeds_query_shape_sql(const std::string &seeds_query) {
+	return "SELECT * FROM (" + seeds_query + "\n) AS s LIMIT 0";
+}
+
+std::string numbered_seeds_sql(const std::string &seeds_query) {
+	return "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
+}
+
 std::string task_seeds_sql() {
 	return "SELECT row_id, entity_key, seed_time FROM relml.task_rows WHERE task_id = $1::int";
 }

@@ -35,6 +35,12 @@ std::string unknown_entities_sql(const std::string &schema, const std::string &e
 // One row: the earliest seed time as text.
 std::string earliest_seed_sql();
 
+// No rows, the columns of the user's seeds query (predict_batch), for checking its shape.
+std::string seeds_query_shape_sql(const std::string &seeds_query);
+
+// The user's seeds query (entity key, as_of) numbered as (row_id, entity key, as_of).
+std::string numbered_seeds_sql(const std::string &seeds_query);
+
 // A task's rows as seeds, with the task id as $1.
 std::string task_seeds_sql();
 

@@ -83,6 +83,16 @@ double SpiResult::number(size_t r, size_t c) const {
 	return col.numbers.at(r);
 }
 
+std::vector<std::vector<std::string>> SpiResult::text_rows() const {
+	std::vector<std::vector<std::string>> out(rows_);
+	for (size_t r = 0; r < rows_; ++r) {
+		for (size_t c = 0; c < columns_.size(); ++c) {
+			out[r].push_back(is_null(r, c) ? std::string() : text(r, c));
+		}
+	}
+	return out;
+}
+
 int64_t SpiResult::integer(size_t r, size_t c) const {
 	return static_cast<int64_t>(std::llround(number(r, c)));
 }

@@ -45,6 +45,8 @@ public:
 	std::string text(size_t r, size_t c) const;   // any column; numbers are formatted, bytea in hex
 	std::vector<uint8_t> bytes(size_t r, size_t c) const; // bytea columns
 	int64_t integer(size_t r, size_t c) const;    // numeric columns holding integers
+	// Every row as texts (NULL as an empty string).
+	std::vector<std::vector<std::string>> text_rows() const;
 
 	static SpiResult copy_from(SPITupleTable *table, uint64 rows);
 

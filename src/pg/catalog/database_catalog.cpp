@@ -28,10 +28,10 @@ void insert_registration_rows(SpiConnection &spi, const std::string &id, const R
 
 } // namespace
 
-Database find_database(SpiConnection &spi, const std::string &name) {
+Database find_database(SpiConnection &spi, const std::string &name, const std::string &hint) {
 	auto id = spi.scalar("SELECT database_id::text FROM relml.databases WHERE name = $1", {name});
 	if (!id) {
-		throw NotFoundError("database \"" + name + "\" is not registered (see relml.register_database)");
+		throw NotFoundError("database \"" + name + "\" is not registered (" + hint + ")");
 	}
 	return {std::stoi(*id), name};
 }

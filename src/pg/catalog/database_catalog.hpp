@@ -18,8 +18,9 @@ struct Database {
 	std::string name;
 };
 
-// The registered database `name`; NotFoundError pointing to relml.register_database otherwise.
-Database find_database(SpiConnection &spi, const std::string &name);
+// The registered database `name`; NotFoundError with `hint` (where to look) otherwise.
+Database find_database(SpiConnection &spi, const std::string &name,
+                       const std::string &hint = "see relml.register_database");
 
 // The registered schema graph of database `database_id`, as relml.register_database stored it.
 SchemaGraph load_schema_graph(SpiConnection &spi, int database_id);

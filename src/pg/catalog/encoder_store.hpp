@@ -14,31 +14,28 @@
 
 namespace relml::pg {
 
-// A row of relml.encoders with what using it needs.
-struct StoredEncoder {
-	int64_t encoder_id = 0;
+// What an encoder is: where it was pre-trained, how, and its network.
+struct EncoderRow {
 	int database_id = 0;
 	std::string entity_table;
 	std::string method;
 	int pretrain_table_id = 0;
-	std::string owner;
 	nlohmann::json options;
 	nlohmann::json config;
 	std::vector<uint8_t> weights;
+};
+
+// A row of relml.encoders with what using it needs.
+struct StoredEncoder : EncoderRow {
+	int64_t encoder_id = 0;
+	std::string owner;
 	// The database's input cutoff recorded at pre-training (no embedding reads past it); nullopt when none.
 	std::optional<std::string> input_cutoff;
 	std::string pretrain_cutoff;
 };
 
 // A freshly pre-trained encoder, as relml.pretrain stores it.
-struct NewEncoder {
-	int database_id = 0;
-	std::string entity_table;
-	std::string method;
-	int pretrain_table_id = 0;
-	nlohmann::json options;
-	nlohmann::json config;
-	std::vector<uint8_t> weights;
+struct NewEncoder : EncoderRow {
 	nlohmann::json metrics;
 	nlohmann::json timings;
 };

@@ -2,6 +2,8 @@
 
 #include "pg/boundary/owner_context.hpp"
 
+#include "sql/sql_literals.hpp"
+
 namespace relml::pg {
 
 namespace {
@@ -83,6 +85,22 @@ TaskInfo load_task_by_id(SpiConnection &spi, int task_id) {
 		throw NotFoundError("task " + std::to_string(task_id) + " does not exist");
 	}
 	return task_from_row(r);
+}
+
+// One aggregate row: NULL minimums when the database has no task, or no task with an input cutoff.
+DatabaseTaskTimes database_task_times(SpiConnection &spi, int database_id) {
+	SpiResult r = spi.query("SELECT " + iso("min(val_timestamp)") + ", " + iso("min(input_cutoff)") +
+	                            ", count(*)::int8 FROM relml.tasks WHERE database_id = $1::int",
+	                        {std::to_string(database_id)});
+	DatabaseTaskTimes times;
+	if (!r.is_null(0, 0)) {
+		times.earliest_val_timestamp = r.text(0, 0);
+	}
+	if (!r.is_null(0, 1)) {
+		times.earliest_input_cutoff = r.text(0, 1);
+	}
+	times.tasks = r.integer(0, 2);
+	return times;
 }
 
 std::string current_role(SpiConnection &spi) {

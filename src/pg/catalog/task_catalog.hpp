@@ -5,6 +5,7 @@
 
 #include "model/task_type.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -47,6 +48,14 @@ struct NewTask {
 	std::string owner;
 };
 
+// What a database's tasks say about time: the earliest val_timestamp and input cutoff among them (ISO text;
+// nullopt when no task has one), and how many tasks it has.
+struct DatabaseTaskTimes {
+	std::optional<std::string> earliest_val_timestamp;
+	std::optional<std::string> earliest_input_cutoff;
+	int64_t tasks = 0;
+};
+
 // Whether a task named `name` exists.
 bool task_exists(SpiConnection &spi, const std::string &name);
 
@@ -60,6 +69,9 @@ void delete_task(SpiConnection &spi, int task_id);
 // The task named `name`; NotFoundError listing what exists otherwise.
 TaskInfo load_task(SpiConnection &spi, const std::string &name);
 TaskInfo load_task_by_id(SpiConnection &spi, int task_id);
+
+// The earliest val_timestamp and input cutoff of the tasks of database `database_id`, and their count.
+DatabaseTaskTimes database_task_times(SpiConnection &spi, int database_id);
 
 // The role the function runs as (before any switch to the extension owner).
 std::string current_role(SpiConnection &spi);

@@ -243,20 +243,21 @@ nlohmann::json finish(SpiConnection &spi, const TaskDefinition &def, const Entit
 	return result;
 }
 
-} // namespace
-
-} // namespace relml::pg
-
-using namespace relml;
-using namespace relml::pg;
-
-// relml.create_task: the label query, run over the task's seed timestamps, gives the task's rows.
-RELML_SQL_FUNCTION(relml_create_task) {
+// The arguments both ways of creating a task start with: name, database, entity table, task type.
+TaskDefinition definition_arguments(FunctionCallInfo fcinfo) {
 	TaskDefinition def;
 	def.name = text_arg(fcinfo, 0, "name");
 	def.database = text_arg(fcinfo, 1, "database");
 	def.entity_table = text_arg(fcinfo, 2, "entity_table");
 	def.type = parse_task_type(text_arg(fcinfo, 3, "task_type"));
+	return def;
+}
+
+} // namespace
+
+// relml.create_task: the label query, run over the task's seed timestamps, gives the task's rows.
+RELML_SQL_FUNCTION(relml_create_task) {
+	TaskDefinition def = definition_arguments(fcinfo);
 	def.label_query = text_arg(fcinfo, 4, "label_query");
 	def.horizon = text_arg(fcinfo, 5, "horizon");
 	std::string val_timestamp = text_arg(fcinfo, 6, "val_timestamp");
@@ -290,11 +291,7 @@ RELML_SQL_FUNCTION(relml_create_task) {
 
 // relml.create_task_from_table: the task's rows, splits included, come from the user's training table.
 RELML_SQL_FUNCTION(relml_create_task_from_table) {
-	TaskDefinition def;
-	def.name = text_arg(fcinfo, 0, "name");
-	def.database = text_arg(fcinfo, 1, "database");
-	def.entity_table = text_arg(fcinfo, 2, "entity_table");
-	def.type = parse_task_type(text_arg(fcinfo, 3, "task_type"));
+	TaskDefinition def = definition_arguments(fcinfo);
 	def.source_table = text_arg(fcinfo, 4, "training_table");
 	def.horizon = text_arg(fcinfo, 5, "horizon");
 	def.input_cutoff = optional_text_arg(fcinfo, 6);
@@ -337,3 +334,5 @@ RELML_SQL_FUNCTION(relml_drop_task) {
 	}
 	PG_RETURN_VOID();
 }
+
+} // namespace relml::pg

@@ -126,11 +126,7 @@ int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of_a
 
 } // namespace
 
-} // namespace relml::pg
-
-using namespace relml;
-using namespace relml::pg;
-
+// Writes the embeddings of an encoder's entities at as_of (all of them, or the given keys); returns how many.
 RELML_SQL_FUNCTION(relml_embed) {
 	int64_t encoder_id = int_arg(fcinfo, 0, "encoder");
 	std::string as_of = text_arg(fcinfo, 1, "as_of");
@@ -145,3 +141,5 @@ RELML_SQL_FUNCTION(relml_embed) {
 	}
 	PG_RETURN_INT64(written);
 }
+
+} // namespace relml::pg

@@ -7,6 +7,7 @@
 #include "pg/boundary/module.hpp"
 #include "pg/catalog/job_store.hpp"
 #include "pg/catalog/task_catalog.hpp"
+#include "pg/entry/training_request.hpp"
 #include "pg/families/training.hpp"
 
 namespace relml::pg {
@@ -78,24 +79,17 @@ struct JobProgress {
 
 } // namespace
 
-} // namespace relml::pg
-
-using namespace relml;
-using namespace relml::pg;
-
 // relml.train_async: queues the job; its worker starts when this transaction commits.
 RELML_SQL_FUNCTION(relml_train_async) {
-	std::string task_name = text_arg(fcinfo, 0, "task");
-	std::string method = text_arg(fcinfo, 1, "method");
-	nlohmann::json options = jsonb_arg(fcinfo, 2, "options");
-	find_family(method);
+	const TrainingRequest request = training_request(fcinfo);
+	find_family(request.method);
 	int64_t job_id = 0;
 	{
 		SpiConnection spi;
-		load_task(spi, task_name);
+		load_task(spi, request.task);
 		std::string caller = current_role(spi);
 		require_login(spi, caller);
-		job_id = queue_job(spi, caller, JobRequest{task_name, method, options});
+		job_id = queue_job(spi, caller, JobRequest{request.task, request.method, request.options});
 	}
 	launch_job_worker_at_commit(job_id, GetUserId());
 	PG_RETURN_INT64(job_id);
@@ -180,3 +174,5 @@ RELML_SQL_FUNCTION(relml_job_finish) {
 	}
 	PG_RETURN_VOID();
 }
+
+} // namespace relml::pg

@@ -5,8 +5,7 @@
 #include "model/metrics.hpp"
 #include "task/task_sql.hpp"
 
-using namespace relml;
-using namespace relml::pg;
+namespace relml::pg {
 
 namespace {
 
@@ -14,7 +13,7 @@ namespace {
 void check_seeds_query(SpiConnection &spi, const std::string &seeds_query, const std::string &what) {
 	SpiResult shape;
 	try {
-		shape = spi.query("SELECT * FROM (" + seeds_query + "\n) AS s LIMIT 0");
+		shape = spi.query(seeds_query_shape_sql(seeds_query));
 	} catch (const PgError &e) {
 		rethrow_user_query_error(e, what);
 	}
@@ -99,8 +98,7 @@ RELML_SQL_FUNCTION(relml_predict_batch) {
 		StoredModel model = load_deployed_model(spi, task);
 		std::string what = "the seeds query of predict_batch";
 		check_seeds_query(spi, seeds_query, what);
-		std::string seeds = "SELECT row_number() OVER (), s.* FROM (" + seeds_query + "\n) AS s";
-		p = predict_with(spi, task, model, seeds, {}, RunHooks{check_interrupts, nullptr},
+		p = predict_with(spi, task, model, numbered_seeds_sql(seeds_query), {}, RunHooks{check_interrupts, nullptr},
 		                 what + " (rows of entity key of type " + task.entity_key_type +
 		                     " and as_of timestamp, neither NULL)");
 	}
@@ -133,3 +131,5 @@ RELML_SQL_FUNCTION(relml_evaluate) {
 	}
 	return (Datum)0;
 }
+
+} // namespace relml::pg

@@ -240,11 +240,6 @@ int64_t pretrain(SpiConnection &spi, const std::string &database, const std::str
 
 } // namespace
 
-} // namespace relml::pg
-
-using namespace relml;
-using namespace relml::pg;
-
 // relml.pretrain: pre-trains an encoder; returns its id.
 RELML_SQL_FUNCTION(relml_pretrain) {
 	std::string database = text_arg(fcinfo, 0, "database");
@@ -279,3 +274,5 @@ RELML_SQL_FUNCTION(relml_drop_encoder) {
 	}
 	PG_RETURN_VOID();
 }
+
+} // namespace relml::pg

@@ -24,32 +24,12 @@ void require_schema_usage(SpiConnection &spi, const std::string &schema) {
 
 // The rows of the core's registration queries for `schema`.
 SchemaCatalog read_schema_catalog(SpiConnection &spi, const std::string &schema) {
-	SchemaCatalog catalog;
-	SpiResult tables = spi.query(registration_tables_sql(), {schema});
-	for (size_t r = 0; r < tables.rows(); ++r) {
-		catalog.tables.push_back({tables.text(r, 0), tables.integer(r, 1)});
-	}
-	SpiResult columns = spi.query(registration_columns_sql(), {schema});
-	for (size_t r = 0; r < columns.rows(); ++r) {
-		catalog.columns.push_back({columns.text(r, 0), columns.text(r, 1), columns.text(r, 2)});
-	}
-	SpiResult primary_keys = spi.query(registration_primary_keys_sql(), {schema});
-	for (size_t r = 0; r < primary_keys.rows(); ++r) {
-		catalog.primary_keys.push_back({primary_keys.text(r, 0), primary_keys.text(r, 1)});
-	}
-	SpiResult foreign_keys = spi.query(registration_foreign_keys_sql(), {schema});
-	for (size_t r = 0; r < foreign_keys.rows(); ++r) {
-		catalog.foreign_keys.push_back({foreign_keys.text(r, 0), foreign_keys.text(r, 1), foreign_keys.text(r, 2)});
-	}
-	return catalog;
+	auto rows = [&](const std::string &sql) { return spi.query(sql, {schema}).text_rows(); };
+	return schema_catalog_from_rows(rows(registration_tables_sql()), rows(registration_columns_sql()),
+	                                rows(registration_primary_keys_sql()), rows(registration_foreign_keys_sql()));
 }
 
 } // namespace
-
-} // namespace relml::pg
-
-using namespace relml;
-using namespace relml::pg;
 
 // relml.register_database(name, schema_name, options): registers or re-registers a schema, returns a summary.
 RELML_SQL_FUNCTION(relml_register_database) {
@@ -78,3 +58,5 @@ RELML_SQL_FUNCTION(relml_register_database) {
 	}
 	PG_RETURN_DATUM(jsonb_datum(summary));
 }
+
+} // namespace relml::pg

@@ -1,20 +1,18 @@
 // relml.train, relml.deploy, relml.methods, relml.describe_model and relml._training_options.
 #include "pg/boundary/args.hpp"
 #include "pg/boundary/owner_context.hpp"
+#include "pg/entry/training_request.hpp"
 #include "pg/families/training.hpp"
 
-using namespace relml;
-using namespace relml::pg;
+namespace relml::pg {
 
 // Trains a model of the task with a method and options; returns its id, metrics and whether it was deployed.
 RELML_SQL_FUNCTION(relml_train) {
-	std::string task_name = text_arg(fcinfo, 0, "task");
-	std::string method = text_arg(fcinfo, 1, "method");
-	nlohmann::json options = jsonb_arg(fcinfo, 2, "options");
+	const TrainingRequest request = training_request(fcinfo);
 	TrainOutcome outcome;
 	{
 		SpiConnection spi;
-		outcome = train_task(spi, task_name, method, options, backend_hooks());
+		outcome = train_task(spi, request.task, request.method, request.options, backend_hooks());
 	}
 	const NewModel &m = outcome.model;
 	return composite_datum(fcinfo,
@@ -79,3 +77,5 @@ RELML_SQL_FUNCTION(relml_training_options) {
 	}
 	PG_RETURN_DATUM(jsonb_datum(options));
 }
+
+} // namespace relml::pg

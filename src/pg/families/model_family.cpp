@@ -2,8 +2,15 @@
 
 #include "common/error.hpp"
 
+#include <utility>
+
 namespace relml::pg {
 
+ModelFamily::ModelFamily(std::string name, std::string description, std::vector<std::string> common_keys)
+    : name_(std::move(name)), description_(std::move(description)), common_keys_(std::move(common_keys)) {
+}
+
+// "deploy", then the shared keys, then the family's own.
 std::vector<std::string> ModelFamily::accepted_keys() const {
 	std::vector<std::string> keys = {"deploy"};
 	for (const std::string &key : common_keys()) {

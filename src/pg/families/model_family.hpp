@@ -70,14 +70,20 @@ struct PredictionValues {
 
 class ModelFamily {
 public:
+	// `name` is the method name of relml.train ("dfs"), `description` one sentence for relml.methods, and
+	// `common_keys` the shared keys it reads besides "deploy" (some of "seed", "device", "encoder").
+	ModelFamily(std::string name, std::string description, std::vector<std::string> common_keys);
 	virtual ~ModelFamily() = default;
 
-	// The method name of relml.train ("dfs").
-	virtual std::string name() const = 0;
-	// One sentence for relml.methods and the docs.
-	virtual std::string description() const = 0;
-	// The shared keys it reads besides "deploy": some of "seed", "device", "encoder".
-	virtual std::vector<std::string> common_keys() const = 0;
+	const std::string &name() const {
+		return name_;
+	}
+	const std::string &description() const {
+		return description_;
+	}
+	const std::vector<std::string> &common_keys() const {
+		return common_keys_;
+	}
 	// Its own keys.
 	virtual std::vector<std::string> own_keys() const = 0;
 	// Reads its own keys (and the shared ones it uses) into its typed options; errors name the key.
@@ -92,6 +98,11 @@ public:
 
 	// Every key relml.train accepts for it: "deploy", its shared keys, its own.
 	std::vector<std::string> accepted_keys() const;
+
+private:
+	std::string name_;
+	std::string description_;
+	std::vector<std::string> common_keys_;
 };
 
 // The family of `method`; "auto" is dfs. InvalidInputError listing the methods otherwise.

@@ -7,9 +7,9 @@ namespace relml::pg {
 
 std::vector<std::unique_ptr<ModelFamily>> register_families() {
 	std::vector<std::unique_ptr<ModelFamily>> families;
-	families.push_back(std::make_unique<DfsFamily>());
-	families.push_back(std::make_unique<RdlFamily>());
-	families.push_back(std::make_unique<ProbeFamily>());
+	families.push_back(make_dfs_family());
+	families.push_back(make_rdl_family());
+	families.push_back(make_probe_family());
 	return families;
 }
 

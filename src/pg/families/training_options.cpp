@@ -17,20 +17,19 @@ bool listed(const std::vector<std::string> &items, const std::string &item) {
 	return std::find(items.begin(), items.end(), item) != items.end();
 }
 
+// The policies by name, in the enum's order.
+const char *const kDeployPolicies[] = {"if_better", "always", "never"};
+
 DeployPolicy read_deploy(const nlohmann::json &value) {
 	const std::string expected = "option \"deploy\" must be \"if_better\", \"always\" or \"never\", got ";
 	if (!value.is_string()) {
 		throw InvalidInputError(expected + value.dump());
 	}
 	const std::string policy = value.get<std::string>();
-	if (policy == "if_better") {
-		return DeployPolicy::IfBetter;
-	}
-	if (policy == "always") {
-		return DeployPolicy::Always;
-	}
-	if (policy == "never") {
-		return DeployPolicy::Never;
+	for (int i = 0; i < 3; ++i) {
+		if (policy == kDeployPolicies[i]) {
+			return static_cast<DeployPolicy>(i);
+		}
 	}
 	throw InvalidInputError(expected + "\"" + policy + "\"");
 }
@@ -58,15 +57,7 @@ void read_common(const std::string &key, const nlohmann::json &options, CommonOp
 } // namespace
 
 const char *to_string(DeployPolicy policy) {
-	switch (policy) {
-	case DeployPolicy::Always:
-		return "always";
-	case DeployPolicy::Never:
-		return "never";
-	case DeployPolicy::IfBetter:
-		break;
-	}
-	return "if_better";
+	return kDeployPolicies[static_cast<int>(policy)];
 }
 
 const std::string &CommonOptions::resolved_device() const {

@@ -14,6 +14,7 @@ namespace relml::pg {
 
 class ModelFamily;
 
+// In the order of their names in training_options.cpp.
 enum class DeployPolicy { IfBetter, Always, Never };
 
 const char *to_string(DeployPolicy policy);

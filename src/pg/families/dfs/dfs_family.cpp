@@ -53,22 +53,28 @@ nlohmann::json feature_importance(const GbtModel &model, const FeatureSpec &spec
 	return importance;
 }
 
+class DfsFamily : public ModelFamily {
+public:
+	// Trees take a seed; nothing runs on a GPU and no encoder applies.
+	DfsFamily()
+	    : ModelFamily("dfs",
+	                  "SQL aggregate features over the foreign-key paths of the entity (Deep Feature Synthesis) and "
+	                  "gradient-boosted trees (XGBoost) on them",
+	                  {"seed"}) {
+	}
+	std::vector<std::string> own_keys() const override;
+	std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options, const TaskInfo &task) const override;
+	FittedModel train(const TrainingRun &run, const FamilyOptions &options) const override;
+	PredictionValues predict(const PredictionRun &run) const override;
+	nlohmann::json describe(const StoredModel &model, const nlohmann::json &metrics) const override;
+	nlohmann::json training_options(const nlohmann::json &stored) const override;
+};
+
 } // namespace
 
-// "dfs", the method name.
-std::string DfsFamily::name() const {
-	return "dfs";
-}
-
-// The family in one sentence.
-std::string DfsFamily::description() const {
-	return "SQL aggregate features over the foreign-key paths of the entity (Deep Feature Synthesis) and "
-	       "gradient-boosted trees (XGBoost) on them";
-}
-
-// Trees take a seed; nothing runs on a GPU and no encoder applies.
-std::vector<std::string> DfsFamily::common_keys() const {
-	return {"seed"};
+// dfs: features by SQL, trees by XGBoost.
+std::unique_ptr<ModelFamily> make_dfs_family() {
+	return std::make_unique<DfsFamily>();
 }
 
 // The feature planner's keys, then the trees'.

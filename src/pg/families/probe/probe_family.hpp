@@ -3,20 +3,10 @@
 // network with a linear head.
 #pragma once
 
-#include "pg/families/rdl/rdl_family.hpp"
+#include "pg/families/model_family.hpp"
 
 namespace relml::pg {
 
-class ProbeFamily : public RdlFamily {
-public:
-	std::string name() const override;
-	std::string description() const override;
-	std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options, const TaskInfo &task) const override;
-
-protected:
-	RdlTrained fit(const RdlApi &api, const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
-	               const RunHooks &hooks) const override;
-	bool reads_lags() const override;
-};
+std::unique_ptr<ModelFamily> make_probe_family();
 
 } // namespace relml::pg

@@ -93,22 +93,37 @@ LabeledSeeds labeled_seeds(const LoadedGraph &loaded, int entity_table, const Tr
 	        run.rows.labels_at(positions)};
 }
 
+class RdlFamily : public ModelFamily {
+public:
+	// Seeded, on the CPU or a GPU, and able to start from a pre-trained encoder.
+	explicit RdlFamily(RdlVariant variant)
+	    : ModelFamily(variant.name, variant.description, {"seed", "device", "encoder"}), variant_(std::move(variant)) {
+	}
+	std::vector<std::string> own_keys() const override;
+	std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options, const TaskInfo &task) const override;
+	FittedModel train(const TrainingRun &run, const FamilyOptions &options) const override;
+	PredictionValues predict(const PredictionRun &run) const override;
+	nlohmann::json describe(const StoredModel &model, const nlohmann::json &metrics) const override;
+	nlohmann::json training_options(const nlohmann::json &stored) const override;
+
+private:
+	RdlVariant variant_;
+};
+
 } // namespace
 
-// "rdl", the method name.
-std::string RdlFamily::name() const {
-	return "rdl";
+// rdl: the end-to-end network.
+std::unique_ptr<ModelFamily> make_rdl_family() {
+	RdlVariant end_to_end;
+	end_to_end.name = "rdl";
+	end_to_end.description = "a temporal heterogeneous graph neural network (GraphSAGE over the rows and foreign "
+	                         "keys, LibTorch) trained end to end, or fine-tuned from a pre-trained encoder";
+	return make_rdl_family(std::move(end_to_end));
 }
 
-// The family in one sentence.
-std::string RdlFamily::description() const {
-	return "a temporal heterogeneous graph neural network (GraphSAGE over the rows and foreign keys, LibTorch) "
-	       "trained end to end, or fine-tuned from a pre-trained encoder";
-}
-
-// Seeded, on the CPU or a GPU, and able to start from a pre-trained encoder.
-std::vector<std::string> RdlFamily::common_keys() const {
-	return {"seed", "device", "encoder"};
+// A family on the RDL network that fits it its own way.
+std::unique_ptr<ModelFamily> make_rdl_family(RdlVariant variant) {
+	return std::make_unique<RdlFamily>(std::move(variant));
 }
 
 // The network's keys; threads, device and seed are shared keys.
@@ -124,6 +139,9 @@ std::vector<std::string> RdlFamily::own_keys() const {
 
 // The network's options, with relml.threads and the device (the option, else relml.device).
 std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &options, const TaskInfo &) const {
+	if (!variant_.without_encoder_error.empty() && !options.common.encoder) {
+		throw InvalidInputError(variant_.without_encoder_error);
+	}
 	nlohmann::json network = options.own;
 	if (options.common.seed) {
 		network["seed"] = *options.common.seed;
@@ -173,7 +191,7 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 
 	RdlTrained trained;
 	run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
-		trained = fit(api, loaded.graph, data, network, worker);
+		trained = (api.*variant_.fit)(loaded.graph, data, network, worker);
 	});
 	fitted.timings["train"] = phase.lap();
 	fitted.val_predictions = trained.val_predictions;
@@ -192,7 +210,7 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	if (!trained.averaged_epochs.empty()) {
 		fitted.metrics["averaged_epochs"] = trained.averaged_epochs;
 	}
-	if (options.network.lag_augmentation > 0 && reads_lags()) {
+	if (options.network.lag_augmentation > 0 && variant_.reads_lags) {
 		fitted.metrics["max_training_lag_days"] = double(data.max_lag) / 86400e6;
 	}
 	fitted.timings["evaluate"] = phase.lap();
@@ -252,17 +270,6 @@ nlohmann::json RdlFamily::training_options(const nlohmann::json &stored) const {
 	options.erase("threads");
 	options.erase("settings");
 	return options;
-}
-
-// End to end: the network and its head on the task's rows.
-RdlTrained RdlFamily::fit(const RdlApi &api, const RelGraph &graph, const RdlTask &task,
-                          const nlohmann::json &options, const RunHooks &hooks) const {
-	return api.train(graph, task, options, hooks);
-}
-
-// The end-to-end network reads how late each row is observed.
-bool RdlFamily::reads_lags() const {
-	return true;
 }
 
 } // namespace relml::pg

@@ -9,24 +9,22 @@
 
 namespace relml::pg {
 
-class RdlFamily : public ModelFamily {
-public:
-	std::string name() const override;
-	std::string description() const override;
-	std::vector<std::string> common_keys() const override;
-	std::vector<std::string> own_keys() const override;
-	std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options, const TaskInfo &task) const override;
-	FittedModel train(const TrainingRun &run, const FamilyOptions &options) const override;
-	PredictionValues predict(const PredictionRun &run) const override;
-	nlohmann::json describe(const StoredModel &model, const nlohmann::json &metrics) const override;
-	nlohmann::json training_options(const nlohmann::json &stored) const override;
-
-protected:
-	// Fits the family's network on the task's seeds: end to end here, a linear head for probe.
-	virtual RdlTrained fit(const RdlApi &api, const RelGraph &graph, const RdlTask &task,
-	                       const nlohmann::json &options, const RunHooks &hooks) const;
+// What sets a family of the RDL network apart: its name, how it fits the network, and what it requires.
+struct RdlVariant {
+	std::string name;
+	std::string description;
+	// The library's entry that fits the network on the task's seeds.
+	decltype(&RdlApi::train) fit = &RdlApi::train;
+	// Set when the family needs an encoder ({"encoder": id}): the error that says why.
+	std::string without_encoder_error;
 	// Whether training rows may be observed late (lag_augmentation): the end-to-end network reads the lag.
-	virtual bool reads_lags() const;
+	bool reads_lags = true;
 };
+
+// rdl: the network and its head trained end to end.
+std::unique_ptr<ModelFamily> make_rdl_family();
+
+// A family that trains the RDL network its own way (probe).
+std::unique_ptr<ModelFamily> make_rdl_family(RdlVariant variant);
 
 } // namespace relml::pg
