@@ -5,7 +5,6 @@
 #include "rdl/api/stored_options.hpp"
 
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -23,10 +22,6 @@ const std::vector<std::string> kAcceptedKeys = {
     "average_checkpoints", "dropout"};
 
 constexpr size_t kMaxLayers = 6;
-
-bool contains(const std::vector<std::string> &items, const std::string &item) {
-	return std::find(items.begin(), items.end(), item) != items.end();
-}
 
 // Seeds are 64-bit; JSON numbers beyond 2^53 lose precision, so larger seeds are refused rather than rounded.
 uint64_t read_seed(const json &options, uint64_t fallback) {
