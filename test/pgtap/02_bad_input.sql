@@ -7,7 +7,7 @@
 -- Runs in one transaction, rolled back at the end; schema changes are undone with savepoints.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(81);
+SELECT plan(82);
 
 CREATE TEMP TABLE boot AS SELECT relml_tap.catalog_counts() AS counts, (SELECT count(*) FROM demo.orders) AS orders;
 CREATE TEMP TABLE ids AS SELECT churn_model_id AS model_id FROM relml_tap.fixture;
@@ -160,6 +160,17 @@ SELECT relml_tap.fails_with($$SELECT relml.create_task_from_table('tap_bad', 'de
 SELECT relml_tap.fails_with($$SELECT relml.create_task_from_table('tap_bad', 'demo', 'customers', 'binary', 'ready_late', '30 days')$$,
 	'22023', '%has train rows at or after the first val seed time%', 'create_task_from_table: train rows after the validation rows');
 SELECT is(relml_tap.catalog_counts(), (SELECT counts FROM nopk_counts), 'create_task_from_table: the catalog is unchanged');
+-- A boolean label reads as 0 and 1, as it does from a label query (a plain float8 cast of a boolean fails).
+SAVEPOINT boolean_label;
+CREATE TEMP TABLE ready_boolean AS SELECT entity_key, seed_time, label = 1 AS label, split FROM ready;
+CREATE TEMP TABLE boolean_task AS
+SELECT relml.create_task_from_table('tap_boolean', 'demo', 'customers', 'binary', 'ready_boolean', '30 days') AS created;
+SELECT results_eq(
+	$$SELECT r.entity_key, r.seed_time, r.label FROM relml.task_rows r JOIN relml.tasks t USING (task_id)
+	  WHERE t.name = 'tap_boolean' ORDER BY 1, 2$$,
+	$$SELECT entity_key::text, seed_time, label FROM ready ORDER BY 1, 2$$,
+	'create_task_from_table: a boolean label column gives the same rows as its 0/1 original');
+ROLLBACK TO SAVEPOINT boolean_label;
 
 ----------------------------------------------------------------------------------------------------------------
 -- train

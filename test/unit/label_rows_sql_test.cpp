@@ -29,16 +29,17 @@ TEST(LabelRowsSqlTest, FromQueryCastsANumericLabelDirectly) {
 }
 
 TEST(LabelRowsSqlTest, FromTableReadsItsFourColumns) {
-	EXPECT_EQ(label_rows_from_table_sql("public.my_rows", "bigint"),
+	EXPECT_EQ(label_rows_from_table_sql("public.my_rows", "bigint", false),
 	          "CREATE TEMP TABLE relml_label_rows ON COMMIT DROP AS SELECT split::text AS split, "
 	          "seed_time::timestamp AS seed_time, entity_key::bigint AS entity_key, label::float8 AS label "
 	          "FROM public.my_rows");
+	EXPECT_TRUE(contains(label_rows_from_table_sql("public.my_rows", "bigint", true), "label::int::float8 AS label"));
 }
 
 TEST(LabelRowsSqlTest, TrainingTableLookupsBindTheName) {
 	EXPECT_EQ(relation_name_sql(), "SELECT $1::regclass::text");
-	EXPECT_EQ(relation_columns_sql(),
-	          "SELECT attname::text FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped");
+	EXPECT_EQ(relation_columns_sql(), "SELECT attname::text, atttypid::regtype::text FROM pg_attribute WHERE "
+	                                  "attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped");
 }
 
 // Each problem is a condition on the label rows; the query counts them and names the first.
@@ -76,7 +77,7 @@ TEST(LabelRowsSqlTest, SummariesReadTheLabelRows) {
 // Created unqualified (a temporary table always lands in pg_temp), read qualified (no user table shadows it).
 TEST(LabelRowsSqlTest, TableNamesAgree) {
 	EXPECT_EQ(std::string("pg_temp.") + kLabelRowsTable, kLabelRowsQualifiedTable);
-	EXPECT_TRUE(contains(label_rows_from_table_sql("t", "integer"), std::string("CREATE TEMP TABLE ") + kLabelRowsTable));
+	EXPECT_TRUE(contains(label_rows_from_table_sql("t", "integer", false), std::string("CREATE TEMP TABLE ") + kLabelRowsTable));
 }
 
 } // namespace

@@ -32,10 +32,10 @@ std::string label_rows_from_query_sql(const std::string &label_query, const std:
 	       label_query_sql(label_query) + ") AS q (seed_time, entity_key, label)";
 }
 
-std::string label_rows_from_table_sql(const std::string &table, const std::string &key_type) {
+std::string label_rows_from_table_sql(const std::string &table, const std::string &key_type, bool boolean_label) {
 	return std::string("CREATE TEMP TABLE ") + kLabelRowsTable +
 	       " ON COMMIT DROP AS SELECT split::text AS split, seed_time::timestamp AS seed_time, entity_key::" +
-	       key_type + " AS entity_key, label::float8 AS label FROM " + table;
+	       key_type + " AS entity_key, " + float8_expression("label", boolean_label) + " AS label FROM " + table;
 }
 
 std::string relation_name_sql() {
@@ -43,7 +43,8 @@ std::string relation_name_sql() {
 }
 
 std::string relation_columns_sql() {
-	return "SELECT attname::text FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped";
+	return "SELECT attname::text, atttypid::regtype::text FROM pg_attribute WHERE attrelid = $1::regclass "
+	       "AND attnum > 0 AND NOT attisdropped";
 }
 
 std::string label_rows_with_sql(LabelRowProblem problem) {

@@ -20,12 +20,12 @@ std::string label_rows_from_query_sql(const std::string &label_query, const std:
 
 // Creates the table from a training table with columns entity_key, seed_time, label and split; `table` is
 // its name as relation_name_sql prints it.
-std::string label_rows_from_table_sql(const std::string &table, const std::string &key_type);
+std::string label_rows_from_table_sql(const std::string &table, const std::string &key_type, bool boolean_label);
 
 // One text: relation $1 (a name as the user wrote it) named as regclass prints it.
 std::string relation_name_sql();
 
-// Rows (name text) of the columns of relation $1.
+// Rows (name text, type text) of the columns of relation $1.
 std::string relation_columns_sql();
 
 // What makes a label row unusable (label_rows_sql.cpp lists their conditions in this order).

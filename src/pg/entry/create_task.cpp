@@ -1,10 +1,10 @@
 // relml.create_task and relml.create_task_from_table: build a task's training table (entity x seed time x
 // label x split) with set-based queries run as the caller, validate it, and store it in relml.task_rows.
-#include "pg/catalog/database_catalog.hpp"
 #include "pg/boundary/args.hpp"
 #include "pg/boundary/owner_context.hpp"
-#include "pg/catalog/task_catalog.hpp"
 #include "pg/boundary/spi.hpp"
+#include "pg/catalog/database_catalog.hpp"
+#include "pg/catalog/task_catalog.hpp"
 
 #include "model/task_type.hpp"
 #include "sql/sql_literals.hpp"
@@ -208,19 +208,25 @@ bool check_label_query_shape(SpiConnection &spi, const TaskDefinition &def, cons
 	return shape.column(2).type == BOOLOID;
 }
 
-// Fails unless the training table has every column a label row is read from.
-void require_training_columns(SpiConnection &spi, const std::string &table) {
+// Fails unless the training table has every column a label row is read from; returns whether its label is a
+// boolean (read as 0 and 1, as a label query's is).
+bool require_training_columns(SpiConnection &spi, const std::string &table) {
 	SpiResult columns = spi.query(relation_columns_sql(), {table});
+	bool boolean_label = false;
 	for (const char *needed : {"entity_key", "seed_time", "label", "split"}) {
 		bool found = false;
 		for (size_t r = 0; r < columns.rows(); ++r) {
-			found = found || columns.text(r, 0) == needed;
+			if (columns.text(r, 0) == needed) {
+				found = true;
+				boolean_label = boolean_label || (columns.text(r, 0) == "label" && columns.text(r, 1) == "boolean");
+			}
 		}
 		if (!found) {
 			throw InvalidInputError("training table " + table + " has no column \"" + needed +
 			                        "\": expected columns entity_key, seed_time, label, split");
 		}
 	}
+	return boolean_label;
 }
 
 // Validates the label rows, stores the task with them and reports its splits.
@@ -299,11 +305,11 @@ RELML_SQL_FUNCTION(relml_create_task_from_table) {
 	{
 		SpiConnection spi;
 		EntityInfo entity = check_definition(spi, def);
-		require_training_columns(spi, *def.source_table);
+		const bool boolean_label = require_training_columns(spi, *def.source_table);
 		std::string what = "reading training table " + *def.source_table;
 		spi.drop_temp_table(kLabelRowsTable);
 		std::string table = *spi.scalar(relation_name_sql(), {*def.source_table});
-		run_user_sql(spi, label_rows_from_table_sql(table, entity.key_type), {}, what);
+		run_user_sql(spi, label_rows_from_table_sql(table, entity.key_type, boolean_label), {}, what);
 		reject_rows(spi, LabelRowProblem::UnknownSplit,
 		            "training table " + *def.source_table + " has split values other than train, val and test");
 		SpiResult bounds = spi.query(split_bounds_sql());
