@@ -92,6 +92,25 @@ SchemaGraph f1_graph(const std::set<std::string> &tables) {
 	return SchemaGraph(full.schema(), kept, fks);
 }
 
+std::vector<Table> orders_with_every_role() {
+	using R = ColumnRole;
+	return {{"users", "id", "", {{"id", "bigint", R::PrimaryKey}, {"country", "text", R::Categorical}}},
+	        {"items", "sku", "", {{"sku", "text", R::PrimaryKey}, {"price", "numeric", R::Numerical}}},
+	        {"orders",
+	         "order_id",
+	         "ordered_at",
+	         {{"order_id", "bigint", R::PrimaryKey},
+	          {"user_id", "bigint", R::ForeignKey},
+	          {"amount", "double precision", R::Numerical},
+	          {"ordered_at", "timestamp without time zone", R::Time},
+	          {"sku", "text", R::ForeignKey},
+	          {"note", "text", R::Text},
+	          {"channel", "text", R::Categorical},
+	          {"gift", "boolean", R::Boolean},
+	          {"shipped", "timestamp without time zone", R::Timestamp},
+	          {"internal_code", "text", R::Ignored}}}};
+}
+
 SchemaGraph shop_graph() {
 	std::vector<Table> tables = {
 	    {"customers",

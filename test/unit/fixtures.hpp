@@ -25,6 +25,10 @@ SchemaGraph f1_graph(const std::set<std::string> &tables);
 // products. order_items and products have no time column, so paths through them take time from elsewhere.
 SchemaGraph shop_graph();
 
+// users (bigint keys) <- orders -> items (text keys): orders has a time column and a column of every role, for
+// the tests of what the graph load reads.
+std::vector<Table> orders_with_every_role();
+
 // A fake of the adapter's top-values query: fixed values per "table.column", at most `limit` of them as the
 // real LIMIT gives, and a log of the calls so tests can see what the planner asked.
 struct FakeTopValues {

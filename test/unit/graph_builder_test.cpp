@@ -1,6 +1,8 @@
 #include "common/error.hpp"
 #include "graph/graph_builder.hpp"
 
+#include "fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,25 +15,9 @@ namespace {
 
 using R = ColumnRole;
 
-// users (int keys) <- orders -> items (text keys); orders has a time column and every feature role.
 SchemaGraph shop_schema() {
-	std::vector<Table> tables = {
-	    {"users", "id", "", {{"id", "bigint", R::PrimaryKey}, {"country", "text", R::Categorical}}},
-	    {"items", "sku", "", {{"sku", "text", R::PrimaryKey}, {"price", "numeric", R::Numerical}}},
-	    {"orders",
-	     "order_id",
-	     "ordered_at",
-	     {{"order_id", "bigint", R::PrimaryKey},
-	      {"user_id", "bigint", R::ForeignKey},
-	      {"amount", "double precision", R::Numerical},
-	      {"ordered_at", "timestamp without time zone", R::Time},
-	      {"sku", "text", R::ForeignKey},
-	      {"note", "text", R::Text},
-	      {"channel", "text", R::Categorical},
-	      {"gift", "boolean", R::Boolean},
-	      {"shipped", "timestamp without time zone", R::Timestamp},
-	      {"internal_code", "text", R::Ignored}}}};
-	return SchemaGraph("shop", tables, {{"orders", "user_id", "users"}, {"orders", "sku", "items"}});
+	return SchemaGraph("shop", testing::orders_with_every_role(),
+	                   {{"orders", "user_id", "users"}, {"orders", "sku", "items"}});
 }
 
 // Feature column positions in the orders layout (schema order of the feature roles).

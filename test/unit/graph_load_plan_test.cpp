@@ -1,6 +1,8 @@
 #include "graph/graph_builder.hpp"
 #include "graph/graph_load_plan.hpp"
 
+#include "fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,29 +13,14 @@ namespace {
 
 using R = ColumnRole;
 
-// users (bigint keys) <- orders -> items (text keys); stores has integer keys but visits points at them with
-// text, so both compare as text; notes has neither key nor feature.
+// orders_with_every_role, orders with a smallint flag besides; stores has integer keys but visits points at
+// them with text, so both compare as text; notes has neither key nor feature.
 SchemaGraph load_schema() {
-	std::vector<Table> tables = {
-	    {"users", "id", "", {{"id", "bigint", R::PrimaryKey}, {"country", "text", R::Categorical}}},
-	    {"items", "sku", "", {{"sku", "text", R::PrimaryKey}, {"price", "numeric", R::Numerical}}},
-	    {"orders",
-	     "order_id",
-	     "ordered_at",
-	     {{"order_id", "bigint", R::PrimaryKey},
-	      {"user_id", "bigint", R::ForeignKey},
-	      {"amount", "double precision", R::Numerical},
-	      {"ordered_at", "timestamp without time zone", R::Time},
-	      {"sku", "text", R::ForeignKey},
-	      {"note", "text", R::Text},
-	      {"channel", "text", R::Categorical},
-	      {"gift", "boolean", R::Boolean},
-	      {"shipped", "timestamp without time zone", R::Timestamp},
-	      {"flag", "smallint", R::Boolean},
-	      {"internal_code", "text", R::Ignored}}},
-	    {"stores", "code", "", {{"code", "integer", R::PrimaryKey}}},
-	    {"visits", "", "", {{"store", "text", R::ForeignKey}}},
-	    {"notes", "", "", {{"body", "text", R::Ignored}}}};
+	std::vector<Table> tables = testing::orders_with_every_role();
+	tables[2].columns.push_back({"flag", "smallint", R::Boolean});
+	tables.push_back({"stores", "code", "", {{"code", "integer", R::PrimaryKey}}});
+	tables.push_back({"visits", "", "", {{"store", "text", R::ForeignKey}}});
+	tables.push_back({"notes", "", "", {{"body", "text", R::Ignored}}});
 	return SchemaGraph("shop", tables,
 	                   {{"orders", "user_id", "users"}, {"orders", "sku", "items"}, {"visits", "store", "stores"}});
 }
