@@ -1,4 +1,5 @@
 #include "fixtures.hpp"
+#include "sql/sql_literals.hpp"
 #include "task/task_sql.hpp"
 #include "tve/pretrain_table_sql.hpp"
 
@@ -95,7 +96,7 @@ TEST(PretrainTableSqlTest, TimestampsBecomeJson) {
 }
 
 TEST(PretrainTableSqlTest, GivenCutoffIsReadAsATimestamp) {
-	EXPECT_EQ(timestamp_sql(), "SELECT rtrim(rtrim(to_char($1::timestamp, 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')");
+	EXPECT_EQ(iso_timestamp_sql(), "SELECT rtrim(rtrim(to_char($1::timestamp, 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')");
 }
 
 // $1 the chosen cutoff, $2 the tasks' input cutoff.

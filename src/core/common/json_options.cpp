@@ -72,14 +72,17 @@ std::string likely_meant(const std::string &key, const std::vector<std::string> 
 	return best;
 }
 
+void reject_unknown_key(const std::string &key, const std::vector<std::string> &accepted, const std::string &owner) {
+	const std::string meant = likely_meant(key, accepted);
+	throw InvalidInputError("unknown option \"" + key + "\" of " + owner + "; accepted: " + join(accepted) +
+	                        (meant.empty() ? "" : " (did you mean \"" + meant + "\"?)"));
+}
+
 void require_known_keys(const json &options, const std::vector<std::string> &accepted, const std::string &owner) {
 	for (const auto &item : options.items()) {
-		if (std::find(accepted.begin(), accepted.end(), item.key()) != accepted.end()) {
-			continue;
+		if (std::find(accepted.begin(), accepted.end(), item.key()) == accepted.end()) {
+			reject_unknown_key(item.key(), accepted, owner);
 		}
-		const std::string meant = likely_meant(item.key(), accepted);
-		throw InvalidInputError("unknown option \"" + item.key() + "\" of " + owner + "; accepted: " + join(accepted) +
-		                        (meant.empty() ? "" : " (did you mean \"" + meant + "\"?)"));
 	}
 }
 

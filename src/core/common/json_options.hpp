@@ -17,8 +17,11 @@ std::string shown(const nlohmann::json &value);
 // Throws InvalidInputError: option "key" must be <expected>, got <value>.
 [[noreturn]] void reject(const std::string &key, const std::string &expected, const nlohmann::json &value);
 
-// Throws InvalidInputError for the first key of `options` not in `accepted`: unknown option "key" of <owner>;
-// accepted: <the list>, and the accepted key it most likely meant when one is a typo away.
+// Throws InvalidInputError: unknown option "key" of <owner>; accepted: <the list>, and the accepted key it most
+// likely meant when one is a typo away.
+[[noreturn]] void reject_unknown_key(const std::string &key, const std::vector<std::string> &accepted,
+                                     const std::string &owner);
+// Throws reject_unknown_key's error for the first key of `options` not in `accepted`.
 void require_known_keys(const nlohmann::json &options, const std::vector<std::string> &accepted,
                         const std::string &owner);
 // The accepted key within two edits of `key` (the closest), or "" when none is.

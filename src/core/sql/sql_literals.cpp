@@ -80,4 +80,8 @@ std::string iso(const std::string &expression) {
 	return "rtrim(rtrim(to_char(" + expression + ", 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')";
 }
 
+std::string iso_timestamp_sql() {
+	return "SELECT " + iso("$1::timestamp");
+}
+
 } // namespace relml

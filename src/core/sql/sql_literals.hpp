@@ -25,4 +25,7 @@ size_t chunk_rows(size_t width);
 // back as the same timestamp under any DateStyle.
 std::string iso(const std::string &expression);
 
+// One text: $1 (a timestamp as the user wrote it) in that ISO format.
+std::string iso_timestamp_sql();
+
 } // namespace relml

@@ -45,10 +45,6 @@ std::string timestamps_json_sql() {
 }
 
 // A timestamp the user gave, as ISO text.
-std::string timestamp_sql() {
-	return "SELECT " + iso("$1::timestamp");
-}
-
 // The earlier of two timestamps, as ISO text.
 std::string earlier_timestamp_sql() {
 	return "SELECT " + iso("least($1::timestamp, $2::timestamp)");

@@ -42,9 +42,6 @@ std::string read_pretrain_rows_sql();
 // One text: $1 (a text[] of timestamps) as a JSON array of timestamps, the way to_jsonb prints them.
 std::string timestamps_json_sql();
 
-// One text: $1 (a timestamp as the user wrote it) read as a timestamp.
-std::string timestamp_sql();
-
 // One text: the earlier of timestamps $1 and $2.
 std::string earlier_timestamp_sql();
 

@@ -27,7 +27,6 @@ TaskRows read_task_rows(SpiConnection &spi, const TaskInfo &task) {
 		const std::string split = result.text(r, 1);
 		const Split kind = split == "train" ? Split::Train : split == "val" ? Split::Val : Split::Test;
 		rows.row_ids.push_back(result.integer(r, 0));
-		rows.splits.push_back(kind);
 		rows.labels.push_back(result.number(r, 2));
 		rows.keys.push_back(result.text(r, 3));
 		rows.times.push_back(result.integer(r, 4));

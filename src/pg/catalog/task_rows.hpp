@@ -18,7 +18,6 @@ enum class Split { Train, Val, Test };
 // The rows in row_id order, and the positions of each split's rows among them.
 struct TaskRows {
 	std::vector<int64_t> row_ids;
-	std::vector<Split> splits;
 	std::vector<double> labels;
 	std::vector<std::string> keys;  // entity keys as text
 	std::vector<EpochMicros> times; // seed times as the graph counts time

@@ -403,7 +403,7 @@ Cutoff choose_cutoff(SpiConnection &spi, const Database &db, const std::optional
 	std::string chosen;
 	if (given) {
 		try {
-			chosen = *spi.scalar(timestamp_sql(), {*given});
+			chosen = *spi.scalar(iso_timestamp_sql(), {*given});
 		} catch (const PgError &e) {
 			rethrow_user_query_error(e, "option \"pretrain_cutoff\"");
 		}

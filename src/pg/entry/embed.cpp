@@ -80,7 +80,7 @@ std::vector<EntityRow> given_entities(const LoadedGraph &loaded, int table, Epoc
 int64_t embed(SpiConnection &spi, int64_t encoder_id, const std::string &as_of_argument,
               const std::optional<std::vector<std::optional<std::string>>> &keys, const RunHooks &hooks) {
 	StoredEncoder encoder = load_encoder(spi, encoder_id, "embed with encoder " + std::to_string(encoder_id));
-	const std::string as_of = *spi.scalar("SELECT " + iso("$1::timestamp"), {as_of_argument});
+	const std::string as_of = *spi.scalar(iso_timestamp_sql(), {as_of_argument});
 	SchemaGraph schema = load_schema_graph(spi, encoder.database_id);
 	if (!schema.find_table(encoder.entity_table)) {
 		throw NotFoundError("table \"" + encoder.entity_table + "\" of encoder " + std::to_string(encoder_id) +

@@ -82,7 +82,7 @@ struct JobProgress {
 // relml.train_async: queues the job; its worker starts when this transaction commits.
 RELML_SQL_FUNCTION(relml_train_async) {
 	const TrainingRequest request = training_request(fcinfo);
-	find_family(request.method);
+	find_family(request.method); // an unknown method fails now, not in the worker
 	int64_t job_id = 0;
 	{
 		SpiConnection spi;

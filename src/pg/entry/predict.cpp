@@ -116,7 +116,6 @@ RELML_SQL_FUNCTION(relml_evaluate) {
 	{
 		SpiConnection spi;
 		StoredModel model = load_model(spi, model_id);
-		find_family(model.method);
 		TaskInfo task = load_task_by_id(spi, model.task_id);
 		Predictions p = predict_with(spi, task, model, task_seeds_sql(), {std::to_string(task.task_id)},
 		                             backend_hooks(), std::nullopt);

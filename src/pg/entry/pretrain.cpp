@@ -30,6 +30,7 @@
 #include "common/resident_memory.hpp"
 #include "common/stopwatch.hpp"
 #include "rdl/api/rdl_types.hpp"
+#include "task/task_sql.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -101,7 +102,7 @@ TableRequest pretrain_request(SpiConnection &spi, const std::string &database, c
 	request.hops = hops;
 	request.method = method;
 	request.options = take_sql_options(options);
-	auto positive = spi.scalar("SELECT $1::interval > interval '0'", {request.horizon});
+	auto positive = spi.scalar(positive_interval_sql(), {request.horizon});
 	if (!positive || *positive != "t") {
 		throw InvalidInputError("horizon must be a positive interval, got " + request.horizon);
 	}

@@ -57,6 +57,7 @@ struct PredictionRun {
 	SpiConnection &spi;
 	const TaskInfo &task;
 	const StoredModel &model;
+	const SchemaGraph &model_graph; // the registration the model was trained on
 	const SeedFrame &seeds;
 	int threads;
 	const RunHooks &hooks;

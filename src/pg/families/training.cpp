@@ -141,7 +141,7 @@ Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredM
 	if (result.seeds.size() == 0) {
 		result.values.outputs_per_row = task.type == TaskType::MulticlassClassification ? task.num_classes : 1;
 	} else {
-		result.values = family.predict(PredictionRun{spi, task, model, result.seeds, threads_setting, hooks});
+		result.values = family.predict(PredictionRun{spi, task, model, graph, result.seeds, threads_setting, hooks});
 	}
 	drop_seed_table(spi);
 	return result;

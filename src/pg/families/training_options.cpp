@@ -96,7 +96,7 @@ TrainingOptions parse_training_options(const nlohmann::json &options, const Mode
 			throw InvalidInputError("option \"" + key + "\" does not apply to method " + family.name() +
 			                        "; accepted: " + join(accepted));
 		} else {
-			require_known_keys(nlohmann::json{{key, item.value()}}, accepted, "method " + family.name());
+			reject_unknown_key(key, accepted, "method " + family.name());
 		}
 	}
 	return parsed;

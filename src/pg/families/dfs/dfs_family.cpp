@@ -155,9 +155,8 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 // Runs the stored feature specification's queries over the seed relation and the stored trees on the matrix.
 PredictionValues DfsFamily::predict(const PredictionRun &run) const {
 	FeatureSpec spec = FeatureSpec::from_json(run.model.feature_spec.at("dfs"));
-	SchemaGraph graph = SchemaGraph::from_json(run.model.feature_spec.at("graph"));
-	check_schema_unchanged(run.spi, spec, graph, "model " + std::to_string(run.model.model_id));
-	DenseMatrix x = compute_features(run.spi, spec, graph, run.seeds.row_ids, nullptr, run.hooks);
+	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
+	DenseMatrix x = compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, nullptr, run.hooks);
 	ensure_thread_pool(run.threads);
 	const std::vector<uint8_t> bytes = load_model_bytes(run.spi, run.model.model_id);
 	GbtModel model = GbtModel::deserialize(bytes.data(), bytes.size(), run.threads);

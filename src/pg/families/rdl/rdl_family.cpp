@@ -160,6 +160,8 @@ std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &o
 FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family_options) const {
 	const auto &options = static_cast<const RdlFamilyOptions &>(family_options);
 	const RdlApi &api = rdl_api();
+	// The library reads the options as it will train with them, and refuses a device it lacks before the graph
+	// is loaded.
 	const nlohmann::json network = api.normalize_options(options.network.to_json());
 	std::optional<PretrainedEncoder> encoder;
 	if (options.encoder) {
@@ -230,6 +232,7 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 
 // Loads (or reuses) the graph and predicts with the network this session holds for the model, or its weights.
 PredictionValues RdlFamily::predict(const PredictionRun &run) const {
+	// The graph of the current registration: the network binds to its tables by name.
 	SchemaGraph schema = load_schema_graph(run.spi, run.task.database_id);
 	GraphLoadStats load_stats;
 	const LoadedGraph &loaded = load_graph(run.spi, run.task.database_id, schema, run.hooks, &load_stats);
