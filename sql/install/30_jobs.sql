@@ -148,7 +148,7 @@ CREATE FUNCTION relml._job_finish(job_id bigint, state text, error text) RETURNS
 AS 'MODULE_PATHNAME', 'relml_job_finish' LANGUAGE C VOLATILE;
 
 -- Submits a retrain of `task` with the method and options of its deployed model (DFS defaults when it has
--- none), deploying the new model by `policy`: 'if_better' (better validation metric than the deployed one) or
+-- none; the route's options when a route kept it, so that relml.train(task, 'auto') routes again), deploying the new model by `policy`: 'if_better' (better validation metric than the deployed one) or
 -- 'always'. When a job of the task is still queued or running, nothing is submitted: the skip is logged and
 -- NULL returned. This is what a pg_cron schedule runs.
 CREATE FUNCTION relml.retrain(task text, policy text DEFAULT 'if_better')
@@ -174,9 +174,14 @@ BEGIN
 		RAISE NOTICE 'retrain of task "%" skipped: job % is still queued or running', retrain.task, busy;
 		RETURN NULL;
 	END IF;
-	SELECT m.method, relml._training_options(m.model_id)
+	-- A model a route kept is retrained by routing again, with the route's options: the route may now choose
+	-- another family.
+	SELECT CASE WHEN r.route_id IS NULL THEN m.method ELSE 'auto' END,
+	       CASE WHEN r.route_id IS NULL THEN relml._training_options(m.model_id) ELSE r.options - 'deploy' END
 	INTO chosen_method, chosen_options
 	FROM relml.deployed_models d JOIN relml.models m USING (model_id)
+	LEFT JOIN LATERAL (SELECT r.route_id, r.options FROM relml.routes r WHERE r.model_id = m.model_id
+	                   ORDER BY r.route_id DESC LIMIT 1) r ON true
 	WHERE d.task = retrain.task;
 	RETURN relml.train_async(retrain.task, coalesce(chosen_method, 'dfs'),
 	                         coalesce(chosen_options, '{}') || jsonb_build_object('deploy', policy));

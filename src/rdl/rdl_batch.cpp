@@ -1,7 +1,10 @@
 #include "rdl/rdl_batch.hpp"
 
+#include "common/error.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace relml {
 
@@ -43,6 +46,7 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 		table.time_features = to_device(table.time_features, device);
 	}
 	out.seed_lag = to_device(out.seed_lag, device);
+	out.seed_features = to_device(out.seed_features, device);
 	for (Layer &layer : out.layers) {
 		for (Update &update : layer.updates) {
 			update.nodes = to_device(update.nodes, device);
@@ -60,10 +64,11 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 // The inputs of every row are computed here once, so that batches only select rows.
 BatchBuilder::BatchBuilder(const RelGraph &graph, const ModelLayout &layout, ModelLayout::Binding binding,
                            const std::vector<TableEncoding> &encodings, const RdlOptions &options,
-                           EpochMicros input_cutoff)
+                           EpochMicros input_cutoff, SeedFeatureScaler features)
     : graph_(graph), layout_(layout), binding_(std::move(binding)),
       sampler_(graph, binding_.graph_tables[layout.entity_table],
                SamplerOptions{options.fanouts, options.strategy, input_cutoff}),
+      features_(std::move(features)),
       layers_(options.fanouts.size()), mean_(options.aggregation == "mean"),
       degrees_(options.degree_features), lags_(options.lag_augmentation > 0) {
 	for (size_t table = 0; table < encodings.size(); ++table) {
@@ -72,7 +77,8 @@ BatchBuilder::BatchBuilder(const RelGraph &graph, const ModelLayout &layout, Mod
 	}
 }
 
-RdlBatch BatchBuilder::build(const std::vector<Seed> &seeds, uint64_t batch_seed) const {
+// Features are standardised here, on the prefetch thread, like every other input.
+RdlBatch BatchBuilder::build(const std::vector<Seed> &seeds, uint64_t batch_seed, const SeedFeatures &features) const {
 	const SampledSubgraph subgraph = sampler_.sample(seeds, batch_seed);
 	RdlBatch batch;
 	batch.seed_count = int64_t(subgraph.seed_count);
@@ -93,6 +99,14 @@ RdlBatch BatchBuilder::build(const std::vector<Seed> &seeds, uint64_t batch_seed
 			*lag++ = float(std::log1p(days) / 5);
 			*lag++ = float(std::asinh(days * 86400 / kSecondsPerYear));
 		}
+	}
+	if (features.width != features_.width() || (features.width > 0 && features.rows() != seeds.size())) {
+		throw InvalidInputError("the network reads " + std::to_string(features_.width()) +
+		                        " features per seed: " + std::to_string(seeds.size()) + " seeds came with " +
+		                        std::to_string(features.rows()) + " rows of " + std::to_string(features.width));
+	}
+	if (features_.width() > 0) {
+		batch.seed_features = features_.transform(features);
 	}
 	return batch;
 }

@@ -9,6 +9,8 @@
 #include "rdl/column_encoder.hpp"
 #include "rdl/model_layout.hpp"
 #include "rdl/api/rdl_options.hpp"
+#include "rdl/api/rdl_types.hpp"
+#include "rdl/seed_feature_scaler.hpp"
 #include "rdl/table_encoding.hpp"
 
 #include <torch/torch.h>
@@ -57,6 +59,9 @@ struct RdlBatch {
 	// [seed_count, kLagFeatures] float32: how long the prediction lies after the seed's inputs, as log1p(days) / 5
 	// (weeks apart) and asinh(years) (years apart); undefined without lag_augmentation.
 	torch::Tensor seed_lag;
+	// [seed_count, SeedFeatureScaler::inputs()] float32: the seeds' dense features as the network reads them;
+	// undefined for a network without them.
+	torch::Tensor seed_features;
 	size_t node_count = 0;
 
 	// A copy with every tensor on `device`.
@@ -65,11 +70,15 @@ struct RdlBatch {
 
 class BatchBuilder {
 public:
-	// `encodings` are per model table; `binding` places the layout in `graph`.
+	// `encodings` are per model table; `binding` places the layout in `graph`; `features` standardises the
+	// seeds' dense features for a network that reads them.
 	BatchBuilder(const RelGraph &graph, const ModelLayout &layout, ModelLayout::Binding binding,
-	             const std::vector<TableEncoding> &encodings, const RdlOptions &options, EpochMicros input_cutoff);
+	             const std::vector<TableEncoding> &encodings, const RdlOptions &options, EpochMicros input_cutoff,
+	             SeedFeatureScaler features = SeedFeatureScaler());
 
-	RdlBatch build(const std::vector<Seed> &seeds, uint64_t batch_seed) const;
+	// `features`: one row per seed when the network reads features, otherwise width 0.
+	RdlBatch build(const std::vector<Seed> &seeds, uint64_t batch_seed,
+	               const SeedFeatures &features = SeedFeatures()) const;
 
 private:
 	void add_rows(const SampledSubgraph::TableNodes &nodes, int table, RdlBatch::Table &out) const;
@@ -82,6 +91,7 @@ private:
 	std::vector<TableInputs> inputs_;
 	std::vector<int64_t> time_widths_;
 	TemporalSampler sampler_;
+	SeedFeatureScaler features_;
 	size_t layers_;
 	bool mean_;
 	bool degrees_;

@@ -20,9 +20,10 @@ std::string to_text(torch::IntArrayRef sizes) {
 
 } // namespace
 
-// Modules are created in a fixed order (tables, layers, head, lag) so that one seed gives one initialisation.
+// Modules are created in a fixed order (tables, layers, head, lag, features) so that one seed gives one
+// initialisation.
 RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings,
-                           const RdlOptions &options, int64_t outputs)
+                           const RdlOptions &options, int64_t outputs, int64_t feature_inputs)
     : entity_table_(layout.entity_table), channels_(options.channels), dropout_(options.dropout) {
 	for (size_t table = 0; table < encodings.size(); ++table) {
 		encoders_.push_back(register_module("encoder" + std::to_string(table),
@@ -47,10 +48,21 @@ RdlModelImpl::RdlModelImpl(const ModelLayout &layout, const std::vector<TableEnc
 		    register_module("lag", nn::Linear(nn::LinearOptions(kLagFeatures, options.channels).bias(false)));
 		nn::init::zeros_(lag_encoder_->weight);
 	}
+	if (feature_inputs > 0) {
+		// Last as well: a network without features draws exactly the initialisation it always drew.
+		features_hidden_ = register_module("features_hidden", nn::Linear(feature_inputs, options.channels));
+		features_output_ = register_module("features_output", nn::Linear(options.channels, options.channels));
+	}
 }
 
+// The seeds' features join the GNN's view of them by addition: the head's input keeps its width, and the
+// embeddings (embed) stay the graph's alone.
 torch::Tensor RdlModelImpl::forward(const RdlBatch &batch) {
-	return head(drop(embed(batch)));
+	torch::Tensor seeds = embed(batch);
+	if (features_hidden_) {
+		seeds = seeds + features_output_->forward(torch::relu(features_hidden_->forward(batch.seed_features)));
+	}
+	return head(drop(seeds));
 }
 
 torch::Tensor RdlModelImpl::drop(const torch::Tensor &x) {

@@ -1,5 +1,7 @@
 // The RDL network: per table a column encoder (run once per distinct row of the batch) plus a relative-time
-// encoder (per node), heterogeneous GraphSAGE layers, and an MLP head on the seed nodes.
+// encoder (per node), heterogeneous GraphSAGE layers, and an MLP head on the seed nodes. With seed features
+// (method rdl+dfs), a two-layer MLP of the seeds' standardised features is added to their GNN output before the
+// head.
 #pragma once
 
 #include "common/no_postgres.hpp"
@@ -18,9 +20,10 @@ namespace relml {
 
 class RdlModelImpl : public torch::nn::Module {
 public:
-	// `encodings` per model table; `outputs`: 1 (binary logit, regression value) or the number of classes.
+	// `encodings` per model table; `outputs`: 1 (binary logit, regression value) or the number of classes;
+	// `feature_inputs`: the width of the batches' seed_features (SeedFeatureScaler::inputs()), 0 for none.
 	RdlModelImpl(const ModelLayout &layout, const std::vector<TableEncoding> &encodings, const RdlOptions &options,
-	             int64_t outputs);
+	             int64_t outputs, int64_t feature_inputs = 0);
 
 	// [seed_count, outputs]
 	torch::Tensor forward(const RdlBatch &batch);
@@ -45,6 +48,8 @@ private:
 	std::vector<SageLayer> layers_;
 	torch::nn::Linear head_hidden_{nullptr}; // absent for a linear head
 	torch::nn::Linear head_output_{nullptr};
+	torch::nn::Linear features_hidden_{nullptr}; // absent without seed features
+	torch::nn::Linear features_output_{nullptr};
 };
 TORCH_MODULE(RdlModel);
 

@@ -191,14 +191,16 @@ StoredNetwork load_network(const json &config, const std::vector<uint8_t> &weigh
 		throw InvalidInputError("stored RDL configuration has " + std::to_string(network.encodings.size()) +
 		                        " table encoders for " + std::to_string(network.layout.tables.size()) + " tables");
 	}
-	network.model = RdlModel(network.layout, network.encodings, network.options, outputs);
+	network.features = SeedFeatureScaler::from_json(config.value("seed_features", json()));
+	network.model = RdlModel(network.layout, network.encodings, network.options, outputs, network.features.inputs());
 	deserialize(network.model, weights);
 	network.model->to(device_of(network.options));
 	return network;
 }
 
 torch::Tensor evaluate_seeds(RdlModel &model, const BatchBuilder &builder, const std::vector<Seed> &seeds,
-                             const RdlOptions &options, const RunHooks &hooks, bool embeddings, size_t &peak_nodes) {
+                             const RdlOptions &options, const RunHooks &hooks, bool embeddings, size_t &peak_nodes,
+                             const SeedFeatures &features) {
 	torch::NoGradGuard no_grad;
 	model->eval();
 	const torch::Device device = device_of(options);
@@ -208,7 +210,8 @@ torch::Tensor evaluate_seeds(RdlModel &model, const BatchBuilder &builder, const
 	BatchPrefetcher<RdlBatch> prefetcher(count, [&](size_t index) {
 		const size_t begin = index * batch_size;
 		const std::vector<Seed> part(seeds.begin() + begin, seeds.begin() + std::min(begin + batch_size, seeds.size()));
-		return builder.build(part, batch_seed(options.seed, kEvalStream, 0));
+		return builder.build(part, batch_seed(options.seed, kEvalStream, 0),
+		                     features.slice(begin, std::min(begin + batch_size, seeds.size())));
 	});
 	for (size_t index = 0; index < count; ++index) {
 		hooks.poll();

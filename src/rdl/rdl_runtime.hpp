@@ -65,6 +65,7 @@ struct StoredNetwork {
 	ModelLayout layout;
 	std::vector<TableEncoding> encodings;
 	RdlOptions options;
+	SeedFeatureScaler features; // width 0 for a network without seed features
 	RdlModel model{nullptr};
 };
 StoredNetwork load_network(const nlohmann::json &config, const std::vector<uint8_t> &weights, int64_t outputs,
@@ -72,9 +73,11 @@ StoredNetwork load_network(const nlohmann::json &config, const std::vector<uint8
 
 // The model's outputs (forward) or embeddings (embed) for `seeds` in order, in eval mode without gradients.
 // Every batch samples with the evaluation stream's seed, and the sampler draws per seed, so a seed's result
-// depends neither on its batch nor on its position.
+// depends neither on its batch nor on its position. `features`: the seeds' feature rows, for a builder that
+// reads them.
 torch::Tensor evaluate_seeds(RdlModel &model, const BatchBuilder &builder, const std::vector<Seed> &seeds,
-                             const RdlOptions &options, const RunHooks &hooks, bool embeddings, size_t &peak_nodes);
+                             const RdlOptions &options, const RunHooks &hooks, bool embeddings, size_t &peak_nodes,
+                             const SeedFeatures &features = SeedFeatures());
 
 // Runs `fn`, turning LibTorch and JSON errors into relml's kinds: out of memory is a resource limit, a broken
 // stored configuration is bad input, anything else from LibTorch is a bug of ours.

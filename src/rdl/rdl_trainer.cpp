@@ -11,6 +11,7 @@
 #include "rdl/rdl_model.hpp"
 #include "rdl/rdl_objective.hpp"
 #include "rdl/rdl_runtime.hpp"
+#include "rdl/seed_feature_scaler.hpp"
 #include "rdl/table_encoding.hpp"
 
 #include <torch/torch.h>
@@ -42,16 +43,23 @@ void check_task(const RelGraph &graph, const RdlTask &task) {
 	}
 	check_seeds(graph, task.entity_table, task.train.seeds, "training");
 	check_seeds(graph, task.entity_table, task.val.seeds, "validation");
+	for (const LabeledSeeds *split : {&task.train, &task.val}) {
+		const SeedFeatures &features = split->features;
+		if (features.width < 0 || features.width != task.train.features.width ||
+		    (features.width > 0 && features.values.size() != split->seeds.size() * size_t(features.width))) {
+			throw InternalError("RdlTask's seed features do not have one row of the training width per seed");
+		}
+	}
 }
 
-// Model outputs of `seeds` in order, decoded as predictions.
+// Model outputs of `seeds` (with their feature rows) in order, decoded as predictions.
 std::vector<double> predict_batches(RdlModel &model, const BatchBuilder &builder, const RdlObjective &objective,
-                                    const std::vector<Seed> &seeds, const RdlOptions &options, const RunHooks &hooks,
-                                    size_t &peak_nodes) {
+                                    const std::vector<Seed> &seeds, const SeedFeatures &features,
+                                    const RdlOptions &options, const RunHooks &hooks, size_t &peak_nodes) {
 	if (seeds.empty()) {
 		return {};
 	}
-	return objective.predictions(evaluate_seeds(model, builder, seeds, options, hooks, false, peak_nodes));
+	return objective.predictions(evaluate_seeds(model, builder, seeds, options, hooks, false, peak_nodes, features));
 }
 
 // Training rows' lags come from their own stream: one draw per row and epoch.
@@ -97,7 +105,8 @@ double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBu
 			const uint64_t draw = batch_seed(options.seed, kLagStream + uint64_t(epoch), position);
 			seeds.push_back(observed_for_training(train.seeds[position], max_lag, options.lag_augmentation, draw));
 		}
-		return builder.build(seeds, batch_seed(options.seed, uint64_t(epoch), index));
+		return builder.build(seeds, batch_seed(options.seed, uint64_t(epoch), index),
+		                     train.features.select(positions(index)));
 	});
 	double loss_sum = 0;
 	size_t seen = 0;
@@ -184,11 +193,15 @@ RdlModel pretrained_model(const Backbone &backbone, const PretrainedEncoder &enc
 	return source;
 }
 
-// The configuration predict_rdl reads.
-json model_config(const Backbone &backbone, const RdlObjective &objective, const MetricSpec &metric) {
+// The configuration predict_rdl reads; "seed_features" only for a network that reads them.
+json model_config(const Backbone &backbone, const RdlObjective &objective, const MetricSpec &metric,
+                  const SeedFeatureScaler &features) {
 	json config = backbone_config(backbone.layout, backbone.encodings, backbone.options);
 	config["objective"] = objective.to_json();
 	config["val_metric"] = metric.name;
+	if (features.width() > 0) {
+		config["seed_features"] = features.to_json();
+	}
 	return config;
 }
 
@@ -200,8 +213,9 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	const Backbone backbone = backbone_for(graph, task, user_options);
 	const RdlOptions &options = backbone.options;
 	const RdlObjective objective = RdlObjective::fit(task.task, task.num_class, task.train.labels);
+	const SeedFeatureScaler features = SeedFeatureScaler::fit(task.train.features);
 	torch::manual_seed(options.seed);
-	RdlModel model(backbone.layout, backbone.encodings, options, objective.outputs());
+	RdlModel model(backbone.layout, backbone.encodings, options, objective.outputs(), features.inputs());
 	if (task.encoder) {
 		RdlModel source = pretrained_model(backbone, *task.encoder);
 		model->load_backbone(*source);
@@ -209,7 +223,10 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	}
 	model->to(device_of(options));
 	const BatchBuilder builder(graph, backbone.layout, backbone.layout.bind(graph, task.entity_table),
-	                           backbone.encodings, options, task.input_cutoff);
+	                           backbone.encodings, options, task.input_cutoff, features);
+	if (features.width() > 0) {
+		hooks.report("reading " + std::to_string(features.width()) + " features per seed beside the graph");
+	}
 	torch::optim::Adam optimizer(model->parameters(),
 	                             torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
 
@@ -227,8 +244,8 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	CheckpointSoup soup(trained.val_metric, kSoupCandidates);
 	auto score_val = [&]() {
 		CheckpointSoup::Scored scored;
-		scored.val_predictions =
-		    predict_batches(model, builder, objective, task.val.seeds, options, hooks, trained.peak_batch_nodes);
+		scored.val_predictions = predict_batches(model, builder, objective, task.val.seeds, task.val.features, options,
+		                                         hooks, trained.peak_batch_nodes);
 		scored.val_metric = compute_metric(trained.val_metric.name, task.task, task.val.labels,
 		                                   scored.val_predictions, objective.num_class());
 		return scored;
@@ -293,7 +310,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	restore(model, best_state);
 	model->to(torch::kCPU);
 	trained.weights = serialize(model);
-	trained.config = model_config(backbone, objective, trained.val_metric);
+	trained.config = model_config(backbone, objective, trained.val_metric, features);
 	return trained;
 }
 
@@ -398,7 +415,7 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		parameters["head_output.bias"].copy_(best_bias);
 	}
 	trained.weights = serialize(model);
-	trained.config = model_config(backbone, objective, trained.val_metric);
+	trained.config = model_config(backbone, objective, trained.val_metric, SeedFeatureScaler());
 	return trained;
 }
 
@@ -431,16 +448,17 @@ RdlTrained train_probe(const RelGraph &graph, const RdlTask &task, const RdlOpti
 
 std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const json &config,
                                 const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
-                                EpochMicros input_cutoff, int threads, const RunHooks &hooks) {
+                                EpochMicros input_cutoff, int threads, const RunHooks &hooks,
+                                const SeedFeatures &features) {
 	NetworkCache just_this_call(1);
 	return predict_rdl(just_this_call, "the model", graph, entity_table, config, weights, seeds, input_cutoff, threads,
-	                   hooks);
+	                   hooks, features);
 }
 
 std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, const RelGraph &graph,
                                 int entity_table, const json &config, const std::vector<uint8_t> &weights,
                                 const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
-                                const RunHooks &hooks) {
+                                const RunHooks &hooks, const SeedFeatures &features) {
 	return translated_errors([&] {
 		check_seeds(graph, entity_table, seeds, "prediction");
 		const RdlObjective objective = RdlObjective::from_json(config.at("objective"));
@@ -452,9 +470,10 @@ std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, con
 			return load_network(config, weights, objective.outputs(), threads);
 		});
 		const BatchBuilder builder(graph, network->layout, network->layout.bind(graph, entity_table),
-		                           network->encodings, network->options, input_cutoff);
+		                           network->encodings, network->options, input_cutoff, network->features);
 		size_t peak_nodes = 0;
-		return predict_batches(network->model, builder, objective, seeds, network->options, hooks, peak_nodes);
+		return predict_batches(network->model, builder, objective, seeds, features, network->options, hooks,
+		                       peak_nodes);
 	});
 }
 

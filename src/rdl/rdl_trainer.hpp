@@ -25,7 +25,9 @@ class NetworkCache;
 // rows while old ones still count. Empty (every row weighs 1) when half_life_days is 0.
 std::vector<float> recency_weights(const LabeledSeeds &train, double half_life_days);
 
-// Trains with Adam and early stopping on the val metric, keeping the best epoch's weights. Calls hooks.poll()
+// Trains with Adam and early stopping on the val metric, keeping the best epoch's weights. When the seeds carry
+// features (task.train.features.width > 0), the network reads them standardised with the training rows'
+// statistics (seed_feature_scaler.hpp), which the configuration stores. Calls hooks.poll()
 // between mini-batches (so a cancel lands within one batch), hooks.report() once per epoch with loss, val
 // metric and seconds, and hooks.step("training", fraction, epoch).
 RdlTrained train_rdl(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks);
@@ -36,14 +38,16 @@ RdlTrained train_rdl(const RelGraph &graph, const RdlTask &task, const RdlOption
 RdlTrained train_probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &options, const RunHooks &hooks);
 
 // Predictions for `seeds` in the metrics.hpp layout (probability of 1, value, or class probabilities).
+// `features`: the seeds' feature rows, for a model trained with seed features (width 0 otherwise).
 std::vector<double> predict_rdl(const RelGraph &graph, int entity_table, const nlohmann::json &config,
                                 const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
-                                EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+                                EpochMicros input_cutoff, int threads, const RunHooks &hooks,
+                                const SeedFeatures &features = SeedFeatures());
 // The same with the network that `key` names in `cache`, rebuilt from config and weights only when the cache does
 // not hold it (weights may then be empty).
 std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, const RelGraph &graph,
                                 int entity_table, const nlohmann::json &config, const std::vector<uint8_t> &weights,
                                 const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
-                                const RunHooks &hooks);
+                                const RunHooks &hooks, const SeedFeatures &features = SeedFeatures());
 
 } // namespace relml

@@ -107,8 +107,8 @@ Datum timestamp_datum(const std::string &value) {
 	return result;
 }
 
-SetResult::SetResult(FunctionCallInfo fcinfo) {
-	pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+SetResult::SetResult(FunctionCallInfo fcinfo, bool scalar) {
+	pg_call([&] { InitMaterializedSRF(fcinfo, scalar ? MAT_SRF_USE_EXPECTED_DESC : 0); });
 	info_ = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 }
 

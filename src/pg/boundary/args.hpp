@@ -32,7 +32,8 @@ Datum timestamp_datum(const std::string &value);
 // The rows of a set-returning function (materialize mode), added one by one.
 class SetResult {
 public:
-	explicit SetResult(FunctionCallInfo fcinfo);
+	// `scalar`: the function returns SETOF one column (or TABLE of one), whose row shape only the caller knows.
+	explicit SetResult(FunctionCallInfo fcinfo, bool scalar = false);
 	// One row; `nulls` empty means none is NULL.
 	void add(std::vector<Datum> values, const std::vector<bool> &nulls = {});
 

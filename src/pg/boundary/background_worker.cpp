@@ -181,8 +181,14 @@ void relml_job_worker_main(Datum main_arg) {
 	if (is_null || !DatumGetBool(value)) {
 		proc_exit(0); // already taken, canceled, or the cap is reached: it stays queued
 	}
-	if (!run_job_step("SELECT relml._job_run($1)", job_id, nullptr, nullptr, nullptr, &sqlstate, message,
-	                  sizeof(message))) {
+	// A routed job returns NULL after each step of its route: each step is a transaction of its own.
+	bool ran = true;
+	do {
+		is_null = true;
+		ran = run_job_step("SELECT relml._job_run($1)", job_id, nullptr, &value, &is_null, &sqlstate, message,
+		                   sizeof(message));
+	} while (ran && is_null);
+	if (!ran) {
 		const char *sql = sqlstate == ERRCODE_QUERY_CANCELED ? "SELECT relml._job_finish($1, 'canceled', $2)"
 		                                                      : "SELECT relml._job_finish($1, 'failed', $2)";
 		char error[2048];

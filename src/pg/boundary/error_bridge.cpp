@@ -50,6 +50,10 @@ void note_pg_error_caught() {
 	error_caught = true;
 }
 
+void clear_pg_error_caught() {
+	error_caught = false;
+}
+
 void shorten_error_context(ErrorData *error) {
 	constexpr size_t kMaxContext = 400;
 	if (error->context && strlen(error->context) > kMaxContext) {

@@ -39,6 +39,8 @@ private:
 // (or closed) again; transaction abort cleans it up.
 bool pg_error_caught();
 void note_pg_error_caught();
+// The transaction is usable again: the subtransaction the error doomed has been rolled back.
+void clear_pg_error_caught();
 
 // Long generated SQL in an error's CONTEXT buries the message: keep its start only.
 void shorten_error_context(ErrorData *error);

@@ -97,6 +97,31 @@ int64_t SpiResult::integer(size_t r, size_t c) const {
 	return static_cast<int64_t>(std::llround(number(r, c)));
 }
 
+namespace {
+
+std::string exact_number(double value) {
+	char buffer[64];
+	snprintf(buffer, sizeof(buffer), "%.17g", value);
+	return buffer;
+}
+
+} // namespace
+
+SqlParam number_param(const std::optional<double> &value) {
+	if (!value) {
+		return std::nullopt;
+	}
+	return exact_number(*value);
+}
+
+std::string float8_array_param(const std::vector<double> &values) {
+	std::string text = "{";
+	for (size_t i = 0; i < values.size(); ++i) {
+		text += (i ? "," : "") + (std::isfinite(values[i]) ? exact_number(values[i]) : std::string("NaN"));
+	}
+	return text + "}";
+}
+
 std::string SpiResult::text(size_t r, size_t c) const {
 	const SpiColumn &col = columns_.at(c);
 	if (col.numeric) {
@@ -107,9 +132,7 @@ std::string SpiResult::text(size_t r, size_t c) const {
 		if (v == std::floor(v) && std::fabs(v) < 1e15) {
 			return std::to_string(static_cast<long long>(v));
 		}
-		char buffer[64];
-		snprintf(buffer, sizeof(buffer), "%.17g", v);
-		return buffer;
+		return exact_number(v);
 	}
 	const auto &value = col.texts.at(r);
 	if (!value) {

@@ -14,6 +14,11 @@ namespace relml::pg {
 using SqlParam = std::optional<std::string>; // text, or NULL
 using SqlParams = std::vector<SqlParam>;
 
+// A float8 parameter that reads back exactly (%.17g), or NULL.
+SqlParam number_param(const std::optional<double> &value);
+// A float8[] parameter's text, each value exact.
+std::string float8_array_param(const std::vector<double> &values);
+
 // bytea's hex text format ("\\x" then two digits a byte), as its output function writes it and its input reads it.
 std::string to_hex_bytea(const uint8_t *bytes, size_t size);
 

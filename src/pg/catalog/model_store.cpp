@@ -8,15 +8,6 @@ namespace relml::pg {
 
 namespace {
 
-SqlParam optional_number(const std::optional<double> &value) {
-	if (!value) {
-		return std::nullopt;
-	}
-	char buffer[64];
-	snprintf(buffer, sizeof(buffer), "%.17g", *value);
-	return std::string(buffer);
-}
-
 StoredModel model_from_row(const SpiResult &r) {
 	StoredModel model;
 	model.model_id = r.integer(0, 0);
@@ -45,10 +36,31 @@ int64_t store_model(SpiConnection &spi, const TaskInfo &task, const NewModel &mo
 	    "$5::bytea, $6, $7::float8, $8::float8, $9::jsonb, $10::int8, $11::int8, $12::int8, $13::jsonb, $14) "
 	    "RETURNING model_id",
 	    {std::to_string(task.task_id), model.method, model.options.dump(), model.feature_spec.dump(),
-	     to_hex_bytea(model.bytes.data(), model.bytes.size()), model.metric, optional_number(model.val_metric),
-	     optional_number(model.test_metric), model.metrics.dump(), std::to_string(model.train_rows),
+	     to_hex_bytea(model.bytes.data(), model.bytes.size()), model.metric, number_param(model.val_metric),
+	     number_param(model.test_metric), model.metrics.dump(), std::to_string(model.train_rows),
 	     std::to_string(model.val_rows), std::to_string(model.test_rows), model.timings.dump(), trained_by});
 	return std::stoll(*id);
+}
+
+void add_model_metric(SpiConnection &spi, int64_t model_id, const std::string &key, const nlohmann::json &value) {
+	AsExtensionOwner owner(spi);
+	spi.execute("UPDATE relml.models SET metrics = metrics || jsonb_build_object($2::text, $3::jsonb) "
+	            "WHERE model_id = $1::int8",
+	            {std::to_string(model_id), key, value.dump()});
+}
+
+void delete_undeployed_models(SpiConnection &spi, const std::vector<int64_t> &model_ids) {
+	if (model_ids.empty()) {
+		return;
+	}
+	std::string ids = "{";
+	for (size_t i = 0; i < model_ids.size(); ++i) {
+		ids += (i ? "," : "") + std::to_string(model_ids[i]);
+	}
+	AsExtensionOwner owner(spi);
+	spi.execute("DELETE FROM relml.models m WHERE m.model_id = ANY ($1::int8[]) "
+	            "AND NOT EXISTS (SELECT 1 FROM relml.deployments d WHERE d.model_id = m.model_id)",
+	            {ids + "}"});
 }
 
 void deploy(SpiConnection &spi, int task_id, int64_t model_id, const std::string &reason,

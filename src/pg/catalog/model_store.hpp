@@ -46,6 +46,12 @@ bool deploy_if_better(SpiConnection &spi, const TaskInfo &task, int64_t model_id
 void deploy(SpiConnection &spi, int task_id, int64_t model_id, const std::string &reason,
             const std::string &deployed_by);
 
+// Adds `value` under `key` to a stored model's metrics (the route that chose it).
+void add_model_metric(SpiConnection &spi, int64_t model_id, const std::string &key, const nlohmann::json &value);
+
+// Deletes the models `model_ids` that no deployment ever named (a route's losing trials).
+void delete_undeployed_models(SpiConnection &spi, const std::vector<int64_t> &model_ids);
+
 // A model's row without its bytes (megabytes for RDL models, and a cached network needs none).
 StoredModel load_model(SpiConnection &spi, int64_t model_id);
 std::vector<uint8_t> load_model_bytes(SpiConnection &spi, int64_t model_id);

@@ -6,9 +6,11 @@
 #include "pg/boundary/background_worker.hpp"
 #include "pg/boundary/module.hpp"
 #include "pg/catalog/job_store.hpp"
+#include "pg/catalog/route_store.hpp"
 #include "pg/catalog/task_catalog.hpp"
 #include "pg/entry/training_request.hpp"
 #include "pg/families/training.hpp"
+#include "pg/routing/router.hpp"
 
 namespace relml::pg {
 
@@ -82,7 +84,12 @@ struct JobProgress {
 // relml.train_async: queues the job; its worker starts when this transaction commits.
 RELML_SQL_FUNCTION(relml_train_async) {
 	const TrainingRequest request = training_request(fcinfo);
-	find_family(request.method); // an unknown method fails now, not in the worker
+	// An unknown method or bad route options fail now, not in the worker.
+	if (request.method == "auto") {
+		validate_route_options(request.options);
+	} else {
+		find_family(request.method);
+	}
 	int64_t job_id = 0;
 	{
 		SpiConnection spi;
@@ -143,11 +150,12 @@ RELML_SQL_FUNCTION(relml_job_claim) {
 }
 
 // relml._job_run: runs the job's training as the submitting role and, in the same transaction, marks it
-// succeeded: the model and the job's outcome commit together.
+// succeeded: the model and the job's outcome commit together. A routed job ('auto') runs one step of its route
+// per call and returns NULL until the route has finished, so that every trial commits on its own.
 RELML_SQL_FUNCTION(relml_job_run) {
 	int64_t job_id = int_arg(fcinfo, 0, "job_id");
 	require_own_job(job_id);
-	int64_t model_id = 0;
+	std::optional<int64_t> model_id;
 	{
 		SpiConnection spi;
 		JobRequest job = load_job(spi, job_id);
@@ -155,11 +163,24 @@ RELML_SQL_FUNCTION(relml_job_run) {
 		progress.job_id = job_id;
 		RunHooks hooks = progress.hooks();
 		progress.publish();
-		TrainOutcome outcome = train_task(spi, job.task, job.method, job.options, hooks);
-		model_id = outcome.model_id;
-		record_job_success(spi, job_id, model_id, progress.final_report());
+		if (job.method != "auto") {
+			model_id = train_task(spi, job.task, job.method, job.options, hooks).model_id;
+		} else if (std::optional<Route> route = route_of_job(spi, job_id)) {
+			RouteResult result = run_route_step(spi, route->route_id, hooks);
+			if (result.finished) {
+				model_id = result.model_id;
+			}
+		} else {
+			start_route(spi, job.task, job.options, job_id, hooks);
+		}
+		if (model_id) {
+			record_job_success(spi, job_id, *model_id, progress.final_report());
+		}
 	}
-	PG_RETURN_INT64(model_id);
+	if (!model_id) {
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_INT64(*model_id);
 }
 
 // relml._job_finish: records a job that did not succeed: state failed or canceled, with the error.
@@ -171,6 +192,10 @@ RELML_SQL_FUNCTION(relml_job_finish) {
 	{
 		SpiConnection spi;
 		record_job_end(spi, job_id, state, error);
+		// A route ends with its job; the trials it finished stay in the bank.
+		if (std::optional<Route> route = route_of_job(spi, job_id); route && route->state == "running") {
+			finish_route(spi, route->route_id, state, std::nullopt, {{"error", error.value_or(state)}});
+		}
 	}
 	PG_RETURN_VOID();
 }

@@ -3,16 +3,42 @@
 #include "pg/boundary/owner_context.hpp"
 #include "pg/entry/training_request.hpp"
 #include "pg/families/training.hpp"
+#include "pg/routing/router.hpp"
 
 namespace relml::pg {
 
-// Trains a model of the task with a method and options; returns its id, metrics and whether it was deployed.
+namespace {
+
+// The model a route kept, as relml.train returns a model.
+TrainOutcome route_outcome(SpiConnection &spi, const RouteResult &route) {
+	TrainOutcome outcome;
+	outcome.model_id = route.model_id;
+	outcome.deployed = route.deployed;
+	const StoredModel model = load_model(spi, route.model_id);
+	outcome.model.metric = model.metric;
+	outcome.model.val_metric = model.val_metric;
+	outcome.model.metrics = load_model_metrics(spi, route.model_id);
+	const nlohmann::json &test = outcome.model.metrics["test"];
+	if (test.is_object() && test.contains(model.metric)) {
+		outcome.model.test_metric = test.at(model.metric).get<double>();
+	}
+	return outcome;
+}
+
+} // namespace
+
+// Trains a model of the task with a method and options, or routes it ('auto'); returns the model's id, metrics
+// and whether it was deployed.
 RELML_SQL_FUNCTION(relml_train) {
 	const TrainingRequest request = training_request(fcinfo);
 	TrainOutcome outcome;
 	{
 		SpiConnection spi;
-		outcome = train_task(spi, request.task, request.method, request.options, backend_hooks());
+		if (request.method == "auto") {
+			outcome = route_outcome(spi, route_task(spi, request.task, request.options, backend_hooks()));
+		} else {
+			outcome = train_task(spi, request.task, request.method, request.options, backend_hooks());
+		}
 	}
 	const NewModel &m = outcome.model;
 	return composite_datum(fcinfo,

@@ -22,14 +22,18 @@ std::vector<std::string> ModelFamily::accepted_keys() const {
 	return keys;
 }
 
+std::vector<uint8_t> PredictionRun::model_bytes() const {
+	return bytes ? *bytes : load_model_bytes(spi, model.model_id);
+}
+
 const std::vector<std::unique_ptr<ModelFamily>> &model_families() {
 	static const std::vector<std::unique_ptr<ModelFamily>> kFamilies = register_families();
 	return kFamilies;
 }
 
 const ModelFamily &find_family(const std::string &method) {
-	// Until relml routes between families from task signals, "auto" trains the one that serves most tasks.
-	const std::string name = method == "auto" ? "dfs" : method;
+	// "auto" is not a family: relml.train routes it (pg/routing/router.hpp) before any family is looked up.
+	const std::string &name = method;
 	std::string available;
 	for (const auto &family : model_families()) {
 		if (family->name() == name) {

@@ -61,6 +61,11 @@ struct PredictionRun {
 	const SeedFrame &seeds;
 	int threads;
 	const RunHooks &hooks;
+	// The model's bytes when the caller holds them (an ensemble's member); else the family reads them by id.
+	const std::vector<uint8_t> *bytes = nullptr;
+
+	// The model's bytes: the ones given, else its row's.
+	std::vector<uint8_t> model_bytes() const;
 };
 
 // Per seed, outputs_per_row values: the probability of 1, the value, or each class's probability.
@@ -106,7 +111,7 @@ private:
 	std::vector<std::string> common_keys_;
 };
 
-// The family of `method`; "auto" is dfs. InvalidInputError listing the methods otherwise.
+// The family of `method`; InvalidInputError listing the methods (and auto, the router) otherwise.
 const ModelFamily &find_family(const std::string &method);
 
 // Every registered family, in registration order.

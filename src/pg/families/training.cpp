@@ -1,6 +1,9 @@
 #include "pg/families/training.hpp"
 
 #include "pg/boundary/module.hpp"
+#include "pg/boundary/subtransaction.hpp"
+#include "pg/catalog/signal_store.hpp"
+#include "pg/catalog/trial_store.hpp"
 
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
@@ -69,7 +72,38 @@ NewModel model_row(const ModelFamily &family, const TaskInfo &task, const TaskRo
 	return model;
 }
 
-// Deploys the stored model by the policy; returns whether it did.
+// The task's signals for the bank, computed the first time; a task whose signals cannot be computed (a table
+// the caller may not read, say) still trains, and its trials carry none.
+std::optional<nlohmann::json> signals_for_bank(SpiConnection &spi, const TaskInfo &task) {
+	std::optional<nlohmann::json> signals;
+	run_contained([&] { signals = task_signals_for(spi, task, false).to_json(); });
+	return signals;
+}
+
+// The bank's row of a trained model.
+Trial finished_trial(const std::string &method, const nlohmann::json &options, const NewModel &model,
+                     const FittedModel &fitted, int64_t model_id, const std::optional<int64_t> &route_id) {
+	Trial trial;
+	trial.route_id = route_id;
+	trial.method = method;
+	trial.options = options;
+	trial.finished = true;
+	trial.metric = model.metric;
+	trial.val_metric = model.val_metric;
+	trial.test_metric = model.test_metric;
+	trial.val_predictions = fitted.val_predictions;
+	trial.test_predictions = fitted.test_predictions;
+	trial.seconds = model.timings.value("total", 0.0);
+	trial.model_id = model_id;
+	return trial;
+}
+
+std::string shown_metric(const std::optional<double> &value) {
+	return value ? std::to_string(*value) : "n/a";
+}
+
+} // namespace
+
 bool deploy_by_policy(SpiConnection &spi, const TaskInfo &task, int64_t model_id, DeployPolicy policy,
                       const std::string &caller) {
 	switch (policy) {
@@ -84,42 +118,46 @@ bool deploy_by_policy(SpiConnection &spi, const TaskInfo &task, int64_t model_id
 	return false;
 }
 
-std::string shown_metric(const std::optional<double> &value) {
-	return value ? std::to_string(*value) : "n/a";
+TrainOutcome keep_fitted(SpiConnection &spi, const FittedContext &context, FittedModel fitted, double seconds,
+                         const RunHooks &hooks) {
+	const TaskInfo &task = context.task;
+	TrainOutcome outcome;
+	outcome.model = model_row(context.family, task, context.rows, context.common, fitted);
+	outcome.model.timings["total"] = seconds;
+	const std::string caller = current_role(spi);
+	outcome.model_id = store_model(spi, task, outcome.model, caller);
+	Trial trial = finished_trial(context.family.name(), outcome.model.options, outcome.model, fitted,
+	                             outcome.model_id, context.route_id);
+	trial.signals = signals_for_bank(spi, task);
+	outcome.trial_id = record_trial(spi, task, trial, caller);
+	outcome.deployed = deploy_by_policy(spi, task, outcome.model_id, context.common.deploy, caller);
+	const NewModel &m = outcome.model;
+	hooks.report("model " + std::to_string(outcome.model_id) + " (" + m.method + "): val " + m.metric + " " +
+	             shown_metric(m.val_metric) + ", test " + shown_metric(m.test_metric) +
+	             (outcome.deployed ? ", deployed"
+	                               : ", not deployed (deploy: " + std::string(to_string(context.common.deploy)) + ")") +
+	             " in " + Stopwatch::format(seconds));
+	return outcome;
 }
 
-} // namespace
-
 TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,
-                        const nlohmann::json &options, const RunHooks &hooks) {
+                        const nlohmann::json &options, const RunHooks &hooks, const std::optional<int64_t> &route_id) {
 	const ModelFamily &family = find_family(method);
 	const TrainingOptions parsed = parse_training_options(options, family);
 	TaskInfo task = load_task(spi, task_name);
 	const std::unique_ptr<FamilyOptions> family_options = family.parse_options(parsed, task);
 	lock_task_for_training(spi, task);
 	Stopwatch total;
-	Stopwatch phase;
 	hooks.report("training task " + task.name + " with " + family.name());
 	const TaskRows rows = read_task_rows(spi, task);
-	const double rows_seconds = phase.lap();
+	const double rows_seconds = total.seconds();
 	hooks.report("task table: " + std::to_string(rows.train.size()) + " train, " + std::to_string(rows.val.size()) +
 	             " val, " + std::to_string(rows.test.size()) + " test rows");
 	FittedModel fitted = family.train(TrainingRun{spi, task, rows, parsed.common, hooks, fit_cutoff(task)},
 	                                  *family_options);
-	TrainOutcome outcome;
-	outcome.model = model_row(family, task, rows, parsed.common, fitted);
-	outcome.model.timings["task_rows"] = rows_seconds;
-	outcome.model.timings["total"] = total.seconds();
-	const std::string caller = current_role(spi);
-	outcome.model_id = store_model(spi, task, outcome.model, caller);
-	outcome.deployed = deploy_by_policy(spi, task, outcome.model_id, parsed.common.deploy, caller);
-	const NewModel &m = outcome.model;
-	hooks.report("model " + std::to_string(outcome.model_id) + ": val " + m.metric + " " + shown_metric(m.val_metric) +
-	             ", test " + shown_metric(m.test_metric) +
-	             (outcome.deployed ? ", deployed"
-	                               : ", not deployed (deploy: " + std::string(to_string(parsed.common.deploy)) + ")") +
-	             " in " + Stopwatch::format(total.seconds()));
-	return outcome;
+	fitted.timings["task_rows"] = rows_seconds;
+	return keep_fitted(spi, FittedContext{task, rows, family, parsed.common, route_id}, std::move(fitted),
+	                   total.seconds(), hooks);
 }
 
 double Predictions::user_value(size_t row) const {

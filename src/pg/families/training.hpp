@@ -11,15 +11,37 @@ namespace relml::pg {
 
 struct TrainOutcome {
 	int64_t model_id = 0;
+	int64_t trial_id = 0;
 	NewModel model;
 	bool deployed = false;
 };
 
 // Trains `method` on the task: parses the options, reads the task's rows, has the family fit, scores every
-// split, stores the model and deploys it by the "deploy" policy: "if_better" (default; a better validation
-// metric than the deployed model), "always" or "never".
+// split, stores the model, records the trial in the bank (relml.trials, under `route_id` when a route runs it)
+// and deploys the model by the "deploy" policy: "if_better" (default; a better validation metric than the
+// deployed model), "always" or "never". relml.train(task, 'auto') goes to the router instead (routing.hpp).
 TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const std::string &method,
-                        const nlohmann::json &options, const RunHooks &hooks);
+                        const nlohmann::json &options, const RunHooks &hooks,
+                        const std::optional<int64_t> &route_id = std::nullopt);
+
+// Where a fitted model goes: its task and rows, its family, the shared options (the deploy policy) and the
+// route that ran it.
+struct FittedContext {
+	const TaskInfo &task;
+	const TaskRows &rows;
+	const ModelFamily &family;
+	const CommonOptions &common;
+	std::optional<int64_t> route_id;
+};
+
+// train_task's second half, for a model fitted elsewhere too (the router's ensemble of two trials): scores every
+// split, stores the model, records its trial and deploys it by the policy. `seconds` is its training time.
+TrainOutcome keep_fitted(SpiConnection &spi, const FittedContext &context, FittedModel fitted, double seconds,
+                         const RunHooks &hooks);
+
+// Deploys a stored model by the policy; returns whether it did.
+bool deploy_by_policy(SpiConnection &spi, const TaskInfo &task, int64_t model_id, DeployPolicy policy,
+                      const std::string &caller);
 
 struct Predictions {
 	SeedFrame seeds;

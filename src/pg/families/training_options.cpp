@@ -41,8 +41,9 @@ std::optional<int64_t> read_encoder(const nlohmann::json &value) {
 	return value.get<int64_t>();
 }
 
-// Reads the shared key `key` into `common`.
-void read_common(const std::string &key, const nlohmann::json &options, CommonOptions &common) {
+} // namespace
+
+void read_common_option(const std::string &key, const nlohmann::json &options, CommonOptions &common) {
 	if (key == "deploy") {
 		common.deploy = read_deploy(options.at(key));
 	} else if (key == "seed") {
@@ -53,8 +54,6 @@ void read_common(const std::string &key, const nlohmann::json &options, CommonOp
 		common.encoder = read_encoder(options.at(key));
 	}
 }
-
-} // namespace
 
 const char *to_string(DeployPolicy policy) {
 	return kDeployPolicies[static_cast<int>(policy)];
@@ -91,7 +90,7 @@ TrainingOptions parse_training_options(const nlohmann::json &options, const Mode
 		if (listed(own, key)) {
 			parsed.own[key] = item.value();
 		} else if (listed(accepted, key)) {
-			read_common(key, options, parsed.common);
+			read_common_option(key, options, parsed.common);
 		} else if (listed(common_option_keys(), key)) {
 			throw InvalidInputError("option \"" + key + "\" does not apply to method " + family.name() +
 			                        "; accepted: " + join(accepted));

@@ -44,6 +44,9 @@ const std::vector<std::string> &common_option_keys();
 // the family does not read (say "encoder" for dfs) and an unknown key are errors listing the keys it accepts.
 TrainingOptions parse_training_options(const nlohmann::json &options, const ModelFamily &family);
 
+// Reads the shared key `key` of `options` into `common`, rejecting a value of the wrong type or range.
+void read_common_option(const std::string &key, const nlohmann::json &options, CommonOptions &common);
+
 // Refuses the key "threads" in any options object: relml.threads sets it.
 void refuse_threads_option(const nlohmann::json &options);
 

@@ -9,7 +9,7 @@
 namespace relml {
 
 // Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
-constexpr int kRdlApiVersion = 5;
+constexpr int kRdlApiVersion = 6;
 
 struct RdlApi {
 	int version;
@@ -19,7 +19,8 @@ struct RdlApi {
 	                    const RunHooks &hooks);
 	// Predictions of the stored model that `key` names (the same key, the same configuration and weights): the
 	// library keeps the last few networks it rebuilt, and `weights` may be empty when holds_network(key). An
-	// empty key (a model not stored yet) rebuilds the network and keeps nothing.
+	// empty key (a model not stored yet) rebuilds the network and keeps nothing. For a model trained without
+	// seed features.
 	std::vector<double> (*predict)(const std::string &key, const RelGraph &graph, int entity_table,
 	                               const nlohmann::json &config, const std::vector<uint8_t> &weights,
 	                               const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
@@ -35,6 +36,12 @@ struct RdlApi {
 	std::vector<float> (*embed)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
 	                            const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
 	                            EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+	// predict for any model: `features` are the seeds' feature rows when it was trained with seed features
+	// (RdlTask's LabeledSeeds::features), width 0 otherwise.
+	std::vector<double> (*predict_with_features)(const std::string &key, const RelGraph &graph, int entity_table,
+	                                             const nlohmann::json &config, const std::vector<uint8_t> &weights,
+	                                             const std::vector<Seed> &seeds, const SeedFeatures &features,
+	                                             EpochMicros input_cutoff, int threads, const RunHooks &hooks);
 };
 
 } // namespace relml

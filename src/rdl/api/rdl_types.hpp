@@ -16,9 +16,26 @@
 
 namespace relml {
 
+// A dense feature vector per seed that the network reads beside the graph (method rdl+dfs: the entity's DFS
+// aggregates at the seed time): `width` values per seed, row after row, in seed order; NaN is missing. Width 0:
+// no features, and a network without a feature input.
+struct SeedFeatures {
+	int width = 0;
+	std::vector<float> values;
+
+	size_t rows() const {
+		return width > 0 ? values.size() / size_t(width) : 0;
+	}
+	// The rows at `positions`, in that order (nothing when width is 0): the features of a mini-batch.
+	SeedFeatures select(const std::vector<size_t> &positions) const;
+	// Rows begin .. end - 1 (nothing when width is 0).
+	SeedFeatures slice(size_t begin, size_t end) const;
+};
+
 struct LabeledSeeds {
 	std::vector<Seed> seeds;
 	std::vector<double> labels; // 0/1, values or class indices; empty for prediction
+	SeedFeatures features;      // one row per seed, or width 0
 };
 
 // A pre-trained backbone (relml.pretrain's encoder): its configuration and weights as pretrain_rdl stored them.

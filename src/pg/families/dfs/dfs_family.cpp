@@ -158,7 +158,7 @@ PredictionValues DfsFamily::predict(const PredictionRun &run) const {
 	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
 	DenseMatrix x = compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, nullptr, run.hooks);
 	ensure_thread_pool(run.threads);
-	const std::vector<uint8_t> bytes = load_model_bytes(run.spi, run.model.model_id);
+	const std::vector<uint8_t> bytes = run.model_bytes();
 	GbtModel model = GbtModel::deserialize(bytes.data(), bytes.size(), run.threads);
 	return {model.predict(x), model.outputs_per_row()};
 }

@@ -21,7 +21,8 @@ namespace {
 
 struct RdlFamilyOptions : FamilyOptions {
 	RdlOptions network;
-	nlohmann::json given; // the family's keys as the user wrote them
+	nlohmann::json given; // the network's keys as the user wrote them
+	nlohmann::json seed_features; // the feature source's options, resolved; null without a source
 	std::optional<int64_t> encoder;
 	bool device_given = false;
 };
@@ -84,13 +85,13 @@ std::vector<size_t> every_position(size_t count) {
 	return positions;
 }
 
-// The rows of one split as labelled graph seeds.
+// The rows of one split as labelled graph seeds, with their rows of `features` (every task row's, or none).
 LabeledSeeds labeled_seeds(const LoadedGraph &loaded, int entity_table, const TrainingRun &run, Split split,
-                           EpochMicros input_cutoff) {
+                           EpochMicros input_cutoff, const SeedFeatures &features) {
 	const std::vector<size_t> &positions = run.rows.of(split);
 	return {graph_seeds(loaded, entity_table, run.task.schema_name + "." + run.task.entity_table, run.rows.keys,
 	                    run.rows.times, positions, input_cutoff),
-	        run.rows.labels_at(positions)};
+	        run.rows.labels_at(positions), features.select(positions)};
 }
 
 class RdlFamily : public ModelFamily {
@@ -126,7 +127,7 @@ std::unique_ptr<ModelFamily> make_rdl_family(RdlVariant variant) {
 	return std::make_unique<RdlFamily>(std::move(variant));
 }
 
-// The network's keys; threads, device and seed are shared keys.
+// The network's keys (threads, device and seed are shared keys), then the feature source's.
 std::vector<std::string> RdlFamily::own_keys() const {
 	std::vector<std::string> keys;
 	for (const std::string &key : RdlOptions::accepted_keys()) {
@@ -134,23 +135,39 @@ std::vector<std::string> RdlFamily::own_keys() const {
 			keys.push_back(key);
 		}
 	}
+	if (variant_.seed_features) {
+		for (const std::string &key : variant_.seed_features->keys()) {
+			keys.push_back(key);
+		}
+	}
 	return keys;
 }
 
-// The network's options, with relml.threads and the device (the option, else relml.device).
-std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &options, const TaskInfo &) const {
+// The network's options, with relml.threads and the device (the option, else relml.device), and the feature
+// source's.
+std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &options, const TaskInfo &task) const {
 	if (!variant_.without_encoder_error.empty() && !options.common.encoder) {
 		throw InvalidInputError(variant_.without_encoder_error);
 	}
-	nlohmann::json network = options.own;
+	nlohmann::json network = nlohmann::json::object();
+	nlohmann::json features = nlohmann::json::object();
+	const std::vector<std::string> feature_keys =
+	    variant_.seed_features ? variant_.seed_features->keys() : std::vector<std::string>();
+	for (const auto &item : options.own.items()) {
+		const bool feature_key = std::find(feature_keys.begin(), feature_keys.end(), item.key()) != feature_keys.end();
+		(feature_key ? features : network)[item.key()] = item.value();
+	}
+	auto parsed = std::make_unique<RdlFamilyOptions>();
+	if (variant_.seed_features) {
+		parsed->seed_features = variant_.seed_features->parse(features, task);
+	}
+	parsed->given = network;
 	if (options.common.seed) {
 		network["seed"] = *options.common.seed;
 	}
 	network["threads"] = options.common.threads;
 	network["device"] = options.common.resolved_device();
-	auto parsed = std::make_unique<RdlFamilyOptions>();
 	parsed->network = RdlOptions::from_json(network);
-	parsed->given = options.own;
 	parsed->encoder = options.common.encoder;
 	parsed->device_given = options.common.device.has_value();
 	return parsed;
@@ -170,6 +187,11 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	Stopwatch phase;
 	FittedModel fitted;
 	SchemaGraph schema = load_schema_graph(run.spi, run.task.database_id);
+	SeedFeatures features;
+	if (variant_.seed_features) {
+		features = variant_.seed_features->for_training(run, schema, options.seed_features, fitted);
+		phase.lap();
+	}
 	GraphLoadStats load_stats;
 	const LoadedGraph &loaded = load_graph_reported(run.spi, run.task.database_id, schema, run.hooks, load_stats);
 	fitted.timings["graph"] = phase.lap();
@@ -181,9 +203,9 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	data.encoder = encoder ? &*encoder : nullptr;
 	data.fit_cutoff = epoch_micros(run.spi, run.fit_cutoff);
 	data.input_cutoff = epoch_micros(run.spi, run.task.input_cutoff);
-	data.train = labeled_seeds(loaded, data.entity_table, run, Split::Train, data.input_cutoff);
-	data.val = labeled_seeds(loaded, data.entity_table, run, Split::Val, data.input_cutoff);
-	const LabeledSeeds test = labeled_seeds(loaded, data.entity_table, run, Split::Test, data.input_cutoff);
+	data.train = labeled_seeds(loaded, data.entity_table, run, Split::Train, data.input_cutoff, features);
+	data.val = labeled_seeds(loaded, data.entity_table, run, Split::Val, data.input_cutoff, features);
+	const LabeledSeeds test = labeled_seeds(loaded, data.entity_table, run, Split::Test, data.input_cutoff, features);
 	for (const Seed &seed : test.seeds) {
 		data.max_lag = std::max(data.max_lag, seed.lag);
 	}
@@ -199,16 +221,17 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	fitted.val_predictions = trained.val_predictions;
 	if (!test.seeds.empty()) {
 		run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
-			fitted.test_predictions = api.predict("", loaded.graph, data.entity_table, trained.config, trained.weights,
-			                                      test.seeds, data.input_cutoff, run.common.threads, worker);
+			fitted.test_predictions =
+			    api.predict_with_features("", loaded.graph, data.entity_table, trained.config, trained.weights,
+			                              test.seeds, test.features, data.input_cutoff, run.common.threads, worker);
 		});
 	}
-	fitted.metrics = {{"epochs", epochs_json(trained.epochs)},
-	                  {"best_epoch", trained.best_epoch},
-	                  {"val_metric_name", trained.val_metric.name},
-	                  {"peak_batch_nodes", trained.peak_batch_nodes},
-	                  {"peak_rss_mb", peak_resident_json()},
-	                  {"graph", graph_metrics(loaded, load_stats)}};
+	fitted.metrics.update({{"epochs", epochs_json(trained.epochs)},
+	                       {"best_epoch", trained.best_epoch},
+	                       {"val_metric_name", trained.val_metric.name},
+	                       {"peak_batch_nodes", trained.peak_batch_nodes},
+	                       {"peak_rss_mb", peak_resident_json()},
+	                       {"graph", graph_metrics(loaded, load_stats)}});
 	if (!trained.averaged_epochs.empty()) {
 		fitted.metrics["averaged_epochs"] = trained.averaged_epochs;
 	}
@@ -224,14 +247,20 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	if (options.encoder) {
 		fitted.options["encoder"] = *options.encoder;
 	}
-	fitted.feature_spec = {{"rdl", trained.config}, {"graph", schema.to_json()}};
+	if (variant_.seed_features) {
+		fitted.options.update(options.seed_features);
+	}
+	fitted.feature_spec["rdl"] = trained.config;
+	fitted.feature_spec["graph"] = schema.to_json();
 	fitted.bytes = std::move(trained.weights);
 	fitted.reads_device = true;
 	return fitted;
 }
 
-// Loads (or reuses) the graph and predicts with the network this session holds for the model, or its weights.
+// Computes the seeds' features (while the seed relation exists), loads (or reuses) the graph and predicts with
+// the network this session holds for the model, or its weights.
 PredictionValues RdlFamily::predict(const PredictionRun &run) const {
+	const SeedFeatures features = variant_.seed_features ? variant_.seed_features->for_prediction(run) : SeedFeatures();
 	// The graph of the current registration: the network binds to its tables by name.
 	SchemaGraph schema = load_schema_graph(run.spi, run.task.database_id);
 	GraphLoadStats load_stats;
@@ -243,21 +272,20 @@ PredictionValues RdlFamily::predict(const PredictionRun &run) const {
 	const RdlApi &api = rdl_api();
 	// The row's xmin changes with any rewrite of it, so a key never names two versions of one model.
 	const std::string key = std::to_string(run.model.model_id) + "@" + run.model.row_version;
-	const std::vector<uint8_t> weights = api.holds_network(key) ? std::vector<uint8_t>()
-	                                                            : load_model_bytes(run.spi, run.model.model_id);
+	const std::vector<uint8_t> weights = api.holds_network(key) ? std::vector<uint8_t>() : run.model_bytes();
 	PredictionValues result;
 	result.outputs_per_row = run.task.type == TaskType::MulticlassClassification ? run.task.num_classes : 1;
 	run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
-		result.values = api.predict(key, loaded.graph, entity_table, run.model.feature_spec.at("rdl"), weights, seeds,
-		                            cutoff, run.threads, worker);
+		result.values = api.predict_with_features(key, loaded.graph, entity_table, run.model.feature_spec.at("rdl"),
+		                                          weights, seeds, features, cutoff, run.threads, worker);
 	});
 	return result;
 }
 
-// The network's shape, how training went, and the encoder it started from.
+// The network's shape, how training went, the encoder it started from and the features it read.
 nlohmann::json RdlFamily::describe(const StoredModel &model, const nlohmann::json &metrics) const {
 	const nlohmann::json network = model.feature_spec.at("rdl").value("options", nlohmann::json::object());
-	return {{"channels", network.value("channels", nlohmann::json())},
+	nlohmann::json described = {{"channels", network.value("channels", nlohmann::json())},
 	        {"fanouts", network.value("fanouts", nlohmann::json())},
 	        {"aggregation", network.value("aggregation", nlohmann::json())},
 	        {"head", network.value("head", nlohmann::json())},
@@ -265,6 +293,10 @@ nlohmann::json RdlFamily::describe(const StoredModel &model, const nlohmann::jso
 	        {"best_epoch", metrics.value("best_epoch", nlohmann::json())},
 	        {"averaged_epochs", metrics.value("averaged_epochs", nlohmann::json())},
 	        {"encoder", model.options.value("encoder", nlohmann::json())}};
+	if (variant_.seed_features) {
+		described["seed_features"] = variant_.seed_features->describe(model, metrics);
+	}
+	return described;
 }
 
 // The stored options without what the session set (threads, and the settings recorded beside them).

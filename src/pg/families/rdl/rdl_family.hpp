@@ -4,8 +4,11 @@
 #pragma once
 
 #include "pg/families/model_family.hpp"
+#include "pg/families/rdl/seed_feature_source.hpp"
 
 #include "rdl/api/rdl_api.hpp"
+
+#include <memory>
 
 namespace relml::pg {
 
@@ -19,12 +22,14 @@ struct RdlVariant {
 	std::string without_encoder_error;
 	// Whether training rows may be observed late (lag_augmentation): the end-to-end network reads the lag.
 	bool reads_lags = true;
+	// Set: every seed also carries these dense features, and the family accepts their option keys (rdl+dfs).
+	std::shared_ptr<const SeedFeatureSource> seed_features;
 };
 
 // rdl: the network and its head trained end to end.
 std::unique_ptr<ModelFamily> make_rdl_family();
 
-// A family that trains the RDL network its own way (probe).
+// A family that trains the RDL network its own way (probe) or feeds it more than the graph (rdl+dfs).
 std::unique_ptr<ModelFamily> make_rdl_family(RdlVariant variant);
 
 } // namespace relml::pg

@@ -1,0 +1,36 @@
+// The options of relml.train(task, 'auto', options): the trial budget and the shared keys the route hands to the
+// trials it runs.
+#pragma once
+
+#include "pg/families/training_options.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace relml::pg {
+
+// Trials per route, the pilots included: two pilots and two searched trials keep the three rel-f1 tasks within a
+// few minutes on two cores (docs/benchmarks.md).
+constexpr int kDefaultBudget = 4;
+
+struct AutoOptions {
+	int budget = kDefaultBudget;
+	CommonOptions common; // deploy, seed, device
+	// Per family ("dfs", "rdl"): options every trial of that family keeps, whatever the search draws.
+	nlohmann::json pinned = nlohmann::json::object();
+	nlohmann::json given = nlohmann::json::object();
+};
+
+// The keys auto accepts, in the order errors list them.
+const std::vector<std::string> &auto_option_keys();
+
+// Checks `options`: "budget" must be a positive integer; "dfs" and "rdl" objects of that method's own options
+// (checked as the method checks them); "threads" is refused as for every method; an unknown key is an error
+// naming it and the keys auto accepts.
+AutoOptions parse_auto_options(const nlohmann::json &options);
+
+// The options of one trial of the route for `family`: `drawn` (the family's own keys) under the pinned ones,
+// "deploy": "never" (the route deploys its winner, not its trials), and the route's seed and device where the
+// family reads them.
+nlohmann::json trial_options(const AutoOptions &options, const std::string &family, const nlohmann::json &drawn);
+
+} // namespace relml::pg
