@@ -5,7 +5,7 @@
 -- Routed jobs commit each trial, so this suite runs in autocommit mode. It works on its own copy of churn
 -- (tap_route) and drops it at the end.
 SET client_min_messages = warning;
-SELECT plan(24);
+SELECT plan(27);
 
 CREATE TEMP TABLE boot AS SELECT pg_postmaster_start_time() AS started;
 
@@ -121,6 +121,14 @@ SELECT relml.train_async('tap_route', 'auto', pg_temp.fast(2) - 'deploy') AS job
 SELECT is((SELECT state FROM relml.wait_job(:job2, '120 s')), 'succeeded', 'a routed job succeeds');
 SELECT is((SELECT model_id FROM relml.jobs WHERE job_id = :job2), (SELECT model_id FROM relml.routes WHERE job_id = :job2),
           'its model is the one its route kept');
+
+-- Retraining a task whose deployed model a route kept routes again, with the route's options.
+SELECT is((SELECT d.model_id FROM relml.deployed_models d WHERE d.task = 'tap_route'),
+          (SELECT model_id FROM relml.routes WHERE job_id = :job2), 'the routed job deployed the model it kept');
+SELECT relml.retrain('tap_route') AS job3 \gset
+SELECT results_eq(format('SELECT method, options->>''budget'', options->>''deploy'' FROM relml.jobs WHERE job_id = %s', :job3),
+                  $$VALUES ('auto', '2', 'if_better')$$, 'relml.retrain of a routed task submits a route with its options');
+SELECT is((SELECT state FROM relml.wait_job(:job3, '120 s')), 'succeeded', 'and that route runs to the end');
 
 SELECT lives_ok($$SELECT relml.drop_task('tap_route')$$, 'task tap_route is dropped, its routes and trials with it');
 SELECT is(pg_postmaster_start_time(), (SELECT started FROM boot), 'the postmaster never restarted');
