@@ -19,26 +19,6 @@ std::string fit_cutoff(const TaskInfo &task) {
 	return task.input_cutoff && *task.input_cutoff < task.val_timestamp ? *task.input_cutoff : task.val_timestamp;
 }
 
-// Every metric of the task type on one split, its row count, and "undefined" with the reason when a metric is
-// (a split with one class has no AUROC); null for an empty split.
-nlohmann::json metrics_of_split(const TaskInfo &task, const std::vector<double> &labels,
-                                const std::vector<double> &predictions) {
-	if (labels.empty()) {
-		return nullptr;
-	}
-	nlohmann::json result = nlohmann::json::object();
-	try {
-		for (auto &entry : all_metrics(task.type, labels, predictions, task.num_classes)) {
-			result[entry.first] = entry.second;
-		}
-	} catch (const InvalidInputError &e) {
-		// A split with a single class has no AUROC: say so instead of failing the whole training.
-		result["undefined"] = e.what();
-	}
-	result["rows"] = labels.size();
-	return result;
-}
-
 std::optional<double> primary_value(const nlohmann::json &split, const std::string &metric) {
 	if (split.is_object() && split.contains(metric)) {
 		return split[metric].get<double>();
@@ -103,6 +83,24 @@ std::string shown_metric(const std::optional<double> &value) {
 }
 
 } // namespace
+
+nlohmann::json metrics_of_split(const TaskInfo &task, const std::vector<double> &labels,
+                                const std::vector<double> &predictions) {
+	if (labels.empty()) {
+		return nullptr;
+	}
+	nlohmann::json result = nlohmann::json::object();
+	try {
+		for (auto &entry : all_metrics(task.type, labels, predictions, task.num_classes)) {
+			result[entry.first] = entry.second;
+		}
+	} catch (const InvalidInputError &e) {
+		// A split with a single class has no AUROC: say so instead of failing the whole training.
+		result["undefined"] = e.what();
+	}
+	result["rows"] = labels.size();
+	return result;
+}
 
 bool deploy_by_policy(SpiConnection &spi, const TaskInfo &task, int64_t model_id, DeployPolicy policy,
                       const std::string &caller) {

@@ -39,6 +39,11 @@ struct FittedContext {
 TrainOutcome keep_fitted(SpiConnection &spi, const FittedContext &context, FittedModel fitted, double seconds,
                          const RunHooks &hooks);
 
+// Every metric of the task type on one split, its row count, and "undefined" with the reason when a metric is
+// (a split with one class has no AUROC); null for an empty split.
+nlohmann::json metrics_of_split(const TaskInfo &task, const std::vector<double> &labels,
+                                const std::vector<double> &predictions);
+
 // Deploys a stored model by the policy; returns whether it did.
 bool deploy_by_policy(SpiConnection &spi, const TaskInfo &task, int64_t model_id, DeployPolicy policy,
                       const std::string &caller);

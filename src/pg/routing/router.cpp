@@ -104,6 +104,19 @@ std::vector<json> similar_winners(SpiConnection &spi, const TaskInfo &task, cons
 	return winners;
 }
 
+// Records a trial of the route that failed, with its error, after its subtransaction rolled back.
+void record_failed_trial(SpiConnection &spi, const TaskInfo &task, const Route &route, const std::string &method,
+                         const json &options, const std::string &error, double seconds) {
+	Trial failed;
+	failed.route_id = route.route_id;
+	failed.method = method;
+	failed.options = options;
+	failed.signals = route.signals;
+	failed.error = error;
+	failed.seconds = seconds;
+	record_trial(spi, task, failed, current_role(spi));
+}
+
 std::string trial_label(size_t index, int budget) {
 	return "trial " + std::to_string(index + 1) + " of " + std::to_string(budget);
 }
@@ -126,14 +139,7 @@ void run_trial(SpiConnection &spi, const TaskInfo &task, const Route &route, con
 	if (!error) {
 		return;
 	}
-	Trial failed;
-	failed.route_id = route.route_id;
-	failed.method = step.method;
-	failed.options = given;
-	failed.signals = route.signals;
-	failed.error = *error;
-	failed.seconds = watch.seconds();
-	record_trial(spi, task, failed, current_role(spi));
+	record_failed_trial(spi, task, route, step.method, given, *error, watch.seconds());
 	hooks.report("route " + std::to_string(route.route_id) + ": " + step.method + " failed (" + *error +
 	             "); the route goes on without it");
 }
@@ -192,14 +198,8 @@ void blend_best_trials(SpiConnection &spi, const TaskInfo &task, const Route &ro
 		            std::move(blended), dfs->seconds + rdl->seconds + watch.seconds(), hooks);
 	});
 	if (error) {
-		Trial failed;
-		failed.route_id = route.route_id;
-		failed.method = "ensemble";
-		failed.options = {{"dfs_trial", dfs->trial_id}, {"rdl_trial", rdl->trial_id}};
-		failed.signals = route.signals;
-		failed.error = *error;
-		failed.seconds = watch.seconds();
-		record_trial(spi, task, failed, current_role(spi));
+		record_failed_trial(spi, task, route, "ensemble", {{"dfs_trial", dfs->trial_id}, {"rdl_trial", rdl->trial_id}},
+		                    *error, watch.seconds());
 	}
 }
 

@@ -1,6 +1,7 @@
 #include "pg/families/ensemble/ensemble_family.hpp"
 
 #include "pg/families/ensemble/member_bytes.hpp"
+#include "pg/families/training.hpp"
 
 #include "common/error.hpp"
 #include "model/blend.hpp"
@@ -49,32 +50,14 @@ CommonOptions member_common(const CommonOptions &ensemble, const TrainingOptions
 	return common;
 }
 
-// Every metric of one split, its row count, and "undefined" with the reason when they are (as the training
-// skeleton records a model's); null for an empty split.
-nlohmann::json split_metrics(const TaskInfo &task, const std::vector<double> &labels,
-                             const std::vector<double> &predictions) {
-	if (labels.empty()) {
-		return nullptr;
-	}
-	nlohmann::json result = nlohmann::json::object();
-	try {
-		for (auto &entry : all_metrics(task.type, labels, predictions, task.num_classes)) {
-			result[entry.first] = entry.second;
-		}
-	} catch (const InvalidInputError &e) {
-		result["undefined"] = e.what();
-	}
-	result["rows"] = labels.size();
-	return result;
-}
 
 // A member's own metrics with its metrics of every split it predicted.
 nlohmann::json member_metrics(const TaskInfo &task, const TaskRows &rows, const FittedModel &member) {
 	nlohmann::json metrics = member.metrics;
-	metrics["val"] = split_metrics(task, rows.labels_at(rows.val), member.val_predictions);
-	metrics["test"] = split_metrics(task, rows.labels_at(rows.test), member.test_predictions);
+	metrics["val"] = metrics_of_split(task, rows.labels_at(rows.val), member.val_predictions);
+	metrics["test"] = metrics_of_split(task, rows.labels_at(rows.test), member.test_predictions);
 	if (member.train_predictions) {
-		metrics["train"] = split_metrics(task, rows.labels_at(rows.train), *member.train_predictions);
+		metrics["train"] = metrics_of_split(task, rows.labels_at(rows.train), *member.train_predictions);
 	}
 	return metrics;
 }
