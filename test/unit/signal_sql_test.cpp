@@ -84,7 +84,7 @@ TEST(SignalSqlTest, EntitiesAreNumberedFromTrainAndValRows) {
 	EXPECT_EQ(create_signal_entities_sql("integer"),
 	          "CREATE TEMP TABLE relml_signal_entities ON COMMIT DROP AS SELECT (row_number() OVER (ORDER BY "
 	          "k.entity_key) - 1)::int8 AS idx, k.entity_key AS key_text, k.entity_key::integer AS entity_key FROM "
-	          "(SELECT DISTINCT entity_key FROM relml.task_rows WHERE task_id = $1::int AND split IN ('train', "
+	          "(SELECT DISTINCT entity_key FROM pg_temp.relml_signal_rows WHERE task_id = $1::int AND split IN ('train', "
 	          "'val')) k");
 	EXPECT_TRUE(contains(entity_class_counts_sql(), "split IN ('train', 'val') GROUP BY 1, 2 ORDER BY 1, 2"));
 	EXPECT_TRUE(contains(entity_mean_labels_sql(), "avg(r.label)::float8"));
@@ -129,7 +129,7 @@ TEST(SignalSqlTest, EdgesOfADirectPathComeFromOneRow) {
 TEST(SignalSqlTest, AutocorrelationIsWithinEntitiesInSeedTimeOrder) {
 	EXPECT_EQ(label_autocorrelation_sql(),
 	          "SELECT corr(label, lag1)::float8 AS lag1, corr(label, lag2)::float8 AS lag2 FROM (SELECT label, "
-	          "lag(label, 1) OVER w AS lag1, lag(label, 2) OVER w AS lag2 FROM relml.task_rows WHERE task_id = "
+	          "lag(label, 1) OVER w AS lag1, lag(label, 2) OVER w AS lag2 FROM pg_temp.relml_signal_rows WHERE task_id = "
 	          "$1::int AND split IN ('train', 'val') WINDOW w AS (PARTITION BY entity_key ORDER BY seed_time)) t");
 	EXPECT_TRUE(contains(label_size_sql(), "split IN ('train', 'val') GROUP BY label"));
 }
@@ -152,7 +152,7 @@ TEST(SignalSqlTest, ContextAffinityLooksOnlyIntoTheSeedsPast) {
 	                          "FROM own_1) AND l.\"driverId\" IS NOT NULL GROUP BY 1, 2) m ON m.middle = o.middle "
 	                          "WHERE m.first_seen <= s.seed_time"))
 	    << sql;
-	EXPECT_TRUE(contains(sql, "JOIN relml.task_rows r ON r.entity_key = b.key_text AND r.seed_time < b.seed_time"))
+	EXPECT_TRUE(contains(sql, "JOIN pg_temp.relml_signal_rows r ON r.entity_key = b.key_text AND r.seed_time < b.seed_time"))
 	    << sql;
 	EXPECT_TRUE(contains(sql, "WHERE rank <= 50)")) << sql;
 	EXPECT_TRUE(contains(sql, "entity_key::integer AS entity_key")) << sql;
@@ -182,7 +182,7 @@ TEST(SignalSqlTest, ColdStartLooksForAnyEarlierLinkingRow) {
 	          "l0.\"date\" < $3::timestamp) AND NOT EXISTS (SELECT 1 FROM \"f1\".\"standings\" l1 WHERE "
 	          "l1.\"driverId\" = e.entity_key AND l1.\"date\" < $3::timestamp) AND NOT EXISTS (SELECT 1 FROM "
 	          "\"f1\".\"qualifying\" l2 WHERE l2.\"driverId\" = e.entity_key AND l2.\"date\" < $3::timestamp))::int)"
-	          "::float8 FROM (SELECT DISTINCT entity_key::integer AS entity_key FROM relml.task_rows WHERE task_id = "
+	          "::float8 FROM (SELECT DISTINCT entity_key::integer AS entity_key FROM pg_temp.relml_signal_rows WHERE task_id = "
 	          "$1::int AND split = $2) e");
 	const auto social = social_graph();
 	EXPECT_TRUE(contains(cold_start_share_sql(social, "bigint", linking_foreign_keys(social, "users")),
@@ -193,7 +193,24 @@ TEST(SignalSqlTest, ColdStartLooksForAnyEarlierLinkingRow) {
 TEST(SignalSqlTest, ObservationGapIsTheMedianTestLead) {
 	EXPECT_EQ(median_test_lead_days_sql(),
 	          "SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM seed_time - $2::timestamp) / "
-	          "86400.0))::float8 FROM relml.task_rows WHERE task_id = $1::int AND split = 'test'");
+	          "86400.0))::float8 FROM pg_temp.relml_signal_rows WHERE task_id = $1::int AND split = 'test'");
+}
+
+} // namespace
+} // namespace relml
+
+namespace relml {
+namespace {
+
+TEST(SignalSqlTest, EveryQueryReadsTheAnalyzedCopyOfTheTaskRows) {
+	EXPECT_EQ(create_signal_rows_sql(),
+	          "CREATE TEMP TABLE relml_signal_rows ON COMMIT DROP AS SELECT task_id, split, seed_time, entity_key, "
+	          "label FROM relml.task_rows WHERE task_id = $1::int");
+	EXPECT_EQ(analyze_temp_table_sql(kSignalRowsTable), "ANALYZE pg_temp.relml_signal_rows");
+	for (const std::string &sql : {label_size_sql(), label_autocorrelation_sql(), entity_class_counts_sql(),
+	                               entity_mean_labels_sql(), median_test_lead_days_sql()}) {
+		EXPECT_EQ(sql.find("relml.task_rows"), std::string::npos) << sql;
+	}
 }
 
 } // namespace

@@ -11,7 +11,7 @@ namespace relml {
 
 namespace {
 
-const char *kTrainValRows = "FROM relml.task_rows WHERE task_id = $1::int AND split IN ('train', 'val')";
+const char *kTrainValRows = "FROM pg_temp.relml_signal_rows WHERE task_id = $1::int AND split IN ('train', 'val')";
 
 std::string signal_entities() {
 	return std::string("pg_temp.") + kSignalEntitiesTable;
@@ -158,19 +158,25 @@ std::string create_signal_entities_sql(const std::string &key_type) {
 	       key_type + " AS entity_key FROM (SELECT DISTINCT entity_key " + kTrainValRows + ") k";
 }
 
-std::string analyze_signal_entities_sql() {
-	return "ANALYZE " + signal_entities();
+std::string create_signal_rows_sql() {
+	return "CREATE TEMP TABLE " + std::string(kSignalRowsTable) +
+	       " ON COMMIT DROP AS SELECT task_id, split, seed_time, entity_key, label FROM relml.task_rows "
+	       "WHERE task_id = $1::int";
+}
+
+std::string analyze_temp_table_sql(const std::string &table) {
+	return "ANALYZE pg_temp." + table;
 }
 
 std::string entity_class_counts_sql() {
-	return "SELECT e.idx, r.label::int8 AS class, count(*)::int8 AS rows FROM relml.task_rows r JOIN " +
+	return "SELECT e.idx, r.label::int8 AS class, count(*)::int8 AS rows FROM pg_temp.relml_signal_rows r JOIN " +
 	       signal_entities() +
 	       " e ON e.key_text = r.entity_key WHERE r.task_id = $1::int AND r.split IN ('train', 'val') "
 	       "GROUP BY 1, 2 ORDER BY 1, 2";
 }
 
 std::string entity_mean_labels_sql() {
-	return "SELECT e.idx, avg(r.label)::float8 AS label FROM relml.task_rows r JOIN " + signal_entities() +
+	return "SELECT e.idx, avg(r.label)::float8 AS label FROM pg_temp.relml_signal_rows r JOIN " + signal_entities() +
 	       " e ON e.key_text = r.entity_key WHERE r.task_id = $1::int AND r.split IN ('train', 'val') "
 	       "GROUP BY 1 ORDER BY 1";
 }
@@ -233,7 +239,7 @@ std::string context_affinity_sql(const std::string &schema, const std::string &k
 	                  " AS entity_key, seed_time, label FROM (SELECT entity_key, seed_time, label, md5(entity_key || "
 	                  "'|' || " +
 	                  iso("seed_time") +
-	                  ") AS h FROM relml.task_rows WHERE task_id = $1::int AND split = 'train' ORDER BY h LIMIT " +
+	                  ") AS h FROM pg_temp.relml_signal_rows WHERE task_id = $1::int AND split = 'train' ORDER BY h LIMIT " +
 	                  std::to_string(bounds.context_seeds) + ") t)";
 	for (size_t i = 0; i < paths.size(); ++i) {
 		if (paths[i].kind == MetaPath::Kind::Shared) {
@@ -250,7 +256,7 @@ std::string context_affinity_sql(const std::string &schema, const std::string &k
 	       "USING (seed_id)) b WHERE rank <= " +
 	       std::to_string(bounds.context_neighbours) +
 	       "), context AS (SELECT b.seed_id, b.seed_label, r.label AS other_label FROM bounded b JOIN "
-	       "relml.task_rows r ON r.entity_key = b.key_text AND r.seed_time < b.seed_time WHERE r.task_id = $1::int "
+	       "pg_temp.relml_signal_rows r ON r.entity_key = b.key_text AND r.seed_time < b.seed_time WHERE r.task_id = $1::int "
 	       "AND r.split IN ('train', 'val')), per_seed AS (SELECT s.seed_id, s.label AS x, count(c.seed_id) AS rows, "
 	       "avg((c.other_label = c.seed_label)::int) AS same_share, coalesce(sum(c.other_label), 0) AS sy, "
 	       "coalesce(sum(c.other_label * c.other_label), 0) AS syy FROM seeds s LEFT JOIN context c USING (seed_id) "
@@ -282,12 +288,12 @@ std::string cold_start_share_sql(const SchemaGraph &graph, const std::string &ke
 		conditions += ")";
 	}
 	return "SELECT avg((" + conditions + ")::int)::float8 FROM (SELECT DISTINCT entity_key::" + key_type +
-	       " AS entity_key FROM relml.task_rows WHERE task_id = $1::int AND split = $2) e";
+	       " AS entity_key FROM pg_temp.relml_signal_rows WHERE task_id = $1::int AND split = $2) e";
 }
 
 std::string median_test_lead_days_sql() {
 	return "SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM seed_time - $2::timestamp) / "
-	       "86400.0))::float8 FROM relml.task_rows WHERE task_id = $1::int AND split = 'test'";
+	       "86400.0))::float8 FROM pg_temp.relml_signal_rows WHERE task_id = $1::int AND split = 'test'";
 }
 
 } // namespace relml

@@ -61,9 +61,6 @@ int store_task(SpiConnection &spi, const NewTask &task, const std::string &label
 	            "SELECT $1::int, split, seed_time, entity_key::text, label FROM " +
 	                label_table + " ORDER BY seed_time, entity_key",
 	            {id});
-	// Without fresh statistics the planner takes a new task's rows for a handful and joins them by nested loops:
-	// the task signals of a task trained right after its creation took 30 s instead of 0.5 s on the demo.
-	spi.execute("ANALYZE relml.task_rows");
 	return std::stoi(id);
 }
 

@@ -122,6 +122,9 @@ TaskSignals compute_task_signals(SpiConnection &spi, const TaskInfo &task) {
 	const std::vector<MetaPath> paths = enumerate_meta_paths(graph, task.entity_table);
 	TaskSignals signals;
 
+	spi.drop_temp_table(kSignalRowsTable);
+	spi.execute(create_signal_rows_sql(), task_param);
+	spi.execute(analyze_temp_table_sql(kSignalRowsTable));
 	SpiResult size = spi.query(label_size_sql(), task_param);
 	const double rows = size.rows() ? size.number(0, 0) : 0;
 	if (rows == 0) {
@@ -134,7 +137,7 @@ TaskSignals compute_task_signals(SpiConnection &spi, const TaskInfo &task) {
 
 	spi.drop_temp_table(kSignalEntitiesTable);
 	const uint64 entities = spi.execute(create_signal_entities_sql(task.entity_key_type), task_param);
-	spi.execute(analyze_signal_entities_sql());
+	spi.execute(analyze_temp_table_sql(kSignalEntitiesTable));
 	const EntityLabels labels = read_entity_labels(spi, task, task_param, entities);
 	signals.paths = path_homophily(spi, task, graph, paths, labels, task_param, bounds);
 	summarize_paths(signals);
@@ -158,6 +161,7 @@ TaskSignals compute_task_signals(SpiConnection &spi, const TaskInfo &task) {
 	check_interrupts();
 	time_signals(spi, task, graph, signals, task_id);
 	spi.drop_temp_table(kSignalEntitiesTable);
+	spi.drop_temp_table(kSignalRowsTable);
 	signals.seconds = watch.seconds();
 	return signals;
 }
