@@ -33,11 +33,11 @@ bool tried(const std::vector<TrialSummary> &trials, const std::string &family) {
 	                   [&](const TrialSummary &t) { return route_family(t.method) == family; });
 }
 
+} // namespace
+
 std::string other_family(const std::string &family) {
 	return family == "rdl" ? "dfs" : "rdl";
 }
-
-} // namespace
 
 std::string route_family(const std::string &method) {
 	if (method == "rdl" || method == "rdl+dfs" || method == "probe") {

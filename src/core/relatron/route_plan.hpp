@@ -20,6 +20,9 @@ constexpr double kTinyValMargin = 0.005;
 // The family a method belongs to for routing: "dfs", "rdl" (rdl, rdl+dfs, probe) or the method itself.
 std::string route_family(const std::string &method);
 
+// The family a route falls back to from `family` ("dfs" <-> "rdl").
+std::string other_family(const std::string &family);
+
 struct TrialSummary {
 	std::string method;
 	bool finished = false;

@@ -4,6 +4,7 @@
 
 #include "model/metrics.hpp"
 #include "model/task_type.hpp"
+#include "relatron/route_plan.hpp"
 
 #include <map>
 
@@ -13,17 +14,6 @@ namespace {
 
 SqlParam optional_id(const std::optional<int64_t> &id) {
 	return id ? SqlParam(std::to_string(*id)) : std::nullopt;
-}
-
-// The family a method counts for in the bank: a method built on the graph network is rdl.
-std::optional<std::string> bank_family(const std::string &method) {
-	if (method == "dfs") {
-		return method;
-	}
-	if (method == "rdl" || method == "rdl+dfs" || method == "probe") {
-		return std::string("rdl");
-	}
-	return std::nullopt;
 }
 
 std::vector<double> numbers_of(const SpiResult &result) {
@@ -108,8 +98,9 @@ std::vector<BankEntry> read_bank(SpiConnection &spi) {
 	std::map<int, BankEntry> entries;
 	std::map<std::pair<int, std::string>, double> best_val;
 	for (size_t i = 0; i < r.rows(); ++i) {
-		const std::optional<std::string> family = bank_family(r.text(i, 4));
-		if (!family) {
+		// rdl+dfs and probe count as rdl; an ensemble is neither family.
+		const std::string family = route_family(r.text(i, 4));
+		if (family != "dfs" && family != "rdl") {
 			continue;
 		}
 		const int task_id = static_cast<int>(r.integer(i, 0));
@@ -125,15 +116,15 @@ std::vector<BankEntry> read_bank(SpiConnection &spi) {
 		auto better = [&](double a, double b) { return metric.higher_is_better ? a > b : a < b; };
 		const double val = r.number(i, 6);
 		const double judged = r.number(i, 7);
-		std::optional<double> &best = *family == "dfs" ? entry.best_dfs : entry.best_rdl;
+		std::optional<double> &best = family == "dfs" ? entry.best_dfs : entry.best_rdl;
 		if (!best || better(judged, *best)) {
 			best = judged;
 		}
-		auto key = std::make_pair(task_id, *family);
+		auto key = std::make_pair(task_id, family);
 		auto seen = best_val.find(key);
 		if (seen == best_val.end() || better(val, seen->second)) {
 			best_val[key] = val;
-			(*family == "dfs" ? entry.best_dfs_options : entry.best_rdl_options) = nlohmann::json::parse(r.text(i, 8));
+			(family == "dfs" ? entry.best_dfs_options : entry.best_rdl_options) = nlohmann::json::parse(r.text(i, 8));
 		}
 	}
 	std::vector<BankEntry> bank;

@@ -326,7 +326,7 @@ RouteResult run_route_step(SpiConnection &spi, int64_t route_id, const RunHooks 
 	});
 	// Once the pilots ran, and again when the searched family only failed while the other finished.
 	if (pilots_ran && (!searched || (!has_finished(trials, *searched) &&
-	                                 has_finished(trials, *searched == "rdl" ? "dfs" : "rdl")))) {
+	                                 has_finished(trials, other_family(*searched))))) {
 		const FamilyChoice choice = choose_searched_family(decision, summaries, higher);
 		route.decision["searched"] = choice.family;
 		route.decision["search_reason"] = choice.reason;

@@ -19,12 +19,12 @@ struct RdlApi {
 	                    const RunHooks &hooks);
 	// Predictions of the stored model that `key` names (the same key, the same configuration and weights): the
 	// library keeps the last few networks it rebuilt, and `weights` may be empty when holds_network(key). An
-	// empty key (a model not stored yet) rebuilds the network and keeps nothing. For a model trained without
-	// seed features.
+	// empty key (a model not stored yet) rebuilds the network and keeps nothing. `features` are the seeds' feature
+	// rows when the model was trained with seed features (RdlTask's LabeledSeeds::features), width 0 otherwise.
 	std::vector<double> (*predict)(const std::string &key, const RelGraph &graph, int entity_table,
 	                               const nlohmann::json &config, const std::vector<uint8_t> &weights,
-	                               const std::vector<Seed> &seeds, EpochMicros input_cutoff, int threads,
-	                               const RunHooks &hooks);
+	                               const std::vector<Seed> &seeds, const SeedFeatures &features,
+	                               EpochMicros input_cutoff, int threads, const RunHooks &hooks);
 	bool (*holds_network)(const std::string &key);
 	// Method probe: a linear model on the frozen embeddings of task.encoder (which must be set).
 	RdlTrained (*train_probe)(const RelGraph &graph, const RdlTask &task, const nlohmann::json &options,
@@ -36,12 +36,6 @@ struct RdlApi {
 	std::vector<float> (*embed)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
 	                            const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
 	                            EpochMicros input_cutoff, int threads, const RunHooks &hooks);
-	// predict for any model: `features` are the seeds' feature rows when it was trained with seed features
-	// (RdlTask's LabeledSeeds::features), width 0 otherwise.
-	std::vector<double> (*predict_with_features)(const std::string &key, const RelGraph &graph, int entity_table,
-	                                             const nlohmann::json &config, const std::vector<uint8_t> &weights,
-	                                             const std::vector<Seed> &seeds, const SeedFeatures &features,
-	                                             EpochMicros input_cutoff, int threads, const RunHooks &hooks);
 };
 
 } // namespace relml

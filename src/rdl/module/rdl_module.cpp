@@ -15,25 +15,15 @@ relml::NetworkCache &networks() {
 	return cache;
 }
 
-std::vector<double> predict_with_features(const std::string &key, const relml::RelGraph &graph, int entity_table,
-                                          const nlohmann::json &config, const std::vector<uint8_t> &weights,
-                                          const std::vector<relml::Seed> &seeds, const relml::SeedFeatures &features,
-                                          relml::EpochMicros input_cutoff, int threads,
-                                          const relml::RunHooks &hooks) {
+std::vector<double> predict(const std::string &key, const relml::RelGraph &graph, int entity_table,
+                            const nlohmann::json &config, const std::vector<uint8_t> &weights,
+                            const std::vector<relml::Seed> &seeds, const relml::SeedFeatures &features,
+                            relml::EpochMicros input_cutoff, int threads, const relml::RunHooks &hooks) {
 	if (key.empty()) {
 		return relml::predict_rdl(graph, entity_table, config, weights, seeds, input_cutoff, threads, hooks, features);
 	}
 	return relml::predict_rdl(networks(), key, graph, entity_table, config, weights, seeds, input_cutoff, threads,
 	                          hooks, features);
-}
-
-// A model without seed features.
-std::vector<double> predict(const std::string &key, const relml::RelGraph &graph, int entity_table,
-                            const nlohmann::json &config, const std::vector<uint8_t> &weights,
-                            const std::vector<relml::Seed> &seeds, relml::EpochMicros input_cutoff, int threads,
-                            const relml::RunHooks &hooks) {
-	return predict_with_features(key, graph, entity_table, config, weights, seeds, relml::SeedFeatures(),
-	                             input_cutoff, threads, hooks);
 }
 
 bool holds_network(const std::string &key) {
@@ -78,8 +68,7 @@ relml::Pretrained pretrain(const relml::RelGraph &graph, const relml::PretrainTa
 
 const relml::RdlApi kApi = {relml::kRdlApiVersion, normalize_options,   train,
                             predict,               holds_network,       train_probe,
-                            normalize_pretrain_options, pretrain,       relml::embed_rdl,
-                            predict_with_features};
+                            normalize_pretrain_options, pretrain,       relml::embed_rdl};
 
 } // namespace
 

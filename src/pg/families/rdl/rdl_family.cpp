@@ -221,9 +221,9 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	fitted.val_predictions = trained.val_predictions;
 	if (!test.seeds.empty()) {
 		run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
-			fitted.test_predictions =
-			    api.predict_with_features("", loaded.graph, data.entity_table, trained.config, trained.weights,
-			                              test.seeds, test.features, data.input_cutoff, run.common.threads, worker);
+			fitted.test_predictions = api.predict("", loaded.graph, data.entity_table, trained.config, trained.weights,
+			                                      test.seeds, test.features, data.input_cutoff, run.common.threads,
+			                                      worker);
 		});
 	}
 	fitted.metrics.update({{"epochs", epochs_json(trained.epochs)},
@@ -276,8 +276,8 @@ PredictionValues RdlFamily::predict(const PredictionRun &run) const {
 	PredictionValues result;
 	result.outputs_per_row = run.task.type == TaskType::MulticlassClassification ? run.task.num_classes : 1;
 	run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
-		result.values = api.predict_with_features(key, loaded.graph, entity_table, run.model.feature_spec.at("rdl"),
-		                                          weights, seeds, features, cutoff, run.threads, worker);
+		result.values = api.predict(key, loaded.graph, entity_table, run.model.feature_spec.at("rdl"), weights, seeds,
+		                            features, cutoff, run.threads, worker);
 	});
 	return result;
 }
