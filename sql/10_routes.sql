@@ -7,6 +7,9 @@ SELECT relml.train('churn', 'auto', '{"budget": 0}');
 SELECT relml.train('churn', 'auto', '{"budget": 2.5}');
 SELECT relml.train('churn', 'auto', '{"budget": "3"}');
 SELECT relml.train('churn', 'auto', '{"budjet": 2}');
+SELECT relml.train('churn', 'auto', '{"flat": "yes"}');
+SELECT relml.train('churn', 'dfs', '{"landscape": 1}');
+SELECT relml.train('churn', 'probe', '{"landscape": true, "encoder": 1}');
 SELECT relml.train('churn', 'auto', '{"threads": 2}');
 SELECT relml.train('churn', 'auto', '{"rdl": {"chanels": 8}}');
 SELECT relml.train('churn', 'auto', '{"rdl": {"channels": 0}}');
@@ -60,3 +63,29 @@ FROM relml.explain_route('spend') WHERE line LIKE 'Trial 2%';
 -- The selector report: two tasks in the bank are too few to fit a selector; the prior is scored on them.
 SELECT selector, tasks, accuracy IS NOT NULL AS scored, jsonb_array_length(per_task) AS per_task
 FROM relml.selector_report();
+
+-- A model's loss landscape on val, on request: 25 losses on a 5 x 5 grid and the three flatness metrics.
+SELECT metrics->'landscape'->>'loss' AS loss, jsonb_array_length(metrics->'landscape'->'grid') AS grid,
+       (metrics->'landscape'->>'val_rows')::int > 0 AS val_rows,
+       (metrics->'landscape'->>'barrier')::float8 >= 0 AS barrier, metrics->'landscape' ? 'sharpness' AS sharpness
+FROM relml.train('churn', 'dfs', '{"landscape": true, "deploy": "never", "max_rounds": 60}');
+
+-- Flat optima: with 10 finished trials the route weighs the 3 best of the searched family by val and flatness
+-- (RDL fails on its memory limit here, so DFS is searched), and says which it kept for the family.
+SET relml.max_graph_memory = 1;
+CREATE TEMP TABLE flat_routed AS
+SELECT * FROM relml.train('spend', 'auto', '{"budget": 11, "seed": 1, "deploy": "never", "dfs": {"max_rounds": 30}}');
+RESET relml.max_graph_memory;
+SELECT r.outcome->'flat'->>'family' AS family, jsonb_array_length(r.outcome->'flat'->'candidates') AS weighed,
+       (SELECT bool_and(c->>'score' IS NOT NULL) FROM jsonb_array_elements(r.outcome->'flat'->'candidates') c) AS scored,
+       r.outcome->'flat'->>'chosen' IN (SELECT c->>'trial_id' FROM jsonb_array_elements(r.outcome->'flat'->'candidates') c)
+           AS chosen_among_them
+FROM relml.routes r WHERE r.route_id = (SELECT max(route_id) FROM relml.routes);
+-- The chosen trial stands for the family: at most its model is left, the other trials keep their metrics.
+SELECT count(*) FILTER (WHERE t.model_id IS NOT NULL) <= 1 AS one_model_left
+FROM relml.trials t WHERE t.route_id = (SELECT max(route_id) FROM relml.routes) AND t.method = 'dfs';
+SELECT count(*) FILTER (WHERE line LIKE 'Flat optima: the 3 best dfs trials by val were scored%') AS weighed_line,
+       count(*) FILTER (WHERE line LIKE '%scored best%') AS choice_line
+FROM relml.explain_route('spend');
+-- A budget under 10 trials never weighs flatness: its trials measured no landscape.
+SELECT count(*) AS flat_lines FROM relml.explain_route('churn') WHERE line LIKE 'Flat optima%';

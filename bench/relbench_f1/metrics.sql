@@ -60,6 +60,14 @@ WITH per_task AS (
 		                                      'best_epoch', e.metrics->'best_epoch',
 		                                      'best_val_loss', e.metrics->'best_val_loss')
 		            FROM relbench_f1_out.encoders e WHERE e.horizon = d.horizon),
+		-- a route that weighed flat optima: what it weighed, and the test metric of its choice and of the best by val
+		'flat', (SELECT ro.outcome->'flat' || jsonb_strip_nulls(jsonb_build_object(
+		             'chosen_test', (SELECT t.test_metric FROM relml.trials t
+		                             WHERE t.trial_id = (ro.outcome->'flat'->>'chosen')::bigint),
+		             'val_best_test', (SELECT t.test_metric FROM relml.trials t
+		                               WHERE t.trial_id = (ro.outcome->'flat'->>'val_best')::bigint)))
+		         FROM relml.routes ro
+		         WHERE ro.route_id = (r.metrics->'route'->>'route_id')::bigint AND ro.outcome ? 'flat'),
 		'relml_metric', r.metric,
 		'relml_val', r.val_metric,
 		'relml_test', r.test_metric,

@@ -5,6 +5,7 @@
 #include "common/thread_pool.hpp"
 #include "graph/batch_prefetcher.hpp"
 #include "rdl/checkpoint_soup.hpp"
+#include "rdl/loss_landscape.hpp"
 #include "rdl/model_layout.hpp"
 #include "rdl/network_cache.hpp"
 #include "rdl/rdl_batch.hpp"
@@ -308,6 +309,24 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	}
 
 	restore(model, best_state);
+	if (task.landscape && !task.val.seeds.empty()) {
+		const std::vector<size_t> rows = landscape_rows(task.val.seeds.size());
+		std::vector<Seed> seeds;
+		std::vector<double> labels;
+		for (size_t position : rows) {
+			seeds.push_back(task.val.seeds[position]);
+			labels.push_back(task.val.labels[position]);
+		}
+		const SeedFeatures seed_features = task.val.features.select(rows);
+		hooks.report("measuring the loss landscape on " + std::to_string(rows.size()) + " val rows");
+		trained.landscape = network_loss_landscape(model->parameters(), options.seed, [&] {
+			                    const std::vector<double> predictions = predict_batches(
+			                        model, builder, objective, seeds, seed_features, options, hooks,
+			                        trained.peak_batch_nodes);
+			                    return landscape_loss(task.task, labels, predictions, objective.num_class());
+		                    }).losses;
+		trained.landscape_rows = rows.size();
+	}
 	model->to(torch::kCPU);
 	trained.weights = serialize(model);
 	trained.config = model_config(backbone, objective, trained.val_metric, features);

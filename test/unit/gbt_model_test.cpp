@@ -3,6 +3,7 @@
 #include "model/gbt_model.hpp"
 #include "model/gbt_params.hpp"
 #include "model/metrics.hpp"
+#include "relatron/tree_landscape.hpp"
 
 #include <gtest/gtest.h>
 
@@ -320,6 +321,62 @@ TEST(GbtModelTest, RejectsInvalidLabelsAndShapes) {
 	                                       params, {});
 	EXPECT_THROW(model.predict(DenseMatrix::filled(2, kFeatures + 1)), InvalidInputError);
 	EXPECT_TRUE(model.predict(DenseMatrix::filled(0, kFeatures)).empty());
+}
+
+// The leaves are the trees' parameters: written back unchanged they predict the same, and moved they move the
+// predictions.
+TEST(GbtModelTest, LeafValuesRoundTripAndMovePredictions) {
+	const Dataset train = make_data(TaskType::Regression, 400, 1);
+	const Dataset val = make_data(TaskType::Regression, 100, 2);
+	const GbtModel model = train_on(TaskType::Regression, train, val, fast_params());
+	const std::vector<std::vector<double>> leaves = model.leaf_values();
+	ASSERT_EQ(leaves.size(), size_t(model.best_iteration() + 1));
+	for (const std::vector<double> &tree : leaves) {
+		EXPECT_FALSE(tree.empty());
+	}
+	const std::vector<double> original = model.predict(val.x);
+	const std::vector<double> same = model.with_leaf_values(leaves, 1).predict(val.x);
+	for (size_t i = 0; i < original.size(); ++i) {
+		EXPECT_NEAR(same[i], original[i], 1e-5) << i;
+	}
+	// Every row reaches exactly one leaf per tree: adding 0.1 to every leaf adds 0.1 per tree to the value.
+	std::vector<std::vector<double>> shifted = leaves;
+	for (std::vector<double> &tree : shifted) {
+		for (double &value : tree) {
+			value += 0.1;
+		}
+	}
+	const std::vector<double> moved = model.with_leaf_values(shifted, 1).predict(val.x);
+	for (size_t i = 0; i < original.size(); ++i) {
+		EXPECT_NEAR(moved[i] - original[i], 0.1 * double(leaves.size()), 1e-4) << i;
+	}
+	EXPECT_THROW(model.with_leaf_values({}, 1), InternalError);
+	std::vector<std::vector<double>> short_tree = leaves;
+	short_tree[0].pop_back();
+	EXPECT_THROW(model.with_leaf_values(short_tree, 1), InternalError);
+}
+
+// The centre of the landscape is the model itself; moving the leaves away from what boosting fitted can only
+// make the val loss worse on average, and the same seed draws the same landscape.
+TEST(GbtModelTest, TreeLandscapeCentresOnTheModelsValLoss) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 400, 3);
+	const Dataset val = make_data(TaskType::BinaryClassification, 150, 4);
+	const GbtModel model = train_on(TaskType::BinaryClassification, train, val, fast_params());
+	const std::vector<double> labels = as_double(val.y);
+	const LossLandscape landscape = tree_loss_landscape(model, val.x, labels, 0, 5, 1);
+	ASSERT_EQ(landscape.losses.size(), 25u);
+	EXPECT_NEAR(landscape.at(2, 2), log_loss(labels, model.predict(val.x)), 1e-5);
+	double corners = 0;
+	for (int i : {0, 4}) {
+		for (int j : {0, 4}) {
+			corners += landscape.at(i, j);
+		}
+	}
+	EXPECT_GT(corners / 4, landscape.at(2, 2));
+	const FlatnessMetrics metrics = flatness_metrics(landscape);
+	EXPECT_GT(metrics.barrier, 0.0);
+	EXPECT_GT(metrics.gradient, 0.0);
+	EXPECT_EQ(tree_loss_landscape(model, val.x, labels, 0, 5, 1).losses, landscape.losses);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "graph/graph_builder.hpp"
 #include "model/metrics.hpp"
 #include "rdl/rdl_trainer.hpp"
+#include "relatron/flatness.hpp"
 #include "rdl_shop.hpp"
 
 #include <gtest/gtest.h>
@@ -93,6 +94,29 @@ TEST_F(RdlTrainerTest, StoredModelReproducesValPredictions) {
 	const RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
 	const RdlTrained trained = train_rdl(shop().graph, task, small_options({{"epochs", 3}}), {});
 	expect_stored_model_reproduces_val(shop(), task, trained);
+}
+
+// Measuring the landscape leaves the stored weights as trained, and its centre is their val loss.
+TEST_F(RdlTrainerTest, LandscapeCentresOnTheStoredWeightsAndLeavesThemAlone) {
+	RdlTask task = make_task(shop(), orders(), TaskType::BinaryClassification, busy);
+	const RdlTrained plain = train_rdl(shop().graph, task, small_options({{"epochs", 2}}), {});
+	EXPECT_TRUE(plain.landscape.empty());
+	task.landscape = true;
+	const RdlTrained measured = train_rdl(shop().graph, task, small_options({{"epochs", 2}}), {});
+	ASSERT_EQ(measured.landscape.size(), 25u);
+	ASSERT_EQ(measured.landscape_rows, std::min(task.val.seeds.size(), kLandscapeRows));
+	EXPECT_EQ(measured.weights, plain.weights);
+	expect_stored_model_reproduces_val(shop(), task, measured);
+	const std::vector<size_t> rows = landscape_rows(task.val.seeds.size());
+	std::vector<double> labels, predictions;
+	for (size_t row : rows) {
+		labels.push_back(task.val.labels[row]);
+		predictions.push_back(measured.val_predictions[row]);
+	}
+	EXPECT_NEAR(measured.landscape[12], log_loss(labels, predictions), 1e-5);
+	const FlatnessMetrics metrics = flatness_metrics({measured.landscape});
+	EXPECT_TRUE(std::isfinite(metrics.sharpness));
+	EXPECT_GT(metrics.barrier, 0.0);
 }
 
 // Dropout draws from the seeded generator while training and is off when predicting: the stored model gives

@@ -43,6 +43,11 @@ public:
 	std::vector<uint8_t> serialize() const;
 	// Total split gain per feature index, 0 for features no split uses; num_features is the result's length.
 	std::vector<double> feature_importance(size_t num_features) const;
+	// Every tree's leaf values, trees in boosting order, leaves in node order: the trees' parameters, which a
+	// loss landscape moves.
+	std::vector<std::vector<double>> leaf_values() const;
+	// A copy whose leaves hold `values` (leaf_values()'s shape), predicting with nthread threads.
+	GbtModel with_leaf_values(const std::vector<std::vector<double>> &values, int nthread) const;
 
 	TaskType task() const { return task_; }
 	// Prediction values per row: the class count for multiclass, 1 otherwise.

@@ -52,6 +52,8 @@ void read_common_option(const std::string &key, const nlohmann::json &options, C
 		common.device = read_choice(options, key, {"cpu", "cuda"}, "cpu");
 	} else if (key == "encoder") {
 		common.encoder = read_encoder(options.at(key));
+	} else if (key == "landscape") {
+		common.landscape = read_bool(options, key, false);
 	}
 }
 
@@ -64,7 +66,7 @@ const std::string &CommonOptions::resolved_device() const {
 }
 
 const std::vector<std::string> &common_option_keys() {
-	static const std::vector<std::string> kKeys = {"deploy", "seed", "threads", "device", "encoder"};
+	static const std::vector<std::string> kKeys = {"deploy", "seed", "threads", "device", "encoder", "landscape"};
 	return kKeys;
 }
 

@@ -1,5 +1,5 @@
 // The options object of relml.train, parsed once: the keys every method shares (deploy, seed, threads, device,
-// encoder) into CommonOptions, the rest handed to the method's family as its own. A key neither knows is an
+// encoder, landscape) into CommonOptions, the rest handed to the method's family as its own. A key neither knows is an
 // error naming it and listing what the method accepts.
 #pragma once
 
@@ -25,6 +25,7 @@ struct CommonOptions {
 	std::optional<int64_t> seed;
 	std::optional<std::string> device; // as the user gave it
 	std::optional<int64_t> encoder;
+	bool landscape = false;            // measure the model's loss landscape on val (flat optima)
 	int threads = 1;                   // relml.threads
 	std::string device_setting = "cpu"; // relml.device
 

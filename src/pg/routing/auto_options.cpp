@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/json_options.hpp"
+#include "relatron/flatness.hpp"
 
 #include <algorithm>
 
@@ -37,7 +38,7 @@ nlohmann::json pinned_options(const std::string &family, const nlohmann::json &v
 } // namespace
 
 const std::vector<std::string> &auto_option_keys() {
-	static const std::vector<std::string> kKeys = {"budget", "deploy", "seed", "device", "dfs", "rdl"};
+	static const std::vector<std::string> kKeys = {"budget", "flat", "deploy", "seed", "device", "dfs", "rdl"};
 	return kKeys;
 }
 
@@ -58,6 +59,11 @@ AutoOptions parse_auto_options(const nlohmann::json &options) {
 				reject("budget", "a positive integer (trials, at most 1000)", item.value());
 			}
 			parsed.budget = static_cast<int>(budget);
+		} else if (key == "flat") {
+			if (!item.value().is_boolean()) {
+				reject("flat", "true or false", item.value());
+			}
+			parsed.flat = item.value().get<bool>();
 		} else if (key == "dfs" || key == "rdl") {
 			parsed.pinned[key] = pinned_options(key, item.value());
 		} else if (std::find(auto_option_keys().begin(), auto_option_keys().end(), key) != auto_option_keys().end()) {
@@ -67,6 +73,10 @@ AutoOptions parse_auto_options(const nlohmann::json &options) {
 		}
 	}
 	return parsed;
+}
+
+bool weighs_flatness(const AutoOptions &options) {
+	return options.flat && options.budget >= kFlatMinTrials;
 }
 
 nlohmann::json trial_options(const AutoOptions &options, const std::string &family, const nlohmann::json &drawn) {
@@ -80,6 +90,9 @@ nlohmann::json trial_options(const AutoOptions &options, const std::string &fami
 	}
 	if (options.common.device && reads_key("device")) {
 		trial["device"] = *options.common.device;
+	}
+	if (weighs_flatness(options) && reads_key("landscape")) {
+		trial["landscape"] = true;
 	}
 	return trial;
 }

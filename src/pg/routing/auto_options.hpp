@@ -12,8 +12,13 @@ namespace relml::pg {
 // few minutes on two cores (docs/benchmarks.md).
 constexpr int kDefaultBudget = 4;
 
+// Whether a route with at least kFlatMinTrials trials keeps the flattest of its best trials rather than the best
+// by val (relatron/flatness.hpp); docs/benchmarks.md ("Flat optima") has the measurement that set it.
+constexpr bool kFlatChoiceByDefault = true;
+
 struct AutoOptions {
 	int budget = kDefaultBudget;
+	bool flat = kFlatChoiceByDefault;
 	CommonOptions common; // deploy, seed, device
 	// Per family ("dfs", "rdl"): options every trial of that family keeps, whatever the search draws.
 	nlohmann::json pinned = nlohmann::json::object();
@@ -23,14 +28,17 @@ struct AutoOptions {
 // The keys auto accepts, in the order errors list them.
 const std::vector<std::string> &auto_option_keys();
 
-// Checks `options`: "budget" must be a positive integer; "dfs" and "rdl" objects of that method's own options
+// Whether trials measure their loss landscape and the finish weighs it: "flat" holds and the budget allows.
+bool weighs_flatness(const AutoOptions &options);
+
+// Checks `options`: "budget" must be a positive integer; "flat" a boolean; "dfs" and "rdl" objects of that method's own options
 // (checked as the method checks them); "threads" is refused as for every method; an unknown key is an error
 // naming it and the keys auto accepts.
 AutoOptions parse_auto_options(const nlohmann::json &options);
 
 // The options of one trial of the route for `family`: `drawn` (the family's own keys) under the pinned ones,
-// "deploy": "never" (the route deploys its winner, not its trials), and the route's seed and device where the
-// family reads them.
+// "deploy": "never" (the route deploys its winner, not its trials), and the route's seed, device and landscape
+// (when it weighs flatness) where the family reads them.
 nlohmann::json trial_options(const AutoOptions &options, const std::string &family, const nlohmann::json &drawn);
 
 } // namespace relml::pg

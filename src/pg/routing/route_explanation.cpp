@@ -60,6 +60,43 @@ void explain_trials(const Route &route, const std::vector<Trial> &trials, std::v
 	}
 }
 
+// The trial number of `trial_id` as explain_trials counts them.
+std::string trial_number(const std::vector<Trial> &trials, int64_t trial_id) {
+	for (size_t i = 0; i < trials.size(); ++i) {
+		if (trials[i].trial_id == trial_id) {
+			return std::to_string(i + 1);
+		}
+	}
+	return "id " + std::to_string(trial_id);
+}
+
+void explain_flatness(const nlohmann::json &flat, const std::vector<Trial> &trials, std::vector<std::string> &lines) {
+	if (flat.contains("skipped")) {
+		lines.push_back("Flat optima: not weighed (" + flat.at("skipped").get<std::string>() + ").");
+		return;
+	}
+	std::string weighed;
+	for (const nlohmann::json &candidate : flat.at("candidates")) {
+		auto metric = [&](const char *key) {
+			return candidate.at(key).is_number() ? number(candidate.at(key).get<double>()) : std::string("undefined");
+		};
+		weighed += std::string(weighed.empty() ? "" : "; ") + "trial " +
+		           trial_number(trials, candidate.at("trial_id").get<int64_t>()) + " gradient " + metric("gradient") +
+		           ", sharpness " + metric("sharpness") + ", barrier " + metric("barrier") + ", score " +
+		           number(candidate.at("score").get<double>(), "%.2f");
+	}
+	lines.push_back("Flat optima: the " + std::to_string(flat.at("candidates").size()) + " best " +
+	                flat.at("family").get<std::string>() +
+	                " trials by val were scored 0.4 val + 0.2 each for a small gradient, sharpness and barrier of "
+	                "their loss landscape on val (" + weighed + ").");
+	const int64_t chosen = flat.at("chosen").get<int64_t>();
+	lines.push_back(chosen == flat.at("val_best").get<int64_t>()
+	                    ? "The best trial by val, trial " + trial_number(trials, chosen) + ", also scored best."
+	                    : "Trial " + trial_number(trials, chosen) + " scored best and stands for its family instead of trial " +
+	                          trial_number(trials, flat.at("val_best").get<int64_t>()) +
+	                          ", the best by val: its optimum is flatter.");
+}
+
 } // namespace
 
 std::vector<std::string> explain_route(const TaskInfo &task, const Route &route, const std::vector<Trial> &trials) {
@@ -81,6 +118,9 @@ std::vector<std::string> explain_route(const TaskInfo &task, const Route &route,
 		lines.push_back("Search: " + route.decision.at("search_reason").get<std::string>() + ".");
 	}
 	explain_trials(route, trials, lines);
+	if (route.outcome.is_object() && route.outcome.contains("flat")) {
+		explain_flatness(route.outcome.at("flat"), trials, lines);
+	}
 	if (route.outcome.is_object() && route.outcome.contains("winner")) {
 		const nlohmann::json &winner = route.outcome.at("winner");
 		lines.push_back("Kept model " + std::to_string(winner.at("model_id").get<int64_t>()) + " (" +

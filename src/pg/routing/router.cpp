@@ -13,6 +13,7 @@
 
 #include "common/stopwatch.hpp"
 #include "model/metrics.hpp"
+#include "relatron/flatness.hpp"
 #include "relatron/route_plan.hpp"
 #include "relatron/search_space.hpp"
 #include "relatron/task_similarity.hpp"
@@ -164,11 +165,21 @@ FittedModel fitted_from_trial(SpiConnection &spi, Trial trial) {
 	return fitted;
 }
 
-// The best finished trial of `method` by val.
-const Trial *best_trial(const std::vector<Trial> &trials, const std::string &method, bool higher_is_better) {
+// Whether the trial left a model with a val metric: what the finish can keep.
+bool keepable(const Trial &trial) {
+	return trial.finished && trial.val_metric && trial.model_id;
+}
+
+bool listed(const std::vector<int64_t> &ids, int64_t id) {
+	return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// The best finished trial of `method` by val, passing over the `passed` trials.
+const Trial *best_trial(const std::vector<Trial> &trials, const std::string &method, bool higher_is_better,
+                        const std::vector<int64_t> &passed) {
 	const Trial *best = nullptr;
 	for (const Trial &trial : trials) {
-		if (trial.finished && trial.method == method && trial.val_metric && trial.model_id &&
+		if (keepable(trial) && trial.method == method && !listed(passed, trial.trial_id) &&
 		    (!best || (higher_is_better ? *trial.val_metric > *best->val_metric
 		                                : *trial.val_metric < *best->val_metric))) {
 			best = &trial;
@@ -177,13 +188,78 @@ const Trial *best_trial(const std::vector<Trial> &trials, const std::string &met
 	return best;
 }
 
-// Blends the best dfs and rdl trials into an ensemble trial of the route, when both finished; a failure to
-// blend is recorded like any failed trial.
+// The flat choice in the searched family: its kFlatCandidates best trials by val that measured a loss landscape,
+// scored by val and flatness (relatron/flatness.hpp). `record` says what was weighed, or why nothing was; the
+// other trials of the family are `passed` when a choice was made.
+struct FlatOutcome {
+	json record = json::object();
+	std::vector<int64_t> passed;
+};
+
+FlatOutcome weigh_flatness(SpiConnection &spi, const std::vector<Trial> &trials, const std::string &searched,
+                           bool higher_is_better) {
+	FlatOutcome outcome;
+	const long single_trials = std::count_if(trials.begin(), trials.end(), [](const Trial &t) {
+		return keepable(t) && t.method != "ensemble";
+	});
+	if (single_trials < kFlatMinTrials) {
+		outcome.record["skipped"] = std::to_string(single_trials) + " trials finished; the flat choice needs " +
+		                            std::to_string(kFlatMinTrials);
+		return outcome;
+	}
+	std::vector<const Trial *> family;
+	for (const Trial &trial : trials) {
+		if (keepable(trial) && route_family(trial.method) == searched && trial.method != "ensemble") {
+			family.push_back(&trial);
+		}
+	}
+	std::stable_sort(family.begin(), family.end(), [&](const Trial *a, const Trial *b) {
+		return higher_is_better ? *a->val_metric > *b->val_metric : *a->val_metric < *b->val_metric;
+	});
+	std::vector<const Trial *> weighed;
+	std::vector<FlatCandidate> candidates;
+	for (const Trial *trial : family) {
+		if (weighed.size() == kFlatCandidates) {
+			break;
+		}
+		const json metrics = load_model_metrics(spi, *trial->model_id);
+		if (metrics.contains("landscape")) {
+			weighed.push_back(trial);
+			candidates.push_back({*trial->val_metric, flatness_from_json(metrics.at("landscape"))});
+		}
+	}
+	if (candidates.size() < 2) {
+		outcome.record["skipped"] = "fewer than 2 " + searched + " trials measured a loss landscape";
+		return outcome;
+	}
+	const FlatChoice choice = choose_flat(candidates, higher_is_better);
+	const Trial &chosen = *weighed[choice.index];
+	outcome.record = {{"family", searched}, {"chosen", chosen.trial_id}, {"val_best", family.front()->trial_id},
+	                  {"candidates", json::array()}};
+	for (size_t k = 0; k < weighed.size(); ++k) {
+		outcome.record["candidates"].push_back({{"trial_id", weighed[k]->trial_id},
+		                                        {"method", weighed[k]->method},
+		                                        {"val", candidates[k].val},
+		                                        {"gradient", candidates[k].metrics.gradient},
+		                                        {"sharpness", candidates[k].metrics.sharpness},
+		                                        {"barrier", candidates[k].metrics.barrier},
+		                                        {"score", choice.scores[k]}});
+	}
+	for (const Trial *trial : family) {
+		if (trial != &chosen) {
+			outcome.passed.push_back(trial->trial_id);
+		}
+	}
+	return outcome;
+}
+
+// Blends the best dfs and rdl trials (the flat choice, where one was made) into an ensemble trial of the route,
+// when both finished; a failure to blend is recorded like any failed trial.
 void blend_best_trials(SpiConnection &spi, const TaskInfo &task, const Route &route, const AutoOptions &options,
-                       const std::vector<Trial> &trials, const RunHooks &hooks) {
+                       const std::vector<Trial> &trials, const std::vector<int64_t> &passed, const RunHooks &hooks) {
 	const bool higher = primary_metric(task.type).higher_is_better;
-	const Trial *dfs = best_trial(trials, "dfs", higher);
-	const Trial *rdl = best_trial(trials, "rdl", higher);
+	const Trial *dfs = best_trial(trials, "dfs", higher, passed);
+	const Trial *rdl = best_trial(trials, "rdl", higher, passed);
 	if (!dfs || !rdl) {
 		return;
 	}
@@ -219,14 +295,27 @@ json trial_json(const Trial &trial) {
 RouteResult finish(SpiConnection &spi, const TaskInfo &task, const Route &route, const AutoOptions &options,
                    const RunHooks &hooks) {
 	const bool higher = primary_metric(task.type).higher_is_better;
-	blend_best_trials(spi, task, route, options, route_trials(spi, route.route_id), hooks);
+	const std::string searched = route.decision.value("searched", route.decision.at("favoured").get<std::string>());
+	FlatOutcome flat;
+	if (weighs_flatness(options)) {
+		flat = weigh_flatness(spi, route_trials(spi, route.route_id), searched, higher);
+		if (flat.record.contains("chosen")) {
+			hooks.report("route " + std::to_string(route.route_id) + ": weighing flatness, " + searched + " trial " +
+			             flat.record["chosen"].dump() + " of the " + std::to_string(flat.record["candidates"].size()) +
+			             " best by val");
+		}
+	}
+	blend_best_trials(spi, task, route, options, route_trials(spi, route.route_id), flat.passed, hooks);
 	const std::vector<Trial> trials = route_trials(spi, route.route_id);
 	json outcome = {{"trials", json::array()}};
+	if (weighs_flatness(options)) {
+		outcome["flat"] = flat.record;
+	}
 	std::vector<Candidate> candidates;
 	std::vector<const Trial *> candidate_trials;
 	for (const Trial &trial : trials) {
 		outcome["trials"].push_back(trial_json(trial));
-		if (trial.finished && trial.val_metric && trial.model_id) {
+		if (keepable(trial) && !listed(flat.passed, trial.trial_id)) {
 			candidates.push_back({trial.method, *trial.val_metric});
 			candidate_trials.push_back(&trial);
 		}
@@ -238,7 +327,6 @@ RouteResult finish(SpiConnection &spi, const TaskInfo &task, const Route &route,
 		}
 		throw InvalidInputError("relml.train(\"" + task.name + "\", 'auto'): every trial failed (" + errors + ")");
 	}
-	const std::string searched = route.decision.value("searched", route.decision.at("favoured").get<std::string>());
 	const WinnerChoice winner = choose_winner(searched, candidates, higher);
 	const Trial &kept = *candidate_trials[winner.index];
 	const std::string caller = current_role(spi);
@@ -247,9 +335,9 @@ RouteResult finish(SpiConnection &spi, const TaskInfo &task, const Route &route,
 	                     {"reason", winner.reason}, {"deployed", deployed},
 	                     {"deploy", to_string(options.common.deploy)}};
 	std::vector<int64_t> losers;
-	for (const Trial *trial : candidate_trials) {
-		if (trial != &kept) {
-			losers.push_back(*trial->model_id);
+	for (const Trial &trial : trials) {
+		if (trial.model_id && &trial != &kept) {
+			losers.push_back(*trial.model_id);
 		}
 	}
 	delete_undeployed_models(spi, losers);

@@ -9,7 +9,7 @@
 namespace relml {
 
 // Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
-constexpr int kRdlApiVersion = 6;
+constexpr int kRdlApiVersion = 7;
 
 struct RdlApi {
 	int version;

@@ -58,6 +58,8 @@ struct RdlTask {
 	LabeledSeeds val;
 	// Set: start from this backbone (its layout, encoders and architecture) with a new head.
 	const PretrainedEncoder *encoder = nullptr;
+	// Whether to measure the trained network's loss landscape on val (flat optima, relatron/flatness.hpp).
+	bool landscape = false;
 };
 
 struct RdlEpoch {
@@ -78,6 +80,9 @@ struct RdlTrained {
 	MetricSpec val_metric;
 	std::vector<double> val_predictions; // of the best epoch, in val seed order
 	size_t peak_batch_nodes = 0;
+	// RdlTask::landscape: the stored weights' loss landscape on landscape_rows val seeds; empty otherwise.
+	std::vector<double> landscape;
+	size_t landscape_rows = 0;
 };
 
 // The pre-training rows: seeds with their normalised task vectors (row-major, `width` per row) and whether

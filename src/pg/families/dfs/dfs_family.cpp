@@ -7,6 +7,7 @@
 #include "common/thread_pool.hpp"
 #include "model/gbt_model.hpp"
 #include "model/gbt_params.hpp"
+#include "relatron/tree_landscape.hpp"
 
 #include <algorithm>
 
@@ -55,12 +56,13 @@ nlohmann::json feature_importance(const GbtModel &model, const FeatureSpec &spec
 
 class DfsFamily : public ModelFamily {
 public:
-	// Trees take a seed; nothing runs on a GPU and no encoder applies.
+	// Trees take a seed and have a loss landscape (of their leaf values); nothing runs on a GPU and no encoder
+	// applies.
 	DfsFamily()
 	    : ModelFamily("dfs",
 	                  "SQL aggregate features over the foreign-key paths of the entity (Deep Feature Synthesis) and "
 	                  "gradient-boosted trees (XGBoost) on them",
-	                  {"seed"}) {
+	                  {"seed", "landscape"}) {
 	}
 	std::vector<std::string> own_keys() const override;
 	std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options, const TaskInfo &task) const override;
@@ -145,6 +147,16 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	                  {"rounds_trained", model.rounds_trained()},
 	                  {"feature_importance", feature_importance(model, spec, x.cols)},
 	                  {"features", x.cols}};
+	if (run.common.landscape && !run.rows.val.empty()) {
+		std::vector<size_t> rows;
+		for (size_t k : landscape_rows(run.rows.val.size())) {
+			rows.push_back(run.rows.val[k]);
+		}
+		run.hooks.report("measuring the loss landscape on " + std::to_string(rows.size()) + " val rows");
+		const LossLandscape landscape = tree_loss_landscape(model, take_rows(x, rows), run.rows.labels_at(rows),
+		                                                    run.task.num_classes, uint64_t(params.seed), params.nthread);
+		fitted.metrics["landscape"] = landscape_json(landscape, landscape_loss_name(run.task.type), rows.size());
+	}
 	fitted.timings["evaluate"] = phase.lap();
 	fitted.options = {{"dfs", options.features.to_json()}, {"gbt", options.trees.to_json()}};
 	fitted.feature_spec = {{"dfs", spec.to_json()}, {"graph", graph.to_json()}};

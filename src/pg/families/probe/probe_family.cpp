@@ -15,6 +15,7 @@ std::unique_ptr<ModelFamily> make_probe_family() {
 	probe.without_encoder_error = "method probe fits a linear model on a pre-trained encoder's embeddings: pass "
 	                              "options {\"encoder\": <id>} (see relml.pretrain)";
 	probe.reads_lags = false;
+	probe.measures_landscape = false;
 	return make_rdl_family(std::move(probe));
 }
 

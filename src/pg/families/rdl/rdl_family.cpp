@@ -11,6 +11,7 @@
 #include "common/stopwatch.hpp"
 #include "rdl/api/rdl_options.hpp"
 #include "rdl/api/stored_options.hpp"
+#include "relatron/flatness.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -94,11 +95,19 @@ LabeledSeeds labeled_seeds(const LoadedGraph &loaded, int entity_table, const Tr
 	        run.rows.labels_at(positions), features.select(positions)};
 }
 
+// Seeded, on the CPU or a GPU, able to start from a pre-trained encoder, and measuring its landscape if it can.
+std::vector<std::string> shared_keys(const RdlVariant &variant) {
+	std::vector<std::string> keys = {"seed", "device", "encoder"};
+	if (variant.measures_landscape) {
+		keys.push_back("landscape");
+	}
+	return keys;
+}
+
 class RdlFamily : public ModelFamily {
 public:
-	// Seeded, on the CPU or a GPU, and able to start from a pre-trained encoder.
 	explicit RdlFamily(RdlVariant variant)
-	    : ModelFamily(variant.name, variant.description, {"seed", "device", "encoder"}), variant_(std::move(variant)) {
+	    : ModelFamily(variant.name, variant.description, shared_keys(variant)), variant_(std::move(variant)) {
 	}
 	std::vector<std::string> own_keys() const override;
 	std::unique_ptr<FamilyOptions> parse_options(const TrainingOptions &options, const TaskInfo &task) const override;
@@ -201,6 +210,7 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	data.task = run.task.type;
 	data.num_class = run.task.num_classes;
 	data.encoder = encoder ? &*encoder : nullptr;
+	data.landscape = run.common.landscape;
 	data.fit_cutoff = epoch_micros(run.spi, run.fit_cutoff);
 	data.input_cutoff = epoch_micros(run.spi, run.task.input_cutoff);
 	data.train = labeled_seeds(loaded, data.entity_table, run, Split::Train, data.input_cutoff, features);
@@ -234,6 +244,10 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	                       {"graph", graph_metrics(loaded, load_stats)}});
 	if (!trained.averaged_epochs.empty()) {
 		fitted.metrics["averaged_epochs"] = trained.averaged_epochs;
+	}
+	if (!trained.landscape.empty()) {
+		fitted.metrics["landscape"] = landscape_json({trained.landscape}, landscape_loss_name(run.task.type),
+		                                             trained.landscape_rows);
 	}
 	if (options.network.lag_augmentation > 0 && variant_.reads_lags) {
 		fitted.metrics["max_training_lag_days"] = double(data.max_lag) / 86400e6;

@@ -22,6 +22,8 @@ struct RdlVariant {
 	std::string without_encoder_error;
 	// Whether training rows may be observed late (lag_augmentation): the end-to-end network reads the lag.
 	bool reads_lags = true;
+	// Whether {"landscape": true} measures the trained network's loss landscape (the library's train does).
+	bool measures_landscape = true;
 	// Set: every seed also carries these dense features, and the family accepts their option keys (rdl+dfs).
 	std::shared_ptr<const SeedFeatureSource> seed_features;
 };

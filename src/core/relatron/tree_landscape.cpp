@@ -1,0 +1,21 @@
+#include "relatron/tree_landscape.hpp"
+
+namespace relml {
+
+LossLandscape tree_loss_landscape(const GbtModel &model, const DenseMatrix &val_x, const std::vector<double> &labels,
+                                  int num_class, uint64_t seed, int nthread) {
+	const std::vector<std::vector<double>> leaves = model.leaf_values();
+	const Directions directions = filter_normalised_directions(leaves, seed);
+	return LossLandscape::measure([&](double a, double b) {
+		std::vector<std::vector<double>> moved = leaves;
+		for (size_t tree = 0; tree < moved.size(); ++tree) {
+			for (size_t leaf = 0; leaf < moved[tree].size(); ++leaf) {
+				moved[tree][leaf] += a * directions.first[tree][leaf] + b * directions.second[tree][leaf];
+			}
+		}
+		const GbtModel perturbed = model.with_leaf_values(moved, nthread);
+		return landscape_loss(model.task(), labels, perturbed.predict(val_x), num_class);
+	});
+}
+
+} // namespace relml
