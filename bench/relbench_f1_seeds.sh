@@ -45,7 +45,10 @@ CREATE TEMP TABLE per_task AS
 SELECT t.key AS task, t.value->>'metric' AS metric, r.seed, (t.value->>'val')::float8 AS val,
        (t.value->>'test')::float8 AS test, (t.value->'seconds'->>'train')::float8 AS train_seconds,
        (t.value->'training'->>'peak_rss_mb')::float8 AS peak_rss_mb,
-       (t.value->'encoder'->>'pretrain_seconds')::float8 AS pretrain_seconds
+       (t.value->'encoder'->>'pretrain_seconds')::float8 AS pretrain_seconds,
+       -- a route that weighed flat optima: the test metric of its flat choice and of the best trial by val
+       (t.value->'flat'->>'chosen_test')::float8 AS flat_test, (t.value->'flat'->>'val_best_test')::float8 AS val_best_test,
+       (t.value->'flat'->>'chosen') <> (t.value->'flat'->>'val_best') AS flat_changed
 FROM run_metrics r, jsonb_each(r.doc->'tasks') t;
 \pset tuples_only on
 \pset format unaligned
@@ -57,7 +60,10 @@ SELECT jsonb_pretty(jsonb_object_agg(task, s)) FROM (
 		'test_per_seed', jsonb_agg(round(test::numeric, 4) ORDER BY seed),
 		'train_seconds_mean', round(avg(train_seconds)::numeric, 1),
 		'peak_rss_mb_max', round(max(peak_rss_mb)::numeric),
-		'pretrain_seconds_mean', round(avg(pretrain_seconds)::numeric, 1)) AS s
+		'pretrain_seconds_mean', round(avg(pretrain_seconds)::numeric, 1))
+		|| jsonb_strip_nulls(jsonb_build_object(
+		'flat_test_mean', round(avg(flat_test)::numeric, 4), 'val_best_test_mean', round(avg(val_best_test)::numeric, 4),
+		'flat_changed_seeds', count(*) FILTER (WHERE flat_changed) * CASE WHEN count(flat_test) > 0 THEN 1 END)) AS s
 	FROM per_task GROUP BY task) x;
 \o
 \pset tuples_only off
@@ -67,6 +73,9 @@ SELECT task, min(metric) AS metric, count(*) AS seeds, round(avg(test)::numeric,
        round(coalesce(stddev_samp(val), 0)::numeric, 4) AS val_std, round(avg(train_seconds)::numeric, 1) AS train_s,
        round(avg(pretrain_seconds)::numeric, 1) AS pretrain_s
 FROM per_task GROUP BY task ORDER BY task;
+SELECT task, count(*) AS seeds, count(*) FILTER (WHERE flat_changed) AS flat_changed,
+       round(avg(flat_test)::numeric, 4) AS flat_test_mean, round(avg(val_best_test)::numeric, 4) AS val_best_test_mean
+FROM per_task WHERE flat_test IS NOT NULL GROUP BY task ORDER BY task;
 SQL
 } | psql -X -q -v ON_ERROR_STOP=1 -v summary="$OUT/summary.json" -P footer=off "${DB_ARGS[@]}"
 echo "==> $OUT/summary.json" >&2

@@ -122,7 +122,7 @@ WinnerChoice choose_winner(const std::string &favoured, const std::vector<Candid
 	}
 	return {*best_favoured, "the best " + favoured + " model (val " + shown(mine.val) + ") is kept: " + top.method +
 	                            " is ahead by less than 0.5% (val " + shown(top.val) + "), which never overrides the "
-	                            "selector"};
+	                            "family the route searched"};
 }
 
 } // namespace relml
