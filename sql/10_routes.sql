@@ -70,11 +70,12 @@ SELECT metrics->'landscape'->>'loss' AS loss, jsonb_array_length(metrics->'lands
        (metrics->'landscape'->>'barrier')::float8 >= 0 AS barrier, metrics->'landscape' ? 'sharpness' AS sharpness
 FROM relml.train('churn', 'dfs', '{"landscape": true, "deploy": "never", "max_rounds": 60}');
 
--- Flat optima: with 10 finished trials the route weighs the 3 best of the searched family by val and flatness
--- (RDL fails on its memory limit here, so DFS is searched), and says which it kept for the family.
+-- Flat optima, on request: with 10 finished trials the route weighs the 3 best of the searched family by val and
+-- flatness (RDL fails on its memory limit here, so DFS is searched), and says which it kept for the family.
 SET relml.max_graph_memory = 1;
 CREATE TEMP TABLE flat_routed AS
-SELECT * FROM relml.train('spend', 'auto', '{"budget": 11, "seed": 1, "deploy": "never", "dfs": {"max_rounds": 30}}');
+SELECT * FROM relml.train('spend', 'auto',
+    '{"budget": 11, "flat": true, "seed": 1, "deploy": "never", "dfs": {"max_rounds": 30}}');
 RESET relml.max_graph_memory;
 SELECT r.outcome->'flat'->>'family' AS family, jsonb_array_length(r.outcome->'flat'->'candidates') AS weighed,
        (SELECT bool_and(c->>'score' IS NOT NULL) FROM jsonb_array_elements(r.outcome->'flat'->'candidates') c) AS scored,
@@ -87,5 +88,5 @@ FROM relml.trials t WHERE t.route_id = (SELECT max(route_id) FROM relml.routes) 
 SELECT count(*) FILTER (WHERE line LIKE 'Flat optima: the 3 best dfs trials by val were scored%') AS weighed_line,
        count(*) FILTER (WHERE line LIKE '%scored best%') AS choice_line
 FROM relml.explain_route('spend');
--- A budget under 10 trials never weighs flatness: its trials measured no landscape.
+-- Without "flat", or with a budget under 10 trials, nothing is weighed: the trials measure no landscape.
 SELECT count(*) AS flat_lines FROM relml.explain_route('churn') WHERE line LIKE 'Flat optima%';

@@ -13,8 +13,9 @@ namespace relml::pg {
 constexpr int kDefaultBudget = 4;
 
 // Whether a route with at least kFlatMinTrials trials keeps the flattest of its best trials rather than the best
-// by val (relatron/flatness.hpp); docs/benchmarks.md ("Flat optima") has the measurement that set it.
-constexpr bool kFlatChoiceByDefault = true;
+// by val (relatron/flatness.hpp). Off: on rel-f1 (two protocols, 5 seeds) and the demo it won 6 of the 12 choices
+// where the two differed, and no task mean moved by more than its noise; docs/benchmarks.md ("Flat optima").
+constexpr bool kFlatChoiceByDefault = false;
 
 struct AutoOptions {
 	int budget = kDefaultBudget;

@@ -300,9 +300,9 @@ RouteResult finish(SpiConnection &spi, const TaskInfo &task, const Route &route,
 	if (weighs_flatness(options)) {
 		flat = weigh_flatness(spi, route_trials(spi, route.route_id), searched, higher);
 		if (flat.record.contains("chosen")) {
-			hooks.report("route " + std::to_string(route.route_id) + ": weighing flatness, " + searched + " trial " +
-			             flat.record["chosen"].dump() + " of the " + std::to_string(flat.record["candidates"].size()) +
-			             " best by val");
+			hooks.report("route " + std::to_string(route.route_id) + ": trial id " + flat.record["chosen"].dump() +
+			             ", by val and flatness the best of the " + std::to_string(flat.record["candidates"].size()) +
+			             " best " + searched + " trials by val, stands for " + searched);
 		}
 	}
 	blend_best_trials(spi, task, route, options, route_trials(spi, route.route_id), flat.passed, hooks);
