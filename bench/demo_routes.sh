@@ -7,6 +7,7 @@
 #
 # Needs a running cluster (scripts/cluster.sh) and psql on PATH (source scripts/env.sh).
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 SCALES=1,10
 BUDGET=2
@@ -28,21 +29,15 @@ for scale in ${SCALES//,/ }; do
 	echo "==> scale $scale (database $db)" >&2
 	dropdb --if-exists --force "$db"
 	createdb "$db"
-	psql -X -q -d "$db" -v ON_ERROR_STOP=1 -v scale="$scale" -v budget="$BUDGET" <<'SQL'
+	psql -X -q -d "$db" -v ON_ERROR_STOP=1 -v scale="$scale" -v budget="$BUDGET" \
+		-v churn_task="$HERE/../scripts/demo_churn_task.sql" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION relml;
 SELECT relml.generate_demo('demo', :scale, 42) IS NOT NULL AS generated \gset
 SELECT relml.register_database('demo', 'demo') IS NOT NULL AS registered \gset
-SELECT relml.create_task('customer_churn', 'demo', 'customers', 'binary_classification', $label$
-	SELECT t.seed_time, a.customer_id,
-	       (NOT EXISTS (SELECT 1 FROM demo.orders o
-	                    WHERE o.customer_id = a.customer_id
-	                      AND o.ordered_at > t.seed_time AND o.ordered_at <= t.window_end))::int AS churned
-	FROM timestamps t
-	CROSS JOIN LATERAL (
-		SELECT DISTINCT o.customer_id FROM demo.orders o
-		WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) AS a
-	$label$, '30 days', '2024-07-01', '2024-10-01') IS NOT NULL AS created \gset
+\o /dev/null
+\i :churn_task
+\o
 SELECT sum(n_live_tup) AS database_rows FROM pg_stat_user_tables WHERE schemaname = 'demo' \gset
 \echo '   database rows:' :database_rows
 SELECT clock_timestamp() AS t0 \gset

@@ -41,24 +41,7 @@ WHERE role IN ('primary_key', 'foreign_key', 'time');
 \echo '== 3. Defining the tasks (horizon 30 days; validation from 2024-07-01, test from 2024-10-01)'
 
 \echo '   customer_churn: of the customers who ordered in the 90 days up to t, who places no order in (t, t + 30 days]?'
-SELECT relml.create_task(
-	name           => 'customer_churn',
-	database       => 'demo',
-	entity_table   => 'customers',
-	task_type      => 'binary_classification',
-	label_query    => $label$
-		SELECT t.seed_time, a.customer_id,
-		       (NOT EXISTS (SELECT 1 FROM demo.orders o
-		                    WHERE o.customer_id = a.customer_id
-		                      AND o.ordered_at > t.seed_time AND o.ordered_at <= t.window_end))::int AS churned
-		FROM timestamps t
-		CROSS JOIN LATERAL (
-			SELECT DISTINCT o.customer_id FROM demo.orders o
-			WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) AS a
-	$label$,
-	horizon        => interval '30 days',
-	val_timestamp  => timestamp '2024-07-01',
-	test_timestamp => timestamp '2024-10-01') AS customer_churn;
+\ir demo_churn_task.sql
 
 \echo '   customer_spend: how much will a customer who ordered in the 90 days up to t spend in (t, t + 30 days]?'
 SELECT relml.create_task(

@@ -1,5 +1,6 @@
 #include "common/error.hpp"
 #include "common/hooks.hpp"
+#include "model/gbt_leaves.hpp"
 #include "model/gbt_model.hpp"
 #include "model/gbt_params.hpp"
 #include "model/metrics.hpp"
@@ -329,13 +330,14 @@ TEST(GbtModelTest, LeafValuesRoundTripAndMovePredictions) {
 	const Dataset train = make_data(TaskType::Regression, 400, 1);
 	const Dataset val = make_data(TaskType::Regression, 100, 2);
 	const GbtModel model = train_on(TaskType::Regression, train, val, fast_params());
-	const std::vector<std::vector<double>> leaves = model.leaf_values();
+	const GbtLeaves trees(model);
+	const std::vector<std::vector<double>> &leaves = trees.values();
 	ASSERT_EQ(leaves.size(), size_t(model.best_iteration() + 1));
 	for (const std::vector<double> &tree : leaves) {
 		EXPECT_FALSE(tree.empty());
 	}
 	const std::vector<double> original = model.predict(val.x);
-	const std::vector<double> same = model.with_leaf_values(leaves, 1).predict(val.x);
+	const std::vector<double> same = trees.model_with(leaves, 1).predict(val.x);
 	for (size_t i = 0; i < original.size(); ++i) {
 		EXPECT_NEAR(same[i], original[i], 1e-5) << i;
 	}
@@ -346,14 +348,14 @@ TEST(GbtModelTest, LeafValuesRoundTripAndMovePredictions) {
 			value += 0.1;
 		}
 	}
-	const std::vector<double> moved = model.with_leaf_values(shifted, 1).predict(val.x);
+	const std::vector<double> moved = trees.model_with(shifted, 1).predict(val.x);
 	for (size_t i = 0; i < original.size(); ++i) {
 		EXPECT_NEAR(moved[i] - original[i], 0.1 * double(leaves.size()), 1e-4) << i;
 	}
-	EXPECT_THROW(model.with_leaf_values({}, 1), InternalError);
+	EXPECT_THROW(trees.model_with({}, 1), InternalError);
 	std::vector<std::vector<double>> short_tree = leaves;
 	short_tree[0].pop_back();
-	EXPECT_THROW(model.with_leaf_values(short_tree, 1), InternalError);
+	EXPECT_THROW(trees.model_with(short_tree, 1), InternalError);
 }
 
 // The centre of the landscape is the model itself; moving the leaves away from what boosting fitted can only

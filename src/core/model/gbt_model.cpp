@@ -2,7 +2,6 @@
 
 #include "common/error.hpp"
 
-#include <nlohmann/json.hpp>
 #include <xgboost/c_api.h>
 
 #include <cmath>
@@ -155,29 +154,6 @@ int parse_int_attr(BoosterHandle booster, const char *key) {
 	} catch (const std::exception &) {
 		throw InternalError(std::string("stored XGBoost model attribute ") + key + " is not an integer: " + text);
 	}
-}
-
-// The booster as XGBoost's JSON model.
-nlohmann::json model_json(BoosterHandle booster) {
-	bst_ulong length = 0;
-	const char *text = nullptr;
-	check(XGBoosterSaveModelToBuffer(booster, R"({"format": "json"})", &length, &text), "XGBoosterSaveModelToBuffer");
-	return nlohmann::json::parse(text, text + length);
-}
-
-// The trees of a JSON model (gbtree, the only booster relml trains).
-nlohmann::json &model_trees(nlohmann::json &model) {
-	nlohmann::json &booster = model.at("learner").at("gradient_booster");
-	if (booster.value("name", "") != "gbtree") {
-		throw InternalError("XGBoost model has booster " + booster.value("name", std::string("?")) +
-		                    ", expected gbtree");
-	}
-	return booster.at("model").at("trees");
-}
-
-// A node is a leaf when it has no left child; its value is its split condition.
-bool is_leaf(const nlohmann::json &tree, size_t node) {
-	return tree.at("left_children").at(node).get<int>() == -1;
 }
 
 } // namespace
@@ -372,47 +348,15 @@ size_t GbtModel::num_features() const {
 	return count;
 }
 
-std::vector<std::vector<double>> GbtModel::leaf_values() const {
-	nlohmann::json model = model_json(booster_.get());
-	std::vector<std::vector<double>> values;
-	for (const nlohmann::json &tree : model_trees(model)) {
-		const nlohmann::json &conditions = tree.at("split_conditions");
-		std::vector<double> leaves;
-		for (size_t node = 0; node < conditions.size(); ++node) {
-			if (is_leaf(tree, node)) {
-				leaves.push_back(conditions.at(node).get<double>());
-			}
-		}
-		values.push_back(std::move(leaves));
-	}
-	return values;
+nlohmann::json GbtModel::to_json() const {
+	bst_ulong length = 0;
+	const char *text = nullptr;
+	check(XGBoosterSaveModelToBuffer(booster_.get(), R"({"format": "json"})", &length, &text),
+	      "XGBoosterSaveModelToBuffer");
+	return nlohmann::json::parse(text, text + length);
 }
 
-GbtModel GbtModel::with_leaf_values(const std::vector<std::vector<double>> &values, int nthread) const {
-	nlohmann::json model = model_json(booster_.get());
-	nlohmann::json &trees = model_trees(model);
-	if (values.size() != trees.size()) {
-		throw InternalError("with_leaf_values: " + std::to_string(values.size()) + " trees given, the model has " +
-		                    std::to_string(trees.size()));
-	}
-	for (size_t t = 0; t < trees.size(); ++t) {
-		nlohmann::json &tree = trees[t];
-		nlohmann::json &conditions = tree.at("split_conditions");
-		size_t leaf = 0;
-		for (size_t node = 0; node < conditions.size(); ++node) {
-			if (is_leaf(tree, node)) {
-				if (leaf >= values[t].size()) {
-					throw InternalError("with_leaf_values: tree " + std::to_string(t) + " has more leaves than given");
-				}
-				conditions[node] = values[t][leaf];
-				tree.at("base_weights")[node] = values[t][leaf];
-				++leaf;
-			}
-		}
-		if (leaf != values[t].size()) {
-			throw InternalError("with_leaf_values: tree " + std::to_string(t) + " has fewer leaves than given");
-		}
-	}
+GbtModel GbtModel::from_json(const nlohmann::json &model, int nthread) {
 	const std::string text = model.dump();
 	return deserialize(reinterpret_cast<const uint8_t *>(text.data()), text.size(), nthread);
 }

@@ -10,6 +10,8 @@
 #include "model/metrics.hpp"
 #include "model/task_type.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -43,11 +45,10 @@ public:
 	std::vector<uint8_t> serialize() const;
 	// Total split gain per feature index, 0 for features no split uses; num_features is the result's length.
 	std::vector<double> feature_importance(size_t num_features) const;
-	// Every tree's leaf values, trees in boosting order, leaves in node order: the trees' parameters, which a
-	// loss landscape moves.
-	std::vector<std::vector<double>> leaf_values() const;
-	// A copy whose leaves hold `values` (leaf_values()'s shape), predicting with nthread threads.
-	GbtModel with_leaf_values(const std::vector<std::vector<double>> &values, int nthread) const;
+	// The model as XGBoost's JSON document: its trees and relml's attributes (model/gbt_leaves.hpp edits it).
+	nlohmann::json to_json() const;
+	// A model from to_json()'s document, predicting with nthread threads.
+	static GbtModel from_json(const nlohmann::json &model, int nthread);
 
 	TaskType task() const { return task_; }
 	// Prediction values per row: the class count for multiclass, 1 otherwise.

@@ -1,10 +1,13 @@
 #include "relatron/tree_landscape.hpp"
 
+#include "model/gbt_leaves.hpp"
+
 namespace relml {
 
 LossLandscape tree_loss_landscape(const GbtModel &model, const DenseMatrix &val_x, const std::vector<double> &labels,
                                   int num_class, uint64_t seed, int nthread) {
-	const std::vector<std::vector<double>> leaves = model.leaf_values();
+	const GbtLeaves trees(model);
+	const std::vector<std::vector<double>> &leaves = trees.values();
 	const Directions directions = filter_normalised_directions(leaves, seed);
 	return LossLandscape::measure([&](double a, double b) {
 		std::vector<std::vector<double>> moved = leaves;
@@ -13,7 +16,7 @@ LossLandscape tree_loss_landscape(const GbtModel &model, const DenseMatrix &val_
 				moved[tree][leaf] += a * directions.first[tree][leaf] + b * directions.second[tree][leaf];
 			}
 		}
-		const GbtModel perturbed = model.with_leaf_values(moved, nthread);
+		const GbtModel perturbed = trees.model_with(moved, nthread);
 		return landscape_loss(model.task(), labels, perturbed.predict(val_x), num_class);
 	});
 }
