@@ -31,3 +31,23 @@ SELECT relml.register_database('shop', 'shop', '{"colour": "blue"}');
 SELECT relml.register_database('shop', 'shop', '{"foreign_keys": [{"table": "visits", "column": "nope", "references": "users"}]}');
 -- A failed re-registration leaves the previous one intact.
 SELECT count(*) AS shop_columns FROM relml.describe_database('shop');
+
+-- Change tracking: registration installed a statement trigger on every table its caller owns, so a table's
+-- version is read without scanning it. A view, or a table whose trigger is disabled, is signed from its rows.
+SELECT table_name, tracked, reason, inserts, modifications FROM relml.change_tracking('shop');
+INSERT INTO shop.users VALUES (1, date '2024-01-01', 'fr'), (2, date '2024-01-02', 'de');
+INSERT INTO shop.users VALUES (3, date '2024-01-03', 'it');
+BEGIN;
+UPDATE shop.users SET country = 'es' WHERE id = 3;
+DELETE FROM shop.users WHERE id = 3;
+SELECT table_name, inserts, modifications FROM relml.change_tracking('shop') WHERE table_name = 'users';
+ROLLBACK;
+SELECT table_name, inserts, modifications FROM relml.change_tracking('shop') WHERE table_name = 'users';
+SELECT relml.fold_table_changes() > 0 AS folded;
+SELECT table_name, inserts, modifications FROM relml.change_tracking('shop') WHERE table_name = 'users';
+CREATE VIEW shop.recent_visits AS SELECT * FROM shop.visits;
+SELECT relml.register_database('shop_view', 'shop', '{"tables": ["users", "events", "recent_visits"]}')->'change_tracking';
+ALTER TABLE shop.events DISABLE TRIGGER relml_track_changes;
+SELECT table_name, tracked, reason FROM relml.change_tracking('shop_view');
+-- Registering again (as the owner) enables it again.
+SELECT relml.register_database('shop_view', 'shop', '{"tables": ["users", "events", "recent_visits"]}')->'change_tracking';

@@ -18,7 +18,10 @@
 
 namespace relml {
 
-class NetworkCache;
+struct StoredNetwork;
+template <typename Value>
+class LruCache;
+using NetworkCache = LruCache<StoredNetwork>;
 
 // Per training row, 2^(-age / half-life), its age being how long before the latest training seed time its seed
 // time lies: a drifting process (fields of 30 cars in the 1950s, of 20 since) is learnt mostly from its recent

@@ -74,7 +74,8 @@ std::string filtered(const std::string &aggregate_call, const std::string &windo
 }
 
 std::string feature_expression(const Feature &f, const FeatureSpec &spec, const Table &table, const std::string &target,
-                               const std::string &time_expr, std::vector<std::string> &parameters) {
+                               const std::string &time_expr, int first_parameter,
+                               std::vector<std::string> &parameters) {
 	std::string column = f.column.empty() ? "" : target + "." + quote_ident(f.column);
 	// PostgreSQL casts boolean to int but not to float8.
 	const Column *source = f.column.empty() ? nullptr : table.find_column(f.column);
@@ -114,7 +115,10 @@ std::string feature_expression(const Feature &f, const FeatureSpec &spec, const 
 		return "(" + filtered("mode() WITHIN GROUP (ORDER BY " + column + ")", window) + ")::text";
 	case Aggregate::Share:
 		parameters.push_back(f.share_value);
-		return "(" + filtered("avg((" + column + "::text = $" + std::to_string(parameters.size()) + ")::int)", window) +
+		return "(" +
+		       filtered("avg((" + column + "::text = $" +
+		                    std::to_string(first_parameter + static_cast<int>(parameters.size()) - 1) + ")::int)",
+		                window) +
 		       ")::float8";
 	case Aggregate::DaysSinceLast:
 		return "(extract(epoch FROM s.obs_time - max(" + time_expr + ")::timestamp) / 86400.0)::float8";
@@ -127,7 +131,7 @@ std::string feature_expression(const Feature &f, const FeatureSpec &spec, const 
 } // namespace
 
 std::vector<FeatureQuery> build_feature_queries(const FeatureSpec &spec, const SchemaGraph &graph,
-                                                const std::string &seeds) {
+                                                const std::string &seeds, int first_parameter) {
 	std::vector<FeatureQuery> queries;
 
 	// The entity's own row, LEFT JOINed so that every seed gets a row (with its date parts).
@@ -138,7 +142,7 @@ std::vector<FeatureQuery> build_feature_queries(const FeatureSpec &spec, const S
 		query.own = true;
 		std::string select = "SELECT s.row_id";
 		for (auto &f : spec.own.features) {
-			select += ", " + feature_expression(f, spec, entity, "e", "", query.parameters);
+			select += ", " + feature_expression(f, spec, entity, "e", "", first_parameter, query.parameters);
 		}
 		if (spec.seed_date_parts) {
 			select += ", extract(month FROM s.seed_time)::float8, extract(isodow FROM s.seed_time)::float8";
@@ -161,7 +165,7 @@ std::vector<FeatureQuery> build_feature_queries(const FeatureSpec &spec, const S
 		const Table &target_table = graph.table(path.hops.back().table);
 		std::string select = "SELECT s.row_id";
 		for (auto &f : path.features) {
-			select += ", " + feature_expression(f, spec, target_table, target, time_expr, query.parameters);
+			select += ", " + feature_expression(f, spec, target_table, target, time_expr, first_parameter, query.parameters);
 		}
 		query.sql = select + " FROM " + from;
 		if (path.aggregated) {

@@ -16,4 +16,25 @@ std::string table_signature_sql(const std::string &schema, const std::string &ta
 	return "SELECT count(*)::text || '#' || coalesce(sum(hashtext(t::text)::int8), 0)::text FROM " + name + " t";
 }
 
+std::string table_version_sql() {
+	return "SELECT relid::int8, relfilenode::int8, trigger_row, inserts, modifications, unfolded, reason "
+	       "FROM relml._table_version($1, $2)";
+}
+
+std::vector<std::string> install_change_tracking_sql(const std::string &schema, const std::string &table) {
+	const std::string name = qualified_name(schema, table);
+	return {"CREATE OR REPLACE TRIGGER relml_track_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + name +
+	            " FOR EACH STATEMENT EXECUTE FUNCTION relml._note_table_change()",
+	        "ALTER TABLE " + name + " ENABLE ALWAYS TRIGGER relml_track_changes"};
+}
+
+std::string can_track_sql() {
+	return "SELECT c.relkind = 'r' AND NOT c.relhassubclass AND pg_has_role(c.relowner, 'USAGE') "
+	       "FROM pg_class c WHERE c.oid = $1::regclass";
+}
+
+std::string fold_table_changes_sql() {
+	return "SELECT relml.fold_table_changes()";
+}
+
 } // namespace relml

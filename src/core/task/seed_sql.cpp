@@ -26,8 +26,25 @@ std::string seed_row_ids_sql() {
 
 std::string read_seeds_sql() {
 	return std::string("SELECT row_id, entity_key::text, seed_time::text, "
-	                   "(extract(epoch FROM seed_time) * 1000000)::int8 FROM ") +
+	                   "(extract(epoch FROM seed_time) * 1000000)::int8, obs_time::text FROM ") +
 	       kSeedTable + " ORDER BY row_id";
+}
+
+std::string single_seed_relation_sql(const std::string &key_type) {
+	return "(SELECT $1::int8 AS row_id, $2::" + key_type +
+	       " AS entity_key, $3::timestamp AS seed_time, $4::timestamp AS obs_time)";
+}
+
+std::string single_seed_sql(const std::string &key_type) {
+	return "SELECT $1::" + key_type +
+	       "::text, s::text, (extract(epoch FROM s) * 1000000)::int8, least(s, coalesce($3::timestamp, s))::text "
+	       "FROM (SELECT $2::timestamp AS s) AS seed";
+}
+
+std::string entity_exists_sql(const std::string &schema, const std::string &entity_table,
+                              const std::string &key_column, const std::string &key_type) {
+	return "SELECT EXISTS (SELECT 1 FROM " + qualified_name(schema, entity_table) + " WHERE " +
+	       quote_ident(key_column) + " = $1::" + key_type + ")";
 }
 
 std::string unknown_entities_sql(const std::string &schema, const std::string &entity_table,

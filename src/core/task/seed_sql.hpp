@@ -24,8 +24,21 @@ std::string analyze_seed_table_sql();
 // The seeds' row ids in order.
 std::string seed_row_ids_sql();
 
-// The seeds in row_id order: row_id, entity_key as text, seed_time as text, seed_time in microseconds since 1970.
+// The seeds in row_id order: row_id, entity_key as text, seed_time as text, seed_time in microseconds since 1970,
+// obs_time as text.
 std::string read_seeds_sql();
+
+// A seed relation of one seed and no table (a prediction of one entity creates nothing): $1..$4 are its row_id,
+// entity_key (cast to `key_type`), seed_time and obs_time.
+std::string single_seed_relation_sql(const std::string &key_type);
+
+// One seed given as text, checked and read back as read_seeds_sql reads seeds (from entity_key on): $1 the entity
+// key (cast to `key_type`), $2 the seed time, $3 the input cutoff (NULL for none).
+std::string single_seed_sql(const std::string &key_type);
+
+// One boolean: whether entity $1 (cast to `key_type`) exists in `entity_table` (keyed by `key_column`).
+std::string entity_exists_sql(const std::string &schema, const std::string &entity_table,
+                              const std::string &key_column, const std::string &key_type);
 
 // One row: how many seeds name an entity missing from `entity_table` (keyed by `key_column`) of `schema`, and
 // the smallest such key as text.

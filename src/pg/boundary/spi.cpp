@@ -1,8 +1,11 @@
 #include "pg/boundary/spi.hpp"
 
+#include "common/lru_cache.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <utility>
 
 namespace relml::pg {
 
@@ -32,6 +35,23 @@ double datum_to_double(Datum value, Oid type) {
 	}
 }
 
+// Text datums of `params` for SPI, NULLs flagged 'n'. Called inside pg_call.
+void bind_text_params(const SqlParams &params, Datum *values, char *nulls) {
+	for (size_t i = 0; i < params.size(); ++i) {
+		if (params[i]) {
+			values[i] = CStringGetTextDatum(params[i]->c_str());
+		} else {
+			nulls[i] = 'n';
+		}
+	}
+}
+
+void check_spi_result(int result, const std::string &sql) {
+	if (result < 0) {
+		throw InternalError(std::string("SPI failed (") + SPI_result_code_string(result) + ") running: " + sql);
+	}
+}
+
 // Runs SPI_execute_with_args with every parameter typed text. Returns the SPI result code.
 // Never read-only: relml's queries must see the rows its earlier statements in the same call wrote.
 int run(const std::string &sql, const SqlParams &params) {
@@ -42,18 +62,71 @@ int run(const std::string &sql, const SqlParams &params) {
 	const char *query = sql.c_str();
 	int result = 0;
 	pg_call([&] {
-		for (int i = 0; i < nargs; ++i) {
-			if (params[i]) {
-				values[i] = CStringGetTextDatum(params[i]->c_str());
-			} else {
-				nulls[i] = 'n';
-			}
-		}
+		bind_text_params(params, values.data(), nulls.data());
 		result = SPI_execute_with_args(query, nargs, types.data(), values.data(), nulls.data(), false, 0);
 	});
-	if (result < 0) {
-		throw InternalError(std::string("SPI failed (") + SPI_result_code_string(result) + ") running: " + sql);
+	check_spi_result(result, sql);
+	return result;
+}
+
+// A plan kept for the rest of the session (SPI_keepplan). PostgreSQL's plan cache replans it when what it reads
+// changes (a table, the role, the search path).
+class KeptPlan {
+public:
+	explicit KeptPlan(SPIPlanPtr plan) : plan_(plan) {
 	}
+	KeptPlan(KeptPlan &&other) noexcept : plan_(std::exchange(other.plan_, nullptr)) {
+	}
+	KeptPlan(const KeptPlan &) = delete;
+	KeptPlan &operator=(const KeptPlan &) = delete;
+	// SPI_freeplan only releases the plan's memory: it raises no error to catch here.
+	~KeptPlan() {
+		if (plan_) {
+			SPI_freeplan(plan_);
+		}
+	}
+	SPIPlanPtr get() const {
+		return plan_;
+	}
+
+private:
+	SPIPlanPtr plan_;
+};
+
+// Distinct statements a session keeps plans for: a prediction runs about a dozen per deployed model.
+constexpr size_t kKeptPlans = 256;
+
+// Never destroyed: at process exit PostgreSQL's memory is gone before C++ statics would be.
+LruCache<KeptPlan> &kept_plans() {
+	static auto *plans = new LruCache<KeptPlan>(kKeptPlans);
+	return *plans;
+}
+
+// run() through the session's kept plan of `sql`, prepared on first use.
+int run_kept(const std::string &sql, const SqlParams &params) {
+	int nargs = static_cast<int>(params.size());
+	std::shared_ptr<KeptPlan> plan = kept_plans().get(std::to_string(nargs) + ":" + sql, [&] {
+		std::vector<Oid> types(nargs, TEXTOID);
+		SPIPlanPtr prepared = nullptr;
+		pg_call([&] {
+			prepared = SPI_prepare(sql.c_str(), nargs, types.data());
+			if (prepared) {
+				SPI_keepplan(prepared);
+			}
+		});
+		if (!prepared) {
+			check_spi_result(SPI_result, sql);
+		}
+		return KeptPlan(prepared);
+	});
+	std::vector<Datum> values(nargs, 0);
+	std::vector<char> nulls(nargs, ' ');
+	int result = 0;
+	pg_call([&] {
+		bind_text_params(params, values.data(), nulls.data());
+		result = SPI_execute_plan(plan->get(), values.data(), nulls.data(), false, 0);
+	});
+	check_spi_result(result, sql);
 	return result;
 }
 
@@ -219,6 +292,13 @@ SpiConnection::~SpiConnection() {
 
 SpiResult SpiConnection::query(const std::string &sql, const SqlParams &params) {
 	run(sql, params);
+	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
+	pg_call([] { SPI_freetuptable(SPI_tuptable); });
+	return result;
+}
+
+SpiResult SpiConnection::query_kept(const std::string &sql, const SqlParams &params) {
+	run_kept(sql, params);
 	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
 	pg_call([] { SPI_freetuptable(SPI_tuptable); });
 	return result;

@@ -71,6 +71,9 @@ public:
 
 	// Runs `sql` with $1..$n bound to `params` (all text); returns the rows it produced.
 	SpiResult query(const std::string &sql, const SqlParams &params = {});
+	// query() through a plan the session keeps for `sql` (prepared on first use, replanned by PostgreSQL when what
+	// it reads changes): for the queries every prediction runs, whose planning would cost more than running them.
+	SpiResult query_kept(const std::string &sql, const SqlParams &params = {});
 	// Runs a statement, returns the number of rows it processed.
 	uint64 execute(const std::string &sql, const SqlParams &params = {});
 	// Drops a temporary table of this session if it exists, without a NOTICE.

@@ -2,11 +2,16 @@
 
 #include "pg/boundary/owner_context.hpp"
 
+#include "common/lru_cache.hpp"
+
 #include <cstdio>
 
 namespace relml::pg {
 
 namespace {
+
+// Deployed models' rows a session keeps parsed (one per task it predicts for, typically).
+constexpr size_t kCachedModelRows = 16;
 
 StoredModel model_from_row(const SpiResult &r) {
 	StoredModel model;
@@ -121,14 +126,20 @@ nlohmann::json load_model_metrics(SpiConnection &spi, int64_t model_id) {
 	return nlohmann::json::parse(*metrics);
 }
 
+// The row of a model, parsed once per session and row version: its feature specification is tens of kilobytes
+// of JSON, more than a prediction's queries cost to run.
 StoredModel load_deployed_model(SpiConnection &spi, const TaskInfo &task) {
-	auto id = spi.scalar("SELECT model_id FROM relml.deployed_models WHERE task_id = $1::int",
-	                     {std::to_string(task.task_id)});
-	if (!id) {
+	static auto *models = new LruCache<StoredModel>(kCachedModelRows);
+	SpiResult deployed = spi.query_kept("SELECT d.model_id, m.xmin::text FROM relml.deployed_models d "
+	                                    "JOIN relml.models m USING (model_id) WHERE d.task_id = $1::int",
+	                                    {std::to_string(task.task_id)});
+	if (deployed.rows() == 0) {
 		throw NotFoundError("task \"" + task.name + "\" has no deployed model: train one with relml.train('" + task.name +
 		                    "')");
 	}
-	return load_model(spi, std::stoll(*id));
+	const int64_t model_id = deployed.integer(0, 0);
+	return *models->get(std::to_string(model_id) + "@" + deployed.text(0, 1),
+	                    [&] { return load_model(spi, model_id); });
 }
 
 } // namespace relml::pg

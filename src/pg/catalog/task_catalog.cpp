@@ -70,7 +70,7 @@ void delete_task(SpiConnection &spi, int task_id) {
 }
 
 TaskInfo load_task(SpiConnection &spi, const std::string &name) {
-	SpiResult r = spi.query(std::string(kTaskColumns) + "WHERE t.name = $1", {name});
+	SpiResult r = spi.query_kept(std::string(kTaskColumns) + "WHERE t.name = $1", {name});
 	if (r.rows() == 0) {
 		auto known = spi.scalar("SELECT string_agg(name, ', ' ORDER BY name) FROM relml.tasks");
 		throw NotFoundError("task \"" + name + "\" does not exist" +

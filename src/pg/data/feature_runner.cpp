@@ -25,8 +25,8 @@ FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const st
 }
 
 DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &graph,
-                             const std::vector<int64_t> &row_ids, const std::vector<bool> *fit_rows,
-                             const RunHooks &hooks) {
+                             const std::vector<int64_t> &row_ids, const SeedRelation &seeds,
+                             const std::vector<bool> *fit_rows, const RunHooks &hooks) {
 	double megabytes = double(row_ids.size()) * double(spec.feature_count()) * sizeof(float) / (1024.0 * 1024.0);
 	if (megabytes > max_feature_mb_setting) {
 		throw ResourceError("the feature matrix would take " + std::to_string(long(megabytes)) + " MB (" +
@@ -35,12 +35,14 @@ DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const Schema
 		                    " MB)");
 	}
 	FeatureMatrixBuilder builder(spec, row_ids);
-	std::vector<FeatureQuery> queries = build_feature_queries(spec, graph, kSeedTable);
+	std::vector<FeatureQuery> queries =
+	    build_feature_queries(spec, graph, seeds.sql, static_cast<int>(seeds.params.size()) + 1);
 	for (size_t q = 0; q < queries.size(); ++q) {
 		hooks.poll();
 		Stopwatch watch;
-		SqlParams params(queries[q].parameters.begin(), queries[q].parameters.end());
-		SpiResult result = spi.query(queries[q].sql, params);
+		SqlParams params = seeds.params;
+		params.insert(params.end(), queries[q].parameters.begin(), queries[q].parameters.end());
+		SpiResult result = seeds.repeated ? spi.query_kept(queries[q].sql, params) : spi.query(queries[q].sql, params);
 		size_t offset = builder.query_offset(q);
 		std::vector<int64_t> ids(result.rows());
 		for (size_t r = 0; r < result.rows(); ++r) {
@@ -76,7 +78,7 @@ void check_schema_unchanged(SpiConnection &spi, const FeatureSpec &spec, const S
 	}
 	for (auto &name : used_tables) {
 		const Table &table = graph.table(name);
-		SpiResult live = spi.query(
+		SpiResult live = spi.query_kept(
 		    "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
 		    "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
 		    "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",

@@ -1,11 +1,10 @@
 #include "pg/data/graph_loader.hpp"
 
-#include "pg/data/heap_signature.hpp"
+#include "pg/data/table_versions.hpp"
 #include "pg/boundary/module.hpp"
 #include "pg/catalog/task_catalog.hpp"
 
 #include "common/stopwatch.hpp"
-#include "graph/data_fingerprint_sql.hpp"
 #include "graph/graph_builder.hpp"
 #include "graph/graph_load_plan.hpp"
 #include "sql/identifier.hpp"
@@ -140,24 +139,6 @@ void feed_batch(const DecodedBatch &batch, const TableLoadPlan &plan, GraphBuild
 	}
 }
 
-// A cheap signature of every table's rows as the current role sees them: row count and the sum of the
-// inserting transaction ids, which change on any insert, update, delete or reload, read from the heap where
-// heap_signature can. Tables under row-level security take the same sums through a query; views and foreign
-// tables have no xmin: their rows are hashed instead.
-std::string data_fingerprint(SpiConnection &spi, const SchemaGraph &schema, const RunHooks &hooks) {
-	std::string fingerprint;
-	for (const Table &table : schema.tables()) {
-		fingerprint += table.name + "=";
-		if (std::optional<HeapSignature> heap = heap_signature(schema.schema(), table.name, hooks)) {
-			fingerprint += std::to_string(heap->rows) + ":" + std::to_string(heap->xmin_sum) + ";";
-			continue;
-		}
-		const bool stores_rows = *spi.scalar(stores_rows_sql(), {qualified_name(schema.schema(), table.name)}) == "t";
-		fingerprint += *spi.scalar(table_signature_sql(schema.schema(), table.name, stores_rows)) + ";";
-	}
-	return fingerprint;
-}
-
 LoadedGraph build_graph(const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
 	GraphBuildOptions options;
 	options.memory_budget_bytes = static_cast<size_t>(max_graph_mb_setting) * 1024 * 1024;
@@ -227,7 +208,7 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 	GraphLoadStats local;
 	std::string key = std::to_string(database_id) + "/" + std::to_string(max_graph_mb_setting) + "/" +
 	                  current_role(spi) + "/" + schema.to_json().dump();
-	std::string fingerprint = data_fingerprint(spi, schema, hooks);
+	std::string fingerprint = data_fingerprint(read_table_versions(spi, schema, hooks));
 	if (cached_graph && cached_graph->key == key && cached_graph->fingerprint == fingerprint) {
 		local.reused = true;
 		local.rows = cached_graph->loaded.graph.node_count();

@@ -1,6 +1,6 @@
 // Loads a registered database into the in-memory relational graph that RDL models train and predict on,
 // through SPI cursors of binary datums. The graph is kept for the rest of the backend's life and reused
-// while the data it was built from is unchanged (same registration, same role, same row fingerprint).
+// while the data it was built from is unchanged (same registration, same role, same table versions).
 #pragma once
 
 #include "pg/boundary/spi.hpp"

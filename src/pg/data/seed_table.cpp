@@ -6,24 +6,33 @@ namespace relml::pg {
 
 namespace {
 
-// Fails when seeds in the seed relation name entities that do not exist or times before any data.
-void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph) {
-	SpiResult unknown = spi.query(unknown_entities_sql(graph.schema(), task.entity_table, task.entity_key));
-	if (unknown.integer(0, 0) > 0) {
-		throw NotFoundError("entity " + unknown.text(0, 1) + " does not exist in table " + graph.schema() + "." +
-		                    task.entity_table +
-		                    (unknown.integer(0, 0) > 1 ? " (" + std::to_string(unknown.integer(0, 0)) + " unknown entities)"
-		                                               : ""));
-	}
+// NotFoundError naming an unknown entity (`unknown` of them in all).
+[[noreturn]] void throw_unknown_entity(const TaskInfo &task, const SchemaGraph &graph, const std::string &key,
+                                       int64_t unknown) {
+	throw NotFoundError("entity " + key + " does not exist in table " + graph.schema() + "." + task.entity_table +
+	                    (unknown > 1 ? " (" + std::to_string(unknown) + " unknown entities)" : ""));
+}
+
+// Fails when `earliest_seed` comes before any data of the task's database.
+void check_not_before_data(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
+                           const std::optional<std::string> &earliest_seed) {
 	// The range is read only to name it in the error: a scan of every time column.
-	std::optional<std::string> earliest_seed = spi.scalar(earliest_seed_sql());
-	if (earliest_seed && *spi.scalar(data_at_or_before_sql(graph), {earliest_seed}) == "f") {
+	if (earliest_seed && spi.query_kept(data_at_or_before_sql(graph), {earliest_seed}).text(0, 0) == "f") {
 		SpiResult range = spi.query(database_time_range_sql(graph));
 		if (!range.is_null(0, 0)) {
 			throw InvalidInputError("as_of " + *earliest_seed + " is before any data of database \"" +
 			                        task.database_name + "\" (its earliest time is " + range.text(0, 0) + ")");
 		}
 	}
+}
+
+// Fails when seeds in the seed relation name entities that do not exist or times before any data.
+void check_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph) {
+	SpiResult unknown = spi.query(unknown_entities_sql(graph.schema(), task.entity_table, task.entity_key));
+	if (unknown.integer(0, 0) > 0) {
+		throw_unknown_entity(task, graph, unknown.text(0, 1), unknown.integer(0, 0));
+	}
+	check_not_before_data(spi, task, graph, spi.scalar(earliest_seed_sql()));
 }
 
 // (Re)creates the seed relation and fills it; see load_seed_table.
@@ -50,6 +59,19 @@ std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &sele
 	return row_ids;
 }
 
+SeedRelation seed_table_relation() {
+	return {kSeedTable, {}};
+}
+
+SeedRelation SeedFrame::relation() const {
+	if (in_seed_table) {
+		return seed_table_relation();
+	}
+	return {single_seed_relation_sql(key_type),
+	        {std::to_string(row_ids.at(0)), keys.at(0), as_of.at(0), obs_time.at(0)},
+	        true};
+}
+
 void drop_seed_table(SpiConnection &spi) {
 	spi.drop_temp_table("relml_seeds");
 }
@@ -70,12 +92,39 @@ SeedFrame load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const 
 	}
 	SpiResult rows = spi.query(read_seeds_sql());
 	SeedFrame frame;
+	frame.key_type = task.entity_key_type;
+	frame.in_seed_table = true;
 	for (size_t r = 0; r < rows.rows(); ++r) {
 		frame.row_ids.push_back(rows.integer(r, 0));
 		frame.keys.push_back(rows.text(r, 1));
 		frame.as_of.push_back(rows.text(r, 2));
 		frame.times.push_back(rows.integer(r, 3));
+		frame.obs_time.push_back(rows.text(r, 4));
 	}
+	return frame;
+}
+
+SeedFrame single_prediction_seed(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
+                                 const std::string &entity_key, const std::string &as_of, const std::string &what) {
+	SpiResult seed;
+	try {
+		seed = spi.query_kept(single_seed_sql(task.entity_key_type), {entity_key, as_of, task.input_cutoff});
+	} catch (const PgError &e) {
+		rethrow_user_query_error(e, what);
+	}
+	SeedFrame frame;
+	frame.key_type = task.entity_key_type;
+	frame.row_ids = {1};
+	frame.keys = {seed.text(0, 0)};
+	frame.as_of = {seed.text(0, 1)};
+	frame.times = {seed.integer(0, 2)};
+	frame.obs_time = {seed.text(0, 3)};
+	if (spi.query_kept(entity_exists_sql(graph.schema(), task.entity_table, task.entity_key, task.entity_key_type),
+	                   {frame.keys[0]})
+	        .text(0, 0) != "t") {
+		throw_unknown_entity(task, graph, frame.keys[0], 1);
+	}
+	check_not_before_data(spi, task, graph, frame.as_of[0]);
 	return frame;
 }
 

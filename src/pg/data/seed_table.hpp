@@ -16,16 +16,33 @@
 
 namespace relml::pg {
 
+// The relation DFS feature queries read seeds from: a table's name or a parenthesised query, and the parameters
+// it uses ($1..$n, before the queries' own).
+struct SeedRelation {
+	std::string sql;
+	SqlParams params;
+	// The same SQL runs on every call (one entity's seed, as parameters): its queries keep their plans.
+	bool repeated = false;
+};
+
+// The seed relation filled by load_seed_table.
+SeedRelation seed_table_relation();
+
 // Seeds in row_id order.
 struct SeedFrame {
 	std::vector<int64_t> row_ids;
-	std::vector<std::string> keys;  // entity keys as text
-	std::vector<std::string> as_of; // seed times as text
-	std::vector<EpochMicros> times; // seed times as the graph counts time
+	std::vector<std::string> keys;     // entity keys as text
+	std::vector<std::string> as_of;    // seed times as text
+	std::vector<EpochMicros> times;    // seed times as the graph counts time
+	std::vector<std::string> obs_time; // seed times capped at the input cutoff, as text
+	std::string key_type;
+	bool in_seed_table = false; // else one seed, held here only
 
 	size_t size() const {
 		return row_ids.size();
 	}
+	// Where feature queries read these seeds.
+	SeedRelation relation() const;
 };
 
 // (Re)creates the seed relation and fills it from `select_sql`, which returns (row_id, entity_key, seed_time)
@@ -41,5 +58,10 @@ void drop_seed_table(SpiConnection &spi);
 SeedFrame load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
                                 const std::string &seeds_sql, const SqlParams &params,
                                 const std::optional<std::string> &user_seeds);
+
+// One seed from the user, checked as load_prediction_seeds checks them, without the seed relation (no DDL):
+// errors reading it start with `what`.
+SeedFrame single_prediction_seed(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,
+                                 const std::string &entity_key, const std::string &as_of, const std::string &what);
 
 } // namespace relml::pg

@@ -78,10 +78,9 @@ RELML_SQL_FUNCTION(relml_predict) {
 		SpiConnection spi;
 		TaskInfo task = load_task(spi, task_name);
 		StoredModel model = load_deployed_model(spi, task);
-		Predictions p = predict_with(spi, task, model, "SELECT 1::int8, $1, $2::timestamp", {entity_key, as_of},
-		                             RunHooks{check_interrupts, nullptr},
-		                             "entity key \"" + entity_key + "\" of task \"" + task.name + "\" (a " +
-		                                 task.entity_key_type + ")");
+		Predictions p = predict_entity(spi, task, model, entity_key, as_of, RunHooks{check_interrupts, nullptr},
+		                               "entity key \"" + entity_key + "\" of task \"" + task.name + "\" (a " +
+		                                   task.entity_key_type + ")");
 		value = p.user_value(0);
 	}
 	PG_RETURN_FLOAT8(value);

@@ -1,9 +1,10 @@
 // relml.register_database: reads a schema's tables, keys and columns from the system catalog, lets the core
-// decide what to register (schema/schema_registration), and stores the result in relml.tables / columns /
-// foreign_keys.
+// decide what to register (schema/schema_registration), stores the result in relml.tables / columns /
+// foreign_keys, and installs change tracking on the tables the caller owns.
 #include "pg/boundary/args.hpp"
 #include "pg/boundary/spi.hpp"
 #include "pg/catalog/database_catalog.hpp"
+#include "pg/data/table_versions.hpp"
 
 #include "schema/schema_registration.hpp"
 
@@ -51,6 +52,7 @@ RELML_SQL_FUNCTION(relml_register_database) {
 		Registration registration = register_schema(schema, options, catalog, sample);
 		bool reregistered = store_registration(spi, name, options, registration);
 		summary = registration.summary(name, reregistered);
+		summary["change_tracking"] = install_change_tracking(spi, registration.graph);
 		std::string ambiguity = registration.ambiguity_notice();
 		if (!ambiguity.empty()) {
 			notice(ambiguity);

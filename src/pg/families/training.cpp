@@ -167,19 +167,39 @@ double Predictions::user_value(size_t row) const {
 	return static_cast<double>(std::max_element(begin, begin + width) - begin);
 }
 
+namespace {
+
+// The family's predictions for `seeds`, none when there are none.
+PredictionValues predict_seeds(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
+                               const SchemaGraph &graph, const SeedFrame &seeds, const RunHooks &hooks) {
+	if (seeds.size() == 0) {
+		PredictionValues none;
+		none.outputs_per_row = task.type == TaskType::MulticlassClassification ? task.num_classes : 1;
+		return none;
+	}
+	return find_family(model.method).predict(PredictionRun{spi, task, model, graph, seeds, threads_setting, hooks});
+}
+
+} // namespace
+
 Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
                          const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
                          const std::optional<std::string> &user_seeds) {
-	const ModelFamily &family = find_family(model.method);
 	const SchemaGraph graph = SchemaGraph::from_json(model.feature_spec.at("graph"));
 	Predictions result;
 	result.seeds = load_prediction_seeds(spi, task, graph, seeds_sql, params, user_seeds);
-	if (result.seeds.size() == 0) {
-		result.values.outputs_per_row = task.type == TaskType::MulticlassClassification ? task.num_classes : 1;
-	} else {
-		result.values = family.predict(PredictionRun{spi, task, model, graph, result.seeds, threads_setting, hooks});
-	}
+	result.values = predict_seeds(spi, task, model, graph, result.seeds, hooks);
 	drop_seed_table(spi);
+	return result;
+}
+
+Predictions predict_entity(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
+                           const std::string &entity_key, const std::string &as_of, const RunHooks &hooks,
+                           const std::string &what) {
+	const SchemaGraph graph = SchemaGraph::from_json(model.feature_spec.at("graph"));
+	Predictions result;
+	result.seeds = single_prediction_seed(spi, task, graph, entity_key, as_of, what);
+	result.values = predict_seeds(spi, task, model, graph, result.seeds, hooks);
 	return result;
 }
 

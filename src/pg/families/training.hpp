@@ -63,4 +63,10 @@ Predictions predict_with(SpiConnection &spi, const TaskInfo &task, const StoredM
                          const std::string &seeds_sql, const SqlParams &params, const RunHooks &hooks,
                          const std::optional<std::string> &user_seeds);
 
+// Predictions of `model` for one entity at one time, without DDL (no seed relation). Errors reading the key or
+// the time start with `what`.
+Predictions predict_entity(SpiConnection &spi, const TaskInfo &task, const StoredModel &model,
+                           const std::string &entity_key, const std::string &as_of, const RunHooks &hooks,
+                           const std::string &what);
+
 } // namespace relml::pg

@@ -3,6 +3,7 @@
 #include "pg/catalog/database_catalog.hpp"
 #include "pg/data/feature_runner.hpp"
 
+#include "common/lru_cache.hpp"
 #include "common/stopwatch.hpp"
 #include "common/thread_pool.hpp"
 #include "model/gbt_model.hpp"
@@ -128,7 +129,7 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	for (size_t position : run.rows.train) {
 		is_train[position] = true;
 	}
-	DenseMatrix x = compute_features(run.spi, spec, graph, row_ids, &is_train, run.hooks);
+	DenseMatrix x = compute_features(run.spi, spec, graph, row_ids, seed_table_relation(), &is_train, run.hooks);
 	drop_seed_table(run.spi);
 	fitted.timings["features"] = phase.lap();
 	run.hooks.report("features: " + std::to_string(x.rows) + " x " + std::to_string(x.cols) + " matrix in " +
@@ -164,15 +165,44 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	return fitted;
 }
 
-// Runs the stored feature specification's queries over the seed relation and the stored trees on the matrix.
-PredictionValues DfsFamily::predict(const PredictionRun &run) const {
-	FeatureSpec spec = FeatureSpec::from_json(run.model.feature_spec.at("dfs"));
-	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
-	DenseMatrix x = compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, nullptr, run.hooks);
-	ensure_thread_pool(run.threads);
+namespace {
+
+// A stored DFS model ready to predict: its parsed feature specification and its trees.
+struct ServedDfsModel {
+	FeatureSpec spec;
+	GbtModel trees;
+};
+
+// Stored models a session keeps deserialized: reading and parsing a model's trees takes longer than computing one
+// entity's features.
+constexpr size_t kServedDfsModels = 8;
+
+ServedDfsModel load_served_model(const PredictionRun &run) {
 	const std::vector<uint8_t> bytes = run.model_bytes();
-	GbtModel model = GbtModel::deserialize(bytes.data(), bytes.size(), run.threads);
-	return {model.predict(x), model.outputs_per_row()};
+	return {FeatureSpec::from_json(run.model.feature_spec.at("dfs")),
+	        GbtModel::deserialize(bytes.data(), bytes.size(), run.threads)};
+}
+
+} // namespace
+
+// Runs the stored feature specification's queries over the seed relation and the stored trees on the matrix.
+// A model read from its row is kept for the session (an ensemble's member comes with its bytes, and is not).
+PredictionValues DfsFamily::predict(const PredictionRun &run) const {
+	static auto *served = new LruCache<ServedDfsModel>(kServedDfsModels);
+	std::shared_ptr<ServedDfsModel> model;
+	if (run.bytes) {
+		model = std::make_shared<ServedDfsModel>(load_served_model(run));
+	} else {
+		model = served->get(std::to_string(run.model.model_id) + "@" + run.model.row_version + "/" +
+		                        std::to_string(run.threads),
+		                    [&] { return load_served_model(run); });
+	}
+	FeatureSpec spec = model->spec;
+	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
+	DenseMatrix x = compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, run.seeds.relation(), nullptr,
+	                                 run.hooks);
+	ensure_thread_pool(run.threads);
+	return {model->trees.predict(x), model->trees.outputs_per_row()};
 }
 
 // The feature count, the boosting rounds kept and the ten features with the most gain.

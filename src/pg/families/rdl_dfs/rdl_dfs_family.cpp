@@ -69,7 +69,7 @@ SeedFeatures DfsSeedFeatures::for_training(const TrainingRun &run, const SchemaG
 	for (size_t position : run.rows.train) {
 		is_train[position] = true;
 	}
-	DenseMatrix x = compute_features(run.spi, spec, schema, row_ids, &is_train, run.hooks);
+	DenseMatrix x = compute_features(run.spi, spec, schema, row_ids, seed_table_relation(), &is_train, run.hooks);
 	drop_seed_table(run.spi);
 	fitted.timings["features"] = watch.seconds();
 	fitted.metrics["features"] = x.cols;
@@ -83,7 +83,8 @@ SeedFeatures DfsSeedFeatures::for_training(const TrainingRun &run, const SchemaG
 SeedFeatures DfsSeedFeatures::for_prediction(const PredictionRun &run) const {
 	FeatureSpec spec = FeatureSpec::from_json(run.model.feature_spec.at("dfs"));
 	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
-	return seed_features(compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, nullptr, run.hooks));
+	return seed_features(compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, run.seeds.relation(), nullptr,
+	                                     run.hooks));
 }
 
 // How many features, over which windows and path depth.
