@@ -78,15 +78,17 @@ $$;
 COMMENT ON FUNCTION relml.fold_table_changes() IS
 'Folds relml.table_changes into per-table counts (versions unchanged); returns the rows folded';
 
--- A table's version as the current role and snapshot see it: relid, relfilenode (a rewrite changes it), the
--- trigger's row version (disabling, dropping or replacing the trigger changes it), the write statements counted
--- by kind, the change rows not folded yet, and `reason`: NULL when tracked, else why it is not.
-CREATE FUNCTION relml._table_version(schema_name name, table_name name,
-	OUT relid oid, OUT relfilenode oid, OUT trigger_row text, OUT inserts bigint, OUT modifications bigint,
-	OUT unfolded bigint, OUT reason text)
+-- Tables' versions as the current role and snapshot see them, one row per name of `table_names` in order: relid,
+-- relfilenode (a rewrite changes it), the trigger's row version (disabling, dropping or replacing the trigger
+-- changes it), the write statements counted by kind, the change rows not folded yet, and `reason`: NULL when
+-- tracked, else why it is not. A set-returning SQL function, so that PostgreSQL inlines it into its caller's
+-- (kept) plan.
+CREATE FUNCTION relml._table_versions(schema_name name, table_names name[])
+RETURNS TABLE (table_name name, relid oid, relfilenode oid, trigger_row text, inserts bigint, modifications bigint,
+               unfolded bigint, reason text)
 LANGUAGE sql STABLE
 AS $$
-	SELECT c.oid, c.relfilenode, g.xmin::text,
+	SELECT n.table_name, c.oid, c.relfilenode, g.xmin::text,
 	       coalesce(k.inserts, 0) + coalesce(p.inserts, 0),
 	       coalesce(k.modifications, 0) + coalesce(p.modifications, 0),
 	       coalesce(p.rows, 0),
@@ -101,16 +103,17 @@ AS $$
 	               THEN 'logical replication writes it (statement triggers do not fire on apply)'
 	           WHEN pg_catalog.row_security_active(c.oid) THEN 'row-level security applies to the current role'
 	       END
-	FROM (SELECT 1) AS one
+	FROM unnest(table_names) WITH ORDINALITY AS n(table_name, position)
 	LEFT JOIN pg_catalog.pg_class c
-	       ON c.relname = table_name
-	      AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = schema_name)
+	       ON c.relname = n.table_name
+	      AND c.relnamespace = (SELECT ns.oid FROM pg_catalog.pg_namespace ns WHERE ns.nspname = schema_name)
 	LEFT JOIN pg_catalog.pg_trigger g ON g.tgrelid = c.oid AND g.tgname = 'relml_track_changes'
 	LEFT JOIN relml.table_change_counts k ON k.relid = c.oid
 	LEFT JOIN LATERAL (
 		SELECT sum(x.statements) FILTER (WHERE NOT x.modified)::int8 AS inserts,
 		       sum(x.statements) FILTER (WHERE x.modified)::int8 AS modifications, count(*) AS rows
 		FROM relml.table_changes x WHERE x.relid = c.oid) AS p ON true
+	ORDER BY n.position
 $$;
 
 -- Per registered table: whether its version comes from change tracking, and if not, why not (the graph cache
@@ -119,12 +122,12 @@ CREATE FUNCTION relml.change_tracking(database text)
 RETURNS TABLE (table_name name, tracked boolean, reason text, inserts bigint, modifications bigint)
 LANGUAGE sql STABLE
 AS $$
-	SELECT t.table_name, s.reason IS NULL, s.reason, s.inserts, s.modifications
+	SELECT v.table_name, v.reason IS NULL, v.reason, v.inserts, v.modifications
 	FROM relml.databases d
-	JOIN relml.tables t USING (database_id)
-	CROSS JOIN LATERAL relml._table_version(d.schema_name, t.table_name) s
+	CROSS JOIN LATERAL relml._table_versions(d.schema_name, ARRAY(SELECT t.table_name FROM relml.tables t
+	                                                              WHERE t.database_id = d.database_id
+	                                                              ORDER BY t.table_name)) v
 	WHERE d.name = database
-	ORDER BY t.table_name
 $$;
 COMMENT ON FUNCTION relml.change_tracking(text) IS
 'Which registered tables relml tracks by trigger (their versions), and why the others are not tracked';

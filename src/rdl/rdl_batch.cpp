@@ -61,18 +61,21 @@ RdlBatch RdlBatch::to(const torch::Device &device) const {
 	return out;
 }
 
-// The inputs of every row are computed here once, so that batches only select rows.
+// With every_row_inputs, the inputs of every row are computed here once, so that batches only select rows.
 BatchBuilder::BatchBuilder(const RelGraph &graph, const ModelLayout &layout, ModelLayout::Binding binding,
                            const std::vector<TableEncoding> &encodings, const RdlOptions &options,
-                           EpochMicros input_cutoff, SeedFeatureScaler features)
-    : graph_(graph), layout_(layout), binding_(std::move(binding)),
+                           EpochMicros input_cutoff, SeedFeatureScaler features, bool every_row_inputs)
+    : graph_(graph), encodings_(encodings), every_row_inputs_(every_row_inputs), layout_(layout),
+      binding_(std::move(binding)),
       sampler_(graph, binding_.graph_tables[layout.entity_table],
                SamplerOptions{options.fanouts, options.strategy, input_cutoff}),
       features_(std::move(features)),
       layers_(options.fanouts.size()), mean_(options.aggregation == "mean"),
       degrees_(options.degree_features), lags_(options.lag_augmentation > 0) {
+	const std::vector<int32_t> no_rows;
 	for (size_t table = 0; table < encodings.size(); ++table) {
-		inputs_.push_back(encodings[table].inputs(graph.tables[binding_.graph_tables[table]]));
+		inputs_.push_back(encodings[table].inputs(graph.tables[binding_.graph_tables[table]],
+		                                          every_row_inputs ? nullptr : &no_rows));
 		time_widths_.push_back(time_feature_width(encodings[table]));
 	}
 }
@@ -113,10 +116,20 @@ RdlBatch BatchBuilder::build(const std::vector<Seed> &seeds, uint64_t batch_seed
 
 // Encoder inputs of the distinct rows only; nodes point into them through unique_index.
 void BatchBuilder::add_rows(const SampledSubgraph::TableNodes &nodes, int table, RdlBatch::Table &out) const {
+	out.unique_index = index_tensor(nodes.unique_index);
+	out.rows.rows = int64_t(nodes.unique_rows.size());
+	if (!every_row_inputs_) {
+		TableInputs inputs = encodings_[table].inputs(graph_.tables[binding_.graph_tables[table]], &nodes.unique_rows);
+		out.rows.numeric = inputs.numeric;
+		out.rows.categorical = inputs.categorical;
+		for (TableInputs::Text &text : inputs.text) {
+			text.offsets.pop_back(); // a batch's offsets are each row's start
+			out.rows.text.push_back({index_tensor(text.buckets), index_tensor(text.offsets)});
+		}
+		return;
+	}
 	const TableInputs &inputs = inputs_[table];
 	const torch::Tensor unique_rows = index_tensor(nodes.unique_rows);
-	out.unique_index = index_tensor(nodes.unique_index);
-	out.rows.rows = unique_rows.size(0);
 	out.rows.numeric = inputs.numeric.index_select(0, unique_rows);
 	out.rows.categorical = inputs.categorical.index_select(0, unique_rows);
 	for (const TableInputs::Text &text : inputs.text) {

@@ -70,11 +70,13 @@ struct RdlBatch {
 
 class BatchBuilder {
 public:
-	// `encodings` are per model table; `binding` places the layout in `graph`; `features` standardises the
-	// seeds' dense features for a network that reads them.
+	// `encodings` are per model table (and must outlive the builder); `binding` places the layout in `graph`;
+	// `features` standardises the seeds' dense features for a network that reads them. With every_row_inputs
+	// the encoder inputs of every row are computed once, up front (training, large predictions); without, each
+	// batch computes its sampled rows' only (a few entities' predictions, where the graph has millions of rows).
 	BatchBuilder(const RelGraph &graph, const ModelLayout &layout, ModelLayout::Binding binding,
 	             const std::vector<TableEncoding> &encodings, const RdlOptions &options, EpochMicros input_cutoff,
-	             SeedFeatureScaler features = SeedFeatureScaler());
+	             SeedFeatureScaler features = SeedFeatureScaler(), bool every_row_inputs = true);
 
 	// `features`: one row per seed when the network reads features, otherwise width 0.
 	RdlBatch build(const std::vector<Seed> &seeds, uint64_t batch_seed,
@@ -86,9 +88,11 @@ private:
 	void add_layers(const SampledSubgraph &subgraph, RdlBatch &batch) const;
 
 	const RelGraph &graph_;
+	const std::vector<TableEncoding> &encodings_;
+	bool every_row_inputs_;
 	ModelLayout layout_;
 	ModelLayout::Binding binding_;
-	std::vector<TableInputs> inputs_;
+	std::vector<TableInputs> inputs_; // every row's, or no row's (their timestamp columns only)
 	std::vector<int64_t> time_widths_;
 	TemporalSampler sampler_;
 	SeedFeatureScaler features_;

@@ -438,6 +438,18 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	return trained;
 }
 
+// Whether sampling the neighbourhoods of `seeds` seeds may read a good part of the graph (half its rows or
+// more), so that computing every row's encoder inputs once costs less than each batch computing its own.
+bool samples_most_of(const RelGraph &graph, const std::vector<int> &fanouts, size_t seeds) {
+	double reached = double(seeds);
+	double layer = double(seeds);
+	for (int fanout : fanouts) {
+		layer *= fanout;
+		reached += layer;
+	}
+	return reached >= double(graph.node_count()) / 2;
+}
+
 } // namespace
 
 std::vector<float> recency_weights(const LabeledSeeds &train, double half_life_days) {
@@ -489,7 +501,8 @@ std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, con
 			return load_network(config, weights, objective.outputs(), threads);
 		});
 		const BatchBuilder builder(graph, network->layout, network->layout.bind(graph, entity_table),
-		                           network->encodings, network->options, input_cutoff, network->features);
+		                           network->encodings, network->options, input_cutoff, network->features,
+		                           samples_most_of(graph, network->options.fanouts, seeds.size()));
 		size_t peak_nodes = 0;
 		return predict_batches(network->model, builder, objective, seeds, features, network->options, hooks,
 		                       peak_nodes);

@@ -400,12 +400,13 @@ const GraphColumn &TableEncoding::column_of(const GraphTable &table, const Colum
 	return *found;
 }
 
-TableInputs TableEncoding::inputs(const GraphTable &table) const {
+TableInputs TableEncoding::inputs(const GraphTable &table, const std::vector<int32_t> *rows_of) const {
 	if (timed_ && !table.has_time()) {
 		throw InvalidInputError("table \"" + table_ + "\" had a time column when the RDL model was trained and "
 		                        "has none now");
 	}
-	const int64_t rows = int64_t(table.rows);
+	const int64_t rows = rows_of ? int64_t(rows_of->size()) : int64_t(table.rows);
+	auto graph_row = [rows_of](int64_t row) { return rows_of ? int64_t((*rows_of)[row]) : row; };
 	const int64_t width = numeric_width();
 	const int64_t categorical = int64_t(vocabulary_sizes().size());
 	TableInputs inputs;
@@ -421,13 +422,13 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 		case GraphColumnKind::Numerical:
 		case GraphColumnKind::Boolean:
 			for (int64_t row = 0; row < rows; ++row) {
-				encode_number(values.numbers[row], column.kind, column.mean, column.std, column.low, column.high,
+				encode_number(values.numbers[graph_row(row)], column.kind, column.mean, column.std, column.low, column.high,
 				              numeric + row * width + offset);
 			}
 			break;
 		case GraphColumnKind::Timestamp:
 			for (int64_t row = 0; row < rows; ++row) {
-				encode_timestamp(values.numbers[row], absolute_year_, column.mean, column.std,
+				encode_timestamp(values.numbers[graph_row(row)], absolute_year_, column.mean, column.std,
 				                 numeric + row * width + offset);
 			}
 			inputs.timestamps.push_back(&values.numbers);
@@ -445,7 +446,7 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 				code_to_index[code] = it == index.end() ? 0 : it->second;
 			}
 			for (int64_t row = 0; row < rows; ++row) {
-				const int32_t code = values.codes[row];
+				const int32_t code = values.codes[graph_row(row)];
 				codes[row * categorical + category] = code < 0 ? missing : code_to_index[code];
 			}
 			++category;
@@ -460,7 +461,8 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 				index.emplace(column.tokens[i], int64_t(i) + 1);
 			}
 			for (int64_t row = 0; row < rows; ++row) {
-				for (uint32_t i = values.token_offsets[row]; i < values.token_offsets[row + 1]; ++i) {
+				const int64_t source = graph_row(row);
+				for (uint32_t i = values.token_offsets[source]; i < values.token_offsets[source + 1]; ++i) {
 					auto known = index.find(values.token_hashes[i]);
 					if (known != index.end()) {
 						text.buckets.push_back(known->second);
@@ -468,7 +470,7 @@ TableInputs TableEncoding::inputs(const GraphTable &table) const {
 				}
 				text.offsets.push_back(int64_t(text.buckets.size()));
 				if (distinct_missing_) {
-					numeric[row * width + offset] = values.text_present[row] ? 0.0f : 1.0f;
+					numeric[row * width + offset] = values.text_present[source] ? 0.0f : 1.0f;
 				}
 			}
 			inputs.text.push_back(std::move(text));

@@ -70,10 +70,11 @@ public:
 	std::vector<int64_t> text_buckets() const;
 	size_t timestamp_columns() const;
 
-	// The inputs of every row of `table`, a table of the same name in this or a rebuilt graph: columns are
-	// found by name and categorical values mapped to the vocabulary by their strings. A column of the model
-	// that the table lacks, or has with another kind, is an InvalidInputError naming it.
-	TableInputs inputs(const GraphTable &table) const;
+	// The inputs of every row of `table`, a table of the same name in this or a rebuilt graph, or of `rows` only
+	// (input row i is graph row rows[i]): columns are found by name and categorical values mapped to the
+	// vocabulary by their strings. A column of the model that the table lacks, or has with another kind, is an
+	// InvalidInputError naming it.
+	TableInputs inputs(const GraphTable &table, const std::vector<int32_t> *rows = nullptr) const;
 
 private:
 	struct Column {

@@ -1,6 +1,7 @@
 #include "common/error.hpp"
 #include "dfs/dfs_planner.hpp"
 #include "dfs/dfs_query_builder.hpp"
+#include "task/seed_sql.hpp"
 #include "fixtures.hpp"
 #include "sql/identifier.hpp"
 
@@ -314,6 +315,23 @@ TEST(DfsQueryBuilderTest, ShareValuesAreBoundParameters) {
 		}
 	}
 	EXPECT_EQ(checked, 1u);
+}
+
+// A seed relation with parameters of its own (one entity's seed) keeps $1..$4; the share values come after.
+TEST(DfsQueryBuilderTest, ShareParametersFollowTheSeedRelations) {
+	SchemaGraph g = f1_graph();
+	FeatureSpec spec = plan(g, "drivers", {{"windows", {30}}}, {{"results.statusId", {"1", "11"}}});
+	const std::string seeds = single_seed_relation_sql("int8");
+	for (auto &q : build_feature_queries(spec, g, seeds, 5)) {
+		EXPECT_TRUE(contains(q.sql, "FROM " + seeds + " s")) << q.sql;
+		for (size_t p = 0; p < q.parameters.size(); ++p) {
+			EXPECT_EQ(occurrences(q.sql, "$" + std::to_string(p + 5) + ")"), 1u) << q.sql;
+		}
+		if (q.path->name == "results") {
+			EXPECT_TRUE(contains(q.sql, "avg((a1.\"statusId\"::text = $5)::int)")) << q.sql;
+			EXPECT_FALSE(contains(q.sql, "$" + std::to_string(q.parameters.size() + 5))) << q.sql;
+		}
+	}
 }
 
 TEST(DfsQueryBuilderTest, OwnQueryLeftJoinsTheEntityRow) {

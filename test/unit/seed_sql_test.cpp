@@ -23,6 +23,18 @@ TEST(SeedSqlTest, ObservationTimeIsTheSeedTimeCappedAtTheCutoffParameter) {
 	EXPECT_TRUE(contains(sql, "FROM (SELECT 1, $1, $2) AS q (row_id, entity_key, seed_time)")) << sql;
 }
 
+// One entity's seed needs no table: its relation is parameters, typed as the seed table's columns.
+TEST(SeedSqlTest, OneSeedIsARelationOfParameters) {
+	const std::string relation = single_seed_relation_sql("bigint");
+	EXPECT_EQ(relation, "(SELECT $1::int8 AS row_id, $2::bigint AS entity_key, $3::timestamp AS seed_time, "
+	                    "$4::timestamp AS obs_time)");
+	const std::string seed = single_seed_sql("text");
+	EXPECT_TRUE(contains(seed, "$1::text::text")) << seed;
+	EXPECT_TRUE(contains(seed, "least(s, coalesce($3::timestamp, s))")) << seed;
+	EXPECT_TRUE(contains(entity_exists_sql("shop", "Customers", "customer id", "bigint"),
+	                     "FROM \"shop\".\"Customers\" WHERE \"customer id\" = $1::bigint"));
+}
+
 TEST(SeedSqlTest, UnknownEntitiesQuoteTheEntityTableAndKey) {
 	const std::string sql = unknown_entities_sql("shop", "Customers", "customer id");
 	EXPECT_TRUE(contains(sql, "\"shop\".\"Customers\" e")) << sql;

@@ -16,9 +16,9 @@ std::string table_signature_sql(const std::string &schema, const std::string &ta
 	return "SELECT count(*)::text || '#' || coalesce(sum(hashtext(t::text)::int8), 0)::text FROM " + name + " t";
 }
 
-std::string table_version_sql() {
-	return "SELECT relid::int8, relfilenode::int8, trigger_row, inserts, modifications, unfolded, reason "
-	       "FROM relml._table_version($1, $2)";
+std::string table_versions_sql() {
+	return "SELECT table_name::text, relid::int8, relfilenode::int8, trigger_row, inserts, modifications, unfolded, "
+	       "reason FROM relml._table_versions($1, $2::name[])";
 }
 
 std::vector<std::string> install_change_tracking_sql(const std::string &schema, const std::string &table) {

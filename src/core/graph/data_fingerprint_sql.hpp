@@ -19,9 +19,9 @@ std::string stores_rows_sql();
 // give "count#sum of row hashes".
 std::string table_signature_sql(const std::string &schema, const std::string &table, bool stores_rows);
 
-// One row for table $2 of schema $1: relid, relfilenode, trigger_row, inserts, modifications, unfolded, reason
-// (graph/data_version.hpp).
-std::string table_version_sql();
+// One row per table of the name[] $2 of schema $1, in order: table_name, relid, relfilenode, trigger_row, inserts,
+// modifications, unfolded, reason (graph/data_version.hpp).
+std::string table_versions_sql();
 
 // Installs (or replaces) the statement trigger that counts `schema`.`table`'s write transactions, enabled
 // ALWAYS so that writes under session_replication_role = replica count too.

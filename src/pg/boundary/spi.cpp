@@ -195,6 +195,21 @@ std::string float8_array_param(const std::vector<double> &values) {
 	return text + "}";
 }
 
+std::string text_array_param(const std::vector<std::string> &values) {
+	std::string text = "{";
+	for (size_t i = 0; i < values.size(); ++i) {
+		text += i ? ",\"" : "\"";
+		for (char c : values[i]) {
+			if (c == '"' || c == '\\') {
+				text += '\\';
+			}
+			text += c;
+		}
+		text += '"';
+	}
+	return text + "}";
+}
+
 std::string SpiResult::text(size_t r, size_t c) const {
 	const SpiColumn &col = columns_.at(c);
 	if (col.numeric) {

@@ -19,6 +19,9 @@ SqlParam number_param(const std::optional<double> &value);
 // A float8[] parameter's text, each value exact.
 std::string float8_array_param(const std::vector<double> &values);
 
+// A text[] (or name[]) parameter's text: every element double-quoted, its quotes and backslashes escaped.
+std::string text_array_param(const std::vector<std::string> &values);
+
 // bytea's hex text format ("\\x" then two digits a byte), as its output function writes it and its input reads it.
 std::string to_hex_bytea(const uint8_t *bytes, size_t size);
 

@@ -12,22 +12,34 @@ namespace {
 // Change rows not folded yet past which a version read folds them: reading a version counts them.
 constexpr int64_t kFoldAfterRows = 1000;
 
-TableVersion read_version(SpiConnection &spi, const std::string &schema, const std::string &table,
-                          int64_t *unfolded) {
-	SpiResult row = spi.query_kept(table_version_sql(), {schema, table});
-	TableVersion version;
-	version.table = table;
-	if (!row.is_null(0, 6)) {
-		version.untracked_reason = row.text(0, 6);
-		return version;
+// The versions of `tables` of `schema` in order, and how many change rows are not folded yet.
+std::vector<TableVersion> read_versions(SpiConnection &spi, const std::string &schema,
+                                        const std::vector<std::string> &tables, int64_t *unfolded) {
+	SpiResult rows = spi.query_kept(table_versions_sql(), {schema, text_array_param(tables)});
+	std::vector<TableVersion> versions(rows.rows());
+	for (size_t r = 0; r < rows.rows(); ++r) {
+		TableVersion &version = versions[r];
+		version.table = rows.text(r, 0);
+		if (!rows.is_null(r, 7)) {
+			version.untracked_reason = rows.text(r, 7);
+			continue;
+		}
+		version.relid = static_cast<uint32_t>(rows.integer(r, 1));
+		version.relfilenode = static_cast<uint32_t>(rows.integer(r, 2));
+		version.trigger_row = rows.text(r, 3);
+		version.inserts = rows.integer(r, 4);
+		version.modifications = rows.integer(r, 5);
+		*unfolded += rows.integer(r, 6);
 	}
-	version.relid = static_cast<uint32_t>(row.integer(0, 0));
-	version.relfilenode = static_cast<uint32_t>(row.integer(0, 1));
-	version.trigger_row = row.text(0, 2);
-	version.inserts = row.integer(0, 3);
-	version.modifications = row.integer(0, 4);
-	*unfolded += row.integer(0, 5);
-	return version;
+	return versions;
+}
+
+std::vector<std::string> table_names(const SchemaGraph &graph) {
+	std::vector<std::string> names;
+	for (const Table &table : graph.tables()) {
+		names.push_back(table.name);
+	}
+	return names;
 }
 
 // The rows as the current role sees them: count and xmin sum, read from the heap where heap_signature can;
@@ -45,33 +57,30 @@ std::string row_signature(SpiConnection &spi, const std::string &schema, const s
 } // namespace
 
 nlohmann::json install_change_tracking(SpiConnection &spi, const SchemaGraph &graph) {
-	nlohmann::json tracked = nlohmann::json::array();
-	nlohmann::json untracked = nlohmann::json::object();
 	int64_t unfolded = 0;
-	for (const Table &table : graph.tables()) {
-		TableVersion version = read_version(spi, graph.schema(), table.name, &unfolded);
-		if (!version.tracked() &&
-		    *spi.scalar(can_track_sql(), {qualified_name(graph.schema(), table.name)}) == "t") {
-			for (const std::string &statement : install_change_tracking_sql(graph.schema(), table.name)) {
+	for (const TableVersion &version : read_versions(spi, graph.schema(), table_names(graph), &unfolded)) {
+		const std::string name = qualified_name(graph.schema(), version.table);
+		if (!version.tracked() && *spi.scalar(can_track_sql(), {name}) == "t") {
+			for (const std::string &statement : install_change_tracking_sql(graph.schema(), version.table)) {
 				spi.execute(statement);
 			}
-			version = read_version(spi, graph.schema(), table.name, &unfolded);
 		}
+	}
+	nlohmann::json tracked = nlohmann::json::array();
+	nlohmann::json untracked = nlohmann::json::object();
+	for (const TableVersion &version : read_versions(spi, graph.schema(), table_names(graph), &unfolded)) {
 		if (version.tracked()) {
-			tracked.push_back(table.name);
+			tracked.push_back(version.table);
 		} else {
-			untracked[table.name] = *version.untracked_reason;
+			untracked[version.table] = *version.untracked_reason;
 		}
 	}
 	return {{"tracked", tracked}, {"untracked", untracked}};
 }
 
 std::vector<TableVersion> read_table_versions(SpiConnection &spi, const SchemaGraph &graph, const RunHooks &hooks) {
-	std::vector<TableVersion> versions;
 	int64_t unfolded = 0;
-	for (const Table &table : graph.tables()) {
-		versions.push_back(read_version(spi, graph.schema(), table.name, &unfolded));
-	}
+	std::vector<TableVersion> versions = read_versions(spi, graph.schema(), table_names(graph), &unfolded);
 	if (unfolded > kFoldAfterRows) {
 		spi.scalar(fold_table_changes_sql());
 	}
