@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# relml at scale on the demo generator: generates (once) a demo database of the given scale with the churn task,
+# trains DFS and RDL on it (time, peak backend memory, the memory settings in force), compares the graph load with
+# COPY ... TO, absorbs new orders into the cached graph, then serves: relml.predict latency (p50 / p99 over warm
+# calls) from concurrent pgbench clients while a training job runs, and predict_batch throughput, per family.
+#   bench/scale.sh --scale 100 [--database relml_scale100] [--clients 8] [--seconds 60] [--batch 100000]
+#                  [--rdl-options JSON] [--skip-training]
+# Scale 100 is about 10 million rows (3 M orders, 6 M order items); scale 10 gives quick runs. Connects through
+# the libpq environment (source scripts/env.sh) as a role that may create databases and COPY TO a file.
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCALE=10 DATABASE='' CLIENTS=8 SECONDS_PER_RUN=60 BATCH=100000 SKIP_TRAINING=0
+RDL_OPTIONS='{"epochs": 3, "max_steps_per_epoch": 400}'
+need() { [[ $2 -ge 2 ]] || { echo "scale: $1 needs a value" >&2; exit 1; }; }
+while [[ $# -gt 0 ]]; do
+	case $1 in
+		--scale) need "$1" $#; SCALE=$2; shift 2 ;;
+		--database) need "$1" $#; DATABASE=$2; shift 2 ;;
+		--clients) need "$1" $#; CLIENTS=$2; shift 2 ;;
+		--seconds) need "$1" $#; SECONDS_PER_RUN=$2; shift 2 ;;
+		--batch) need "$1" $#; BATCH=$2; shift 2 ;;
+		--rdl-options) need "$1" $#; RDL_OPTIONS=$2; shift 2 ;;
+		--skip-training) SKIP_TRAINING=1; shift ;;
+		-h|--help) sed -n 2,9p "$0"; exit 0 ;;
+		*) echo "scale: unknown argument: $1" >&2; exit 1 ;;
+	esac
+done
+[[ $SCALE =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "scale: --scale must be a number" >&2; exit 1; }
+for n in "$CLIENTS" "$SECONDS_PER_RUN" "$BATCH"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "scale: --clients, --seconds and --batch must be positive integers" >&2; exit 1; }
+done
+DATABASE=${DATABASE:-relml_scale${SCALE//./_}}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE" "$@"; }
+say() { printf '%-34s %s\n' "$1:" "$2"; }
+
+# Runs `sql` in its own session and reports its wall time and the backend's peak resident memory (VmHWM, which
+# counts the shared buffers it touched too), polled every 0.2 s.
+timed_with_memory() {
+	local label=$1 sql=$2 pidfile="$WORK/pid" start end pid peak=0 v
+	rm -f "$pidfile"
+	start=$(date +%s.%N)
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE" -c "SELECT pg_backend_pid()" -c "$sql" > "$WORK/out" 2> "$WORK/err" &
+	local client=$!
+	while kill -0 "$client" 2>/dev/null; do
+		pid=${pid:-$(head -n 1 "$WORK/out" 2>/dev/null || true)}
+		if [[ -n ${pid:-} ]] && v=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null) && [[ -n $v ]]; then
+			peak=$v
+		fi
+		sleep 0.2
+	done
+	wait "$client" || { cat "$WORK/err" >&2; exit 1; }
+	end=$(date +%s.%N)
+	say "$label seconds" "$(echo "$end - $start" | bc)"
+	say "$label peak backend RSS (MB)" "$((peak / 1024))"
+	tail -n +2 "$WORK/out"
+}
+
+echo "relml at scale: database $DATABASE, demo scale $SCALE, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+
+if [[ $(psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$DATABASE'") == 0 ]]; then
+	createdb "$DATABASE"
+	start=$(date +%s.%N)
+	q -c "CREATE EXTENSION relml CASCADE" -c "SELECT relml.generate_demo('demo', $SCALE, 42)" \
+	  -c "SELECT relml.register_database('demo', 'demo')" > /dev/null
+	say "generate + register seconds" "$(echo "$(date +%s.%N) - $start" | bc)"
+	start=$(date +%s.%N)
+	q -f "$HERE/../scripts/demo_churn_task.sql" > /dev/null
+	say "create_task seconds" "$(echo "$(date +%s.%N) - $start" | bc)"
+fi
+say "database rows" "$(q -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'demo'")"
+say "task rows" "$(q -c "SELECT count(*) FROM relml.task_rows")"
+say "settings" "$(q -c "LOAD 'relml'" -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
+                      FROM pg_settings WHERE name IN ('relml.max_feature_memory', 'relml.max_graph_memory',
+                      'relml.threads', 'shared_buffers', 'work_mem')")"
+
+if [[ $SKIP_TRAINING == 0 ]]; then
+	timed_with_memory "dfs training" "SELECT relml.train('customer_churn', 'dfs', '{\"deploy\": \"never\"}')" > /dev/null
+	timed_with_memory "rdl training" \
+		"SELECT relml.train('customer_churn', 'rdl', '$(jq -c '. + {"deploy": "never"}' <<< "$RDL_OPTIONS")')" > /dev/null
+fi
+DFS_MODEL=$(q -c "SELECT max(model_id) FROM relml.models WHERE method = 'dfs'")
+RDL_MODEL=$(q -c "SELECT max(model_id) FROM relml.models WHERE method = 'rdl'")
+[[ -n $DFS_MODEL && -n $RDL_MODEL ]] || { echo "scale: train a dfs and an rdl model first" >&2; exit 1; }
+say "models (val auroc)" "$(q -c "SELECT string_agg(method || ' ' || model_id || ' ' || round(val_metric::numeric, 4), ', ')
+                                  FROM relml.models WHERE model_id IN ($DFS_MODEL, $RDL_MODEL)")"
+PREVIOUS=$(q -c "SELECT model_id FROM relml.deployed_models WHERE task = 'customer_churn'")
+
+echo "--- graph"
+PGDATABASE=$DATABASE "$HERE/graph_load.sh" --database demo --repeat 1 | sed 's/^/  /'
+# New orders (and their items) appended after the latest: the cached graph absorbs them or is rebuilt.
+q -c "SELECT reused FROM relml.load_graph('demo')" > /dev/null
+start=$(date +%s.%N)
+q <<'SQL' > /dev/null
+INSERT INTO demo.orders (order_id, customer_id, ordered_at, channel, total)
+SELECT o.order_id + m.top, o.customer_id, o.ordered_at + interval '1 day', o.channel, o.total
+FROM (SELECT * FROM demo.orders ORDER BY order_id DESC LIMIT 10000) o, (SELECT max(order_id) AS top FROM demo.orders) m;
+SQL
+say "insert 10000 orders seconds" "$(echo "$(date +%s.%N) - $start" | bc)"
+say "graph after the insert" "$(q -c "SELECT format('reused %s, %s rows in %s s', reused, rows, round(seconds::numeric, 3))
+                                      FROM relml.load_graph('demo')")"
+q -c "DELETE FROM demo.orders WHERE order_id > (SELECT max(order_id) FROM demo.orders) - 10000" > /dev/null
+
+CUSTOMERS=$(q -c "SELECT max(customer_id) FROM demo.customers")
+cat > "$WORK/predict.sql" <<'SQL'
+\set id random(1, :customers)
+SELECT relml.predict('customer_churn', :id, '2024-11-01');
+SQL
+
+for family in dfs rdl; do
+	model=$([[ $family == dfs ]] && echo "$DFS_MODEL" || echo "$RDL_MODEL")
+	q -c "SELECT relml.deploy($model)" > /dev/null
+	echo "--- serving $family (model $model)"
+	start=$(date +%s.%N)
+	q -c "SELECT count(*) FROM relml.predict_batch('customer_churn',
+	        'SELECT customer_id, timestamp ''2024-11-01'' FROM demo.customers ORDER BY customer_id LIMIT $BATCH')" \
+	  > "$WORK/batch"
+	seconds=$(echo "$(date +%s.%N) - $start" | bc)
+	say "  predict_batch entities" "$(cat "$WORK/batch")"
+	say "  predict_batch entities/s" "$(echo "$(cat "$WORK/batch") / $seconds" | bc)"
+	# A training job runs in the background while the clients predict.
+	job=$(q -c "SELECT relml.train_async('customer_churn', 'dfs', '{\"deploy\": \"never\"}')")
+	rm -f "$WORK"/pgbench_log.*
+	(cd "$WORK" && pgbench -n -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" -D customers="$CUSTOMERS" \
+		-f predict.sql -l --log-prefix=pgbench_log "$DATABASE" > pgbench.out 2>&1) || true
+	say "  training job during the run" "$(q -c "SELECT state FROM relml.jobs WHERE job_id = $job")"
+	q -c "SELECT relml.cancel_job($job)" > /dev/null || true
+	# Each client's first call loads the model (and for RDL the graph): warm calls are the others.
+	cat "$WORK"/pgbench_log.* | awk '$2 > 1 {print $3 / 1000}' | sort -n > "$WORK/latencies"
+	n=$(wc -l < "$WORK/latencies")
+	say "  warm predict calls" "$n ($CLIENTS clients, ${SECONDS_PER_RUN} s)"
+	if [[ $n -gt 0 ]]; then
+		say "  predict p50 ms" "$(awk -v n="$n" 'NR == int(n * 0.50) + 1' "$WORK/latencies")"
+		say "  predict p99 ms" "$(awk -v n="$n" 'NR == int(n * 0.99) + 1' "$WORK/latencies")"
+		say "  first call per client, max ms" "$(cat "$WORK"/pgbench_log.* | awk '$2 == 1 {print $3 / 1000}' | sort -n | tail -1)"
+	fi
+	say "  errors" "$(grep -c -i 'error\|aborted' "$WORK/pgbench.out" || true)"
+	grep -i 'error' "$WORK/pgbench.out" | head -3 | sed 's/^/    /' || true
+done
+if [[ -n $PREVIOUS ]]; then
+	q -c "SELECT relml.deploy($PREVIOUS)" > /dev/null
+fi
