@@ -3,14 +3,16 @@
 # trains DFS and RDL on it (time, peak backend memory, the memory settings in force), compares the graph load with
 # COPY ... TO, absorbs new orders into the cached graph, then serves: relml.predict latency (p50 / p99 over warm
 # calls) from concurrent pgbench clients while a training job runs, and predict_batch throughput, per family.
-#   bench/scale.sh --scale 100 [--database relml_scale100] [--clients 8] [--seconds 60] [--batch 100000]
-#                  [--rdl-options JSON] [--skip-training]
+#   bench/scale.sh --scale 100 [--database relml_scale100] [--clients 8] [--seconds 60] [--rate 100]
+#                  [--batch 100000] [--rdl-options JSON] [--skip-training]
+# Latency is measured twice per family: with the clients calling back to back (as fast as the machine serves),
+# and at --rate calls per second in all (an application's steady load).
 # Scale 100 is about 10 million rows (3 M orders, 6 M order items); scale 10 gives quick runs. Connects through
 # the libpq environment (source scripts/env.sh) as a role that may create databases and COPY TO a file.
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SCALE=10 DATABASE='' CLIENTS=8 SECONDS_PER_RUN=60 BATCH=100000 SKIP_TRAINING=0
+SCALE=10 DATABASE='' CLIENTS=8 SECONDS_PER_RUN=60 RATE=100 BATCH=100000 SKIP_TRAINING=0
 RDL_OPTIONS='{"epochs": 3, "max_steps_per_epoch": 400}'
 need() { [[ $2 -ge 2 ]] || { echo "scale: $1 needs a value" >&2; exit 1; }; }
 while [[ $# -gt 0 ]]; do
@@ -20,15 +22,16 @@ while [[ $# -gt 0 ]]; do
 		--clients) need "$1" $#; CLIENTS=$2; shift 2 ;;
 		--seconds) need "$1" $#; SECONDS_PER_RUN=$2; shift 2 ;;
 		--batch) need "$1" $#; BATCH=$2; shift 2 ;;
+		--rate) need "$1" $#; RATE=$2; shift 2 ;;
 		--rdl-options) need "$1" $#; RDL_OPTIONS=$2; shift 2 ;;
 		--skip-training) SKIP_TRAINING=1; shift ;;
-		-h|--help) sed -n 2,9p "$0"; exit 0 ;;
+		-h|--help) sed -n 2,11p "$0"; exit 0 ;;
 		*) echo "scale: unknown argument: $1" >&2; exit 1 ;;
 	esac
 done
 [[ $SCALE =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "scale: --scale must be a number" >&2; exit 1; }
-for n in "$CLIENTS" "$SECONDS_PER_RUN" "$BATCH"; do
-	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "scale: --clients, --seconds and --batch must be positive integers" >&2; exit 1; }
+for n in "$CLIENTS" "$SECONDS_PER_RUN" "$BATCH" "$RATE"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "scale: --clients, --seconds, --rate and --batch must be positive integers" >&2; exit 1; }
 done
 DATABASE=${DATABASE:-relml_scale${SCALE//./_}}
 WORK=$(mktemp -d)
@@ -70,7 +73,7 @@ if [[ $(psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datna
 	q -f "$HERE/../scripts/demo_churn_task.sql" > /dev/null
 	say "create_task seconds" "$(echo "$(date +%s.%N) - $start" | bc)"
 fi
-say "database rows" "$(q -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'demo'")"
+say "database rows" "$(q -c "SELECT sum(reltuples)::int8 FROM pg_class WHERE relnamespace = 'demo'::regnamespace AND relkind = 'r'")"
 say "task rows" "$(q -c "SELECT count(*) FROM relml.task_rows")"
 say "settings" "$(q -c "LOAD 'relml'" -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
                       FROM pg_settings WHERE name IN ('relml.max_feature_memory', 'relml.max_graph_memory',
@@ -113,31 +116,40 @@ for family in dfs rdl; do
 	model=$([[ $family == dfs ]] && echo "$DFS_MODEL" || echo "$RDL_MODEL")
 	q -c "SELECT relml.deploy($model)" > /dev/null
 	echo "--- serving $family (model $model)"
-	start=$(date +%s.%N)
-	q -c "SELECT count(*) FROM relml.predict_batch('customer_churn',
+	# Timed in a session that has predicted once already (loaded the model, and for RDL the graph).
+	q -c "SELECT relml.predict('customer_churn', 1, '2024-11-01')" -c '\timing on' \
+	  -c "SELECT count(*) FROM relml.predict_batch('customer_churn',
 	        'SELECT customer_id, timestamp ''2024-11-01'' FROM demo.customers ORDER BY customer_id LIMIT $BATCH')" \
 	  > "$WORK/batch"
-	seconds=$(echo "$(date +%s.%N) - $start" | bc)
-	say "  predict_batch entities" "$(cat "$WORK/batch")"
-	say "  predict_batch entities/s" "$(echo "$(cat "$WORK/batch") / $seconds" | bc)"
+	entities=$(sed -n 2p "$WORK/batch")
+	milliseconds=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$WORK/batch")
+	say "  predict_batch entities" "$entities"
+	say "  predict_batch entities/s" "$(echo "$entities * 1000 / $milliseconds" | bc)"
 	# A training job runs in the background while the clients predict.
 	job=$(q -c "SELECT relml.train_async('customer_churn', 'dfs', '{\"deploy\": \"never\"}')")
-	rm -f "$WORK"/pgbench_log.*
-	(cd "$WORK" && pgbench -n -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" -D customers="$CUSTOMERS" \
-		-f predict.sql -l --log-prefix=pgbench_log "$DATABASE" > pgbench.out 2>&1) || true
-	say "  training job during the run" "$(q -c "SELECT state FROM relml.jobs WHERE job_id = $job")"
+	for load in "back to back" "at $RATE calls/s"; do
+		rate=()
+		[[ $load == "back to back" ]] || rate=(-R "$RATE")
+		rm -f "$WORK"/pgbench_log.*
+		(cd "$WORK" && pgbench -n -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" "${rate[@]}" \
+			-D customers="$CUSTOMERS" -f predict.sql -l --log-prefix=pgbench_log "$DATABASE" > pgbench.out 2>&1) || true
+		# Each client's first call loads the model (and for RDL the graph): warm calls are those that started once
+		# every client had finished its first. Latency excludes pgbench's schedule lag (-R), so it is the call's.
+		warm_from=$(cat "$WORK"/pgbench_log.* | awk '$2 == 1 && $5 + $6 / 1e6 > m {m = $5 + $6 / 1e6} END {printf "%.6f", m}')
+		cat "$WORK"/pgbench_log.* | awk -v from="$warm_from" '$5 + $6 / 1e6 - $3 / 1e6 > from {print ($3 - $7) / 1000}' \
+			| sort -n > "$WORK/latencies"
+		n=$(wc -l < "$WORK/latencies")
+		say "  $load: warm calls" "$n ($CLIENTS clients, ${SECONDS_PER_RUN} s)"
+		if [[ $n -gt 0 ]]; then
+			say "  $load: p50 / p99 ms" "$(awk -v n="$n" 'NR == int(n * 0.50) + 1' "$WORK/latencies") / $(
+				awk -v n="$n" 'NR == int(n * 0.99) + 1' "$WORK/latencies")"
+			say "  $load: first call, max ms" "$(cat "$WORK"/pgbench_log.* | awk '$2 == 1 {print $3 / 1000}' | sort -n | tail -1)"
+		fi
+		say "  $load: errors" "$(grep -c -i 'error\|aborted' "$WORK/pgbench.out" || true)"
+		grep -i 'error' "$WORK/pgbench.out" | head -3 | sed 's/^/    /' || true
+	done
+	say "  training job during the runs" "$(q -c "SELECT state FROM relml.jobs WHERE job_id = $job")"
 	q -c "SELECT relml.cancel_job($job)" > /dev/null || true
-	# Each client's first call loads the model (and for RDL the graph): warm calls are the others.
-	cat "$WORK"/pgbench_log.* | awk '$2 > 1 {print $3 / 1000}' | sort -n > "$WORK/latencies"
-	n=$(wc -l < "$WORK/latencies")
-	say "  warm predict calls" "$n ($CLIENTS clients, ${SECONDS_PER_RUN} s)"
-	if [[ $n -gt 0 ]]; then
-		say "  predict p50 ms" "$(awk -v n="$n" 'NR == int(n * 0.50) + 1' "$WORK/latencies")"
-		say "  predict p99 ms" "$(awk -v n="$n" 'NR == int(n * 0.99) + 1' "$WORK/latencies")"
-		say "  first call per client, max ms" "$(cat "$WORK"/pgbench_log.* | awk '$2 == 1 {print $3 / 1000}' | sort -n | tail -1)"
-	fi
-	say "  errors" "$(grep -c -i 'error\|aborted' "$WORK/pgbench.out" || true)"
-	grep -i 'error' "$WORK/pgbench.out" | head -3 | sed 's/^/    /' || true
 done
 if [[ -n $PREVIOUS ]]; then
 	q -c "SELECT relml.deploy($PREVIOUS)" > /dev/null

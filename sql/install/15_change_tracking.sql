@@ -1,21 +1,33 @@
--- Change tracking: whether a cached graph still matches its tables, known without reading the tables.
+-- Change tracking: whether a cached graph still matches its tables, known without reading the tables, and which
+-- rows were appended since, so that the graph can take them in without a full load.
 --
--- register_database installs relml_track_changes, a statement-level trigger, on every registered plain table
--- its caller owns. Each write statement counts itself in relml.table_changes, in one row per table, writing
--- transaction and kind of write (insert, or modification: update, delete, truncate): concurrent writers never
--- touch the same row. A table's version is the count its reader sees plus what relml.fold_table_changes has
--- folded into relml.table_change_counts, so it is transactional:
--- a rolled-back write adds nothing, a committed one is seen by every snapshot taken after its commit, and a
--- reader counts under the same snapshot rules as the rows it loads. docs/scaling.md spells out the semantics.
+-- register_database installs two statement-level triggers on every registered plain table its caller owns:
+-- relml_track_inserts adds one row per INSERT (or COPY) statement to relml.table_inserts, with the primary keys
+-- of the rows it inserted; relml_track_changes counts every UPDATE, DELETE or TRUNCATE statement in
+-- relml.table_changes, one row per table and writing transaction, so concurrent writers never touch the same
+-- row. A table's version is what its reader sees of both plus what relml.fold_table_changes has folded into
+-- relml.table_change_counts, so it is transactional: a rolled-back write adds nothing, a committed one is seen
+-- by every snapshot taken after its commit, and a reader counts under the same snapshot rules as the rows it
+-- loads. docs/scaling.md spells out the semantics.
 
 \echo Use "CREATE EXTENSION relml" to load this file. \quit
 
+-- Per INSERT statement: the inserted rows' primary keys as text, NULL when the table has no primary key or the
+-- statement inserted more than relml keeps (then an appended graph loads again in full).
+CREATE TABLE relml.table_inserts (
+	relid oid NOT NULL,
+	xid   xid8 NOT NULL,
+	keys  text[]
+);
+CREATE INDEX table_inserts_relid ON relml.table_inserts (relid, xid);
+
+-- Per table and transaction: its UPDATE, DELETE and TRUNCATE statements (a transaction sees its own changes,
+-- so each one counts).
 CREATE TABLE relml.table_changes (
-	relid    oid NOT NULL,
-	xid      xid8 NOT NULL,
-	modified   boolean NOT NULL, -- false: inserted rows only; true: updated, deleted or truncated
-	statements bigint NOT NULL,  -- a transaction sees its own statements' changes: each one counts
-	PRIMARY KEY (relid, xid, modified)
+	relid      oid NOT NULL,
+	xid        xid8 NOT NULL,
+	statements bigint NOT NULL,
+	PRIMARY KEY (relid, xid)
 );
 
 CREATE TABLE relml.table_change_counts (
@@ -24,27 +36,52 @@ CREATE TABLE relml.table_change_counts (
 	modifications bigint NOT NULL
 );
 
--- Write activity per table is public in PostgreSQL already (pg_stat_all_tables).
-GRANT SELECT ON relml.table_changes, relml.table_change_counts TO PUBLIC;
+-- Write activity per table is public in PostgreSQL already (pg_stat_all_tables); the keys are not: a role sees
+-- the inserts of the tables it may read.
+GRANT SELECT ON relml.table_inserts, relml.table_changes, relml.table_change_counts TO PUBLIC;
+ALTER TABLE relml.table_inserts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY table_inserts_of_readable_tables ON relml.table_inserts FOR SELECT
+	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
 
--- The trigger: counts the statement in its transaction's row, whoever writes (SECURITY DEFINER).
+-- The UPDATE / DELETE / TRUNCATE trigger: counts the statement in its transaction's row, whoever writes
+-- (SECURITY DEFINER).
 CREATE FUNCTION relml._note_table_change()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	INSERT INTO relml.table_changes AS c (relid, xid, modified, statements)
-	VALUES (TG_RELID, pg_current_xact_id(), TG_OP <> 'INSERT', 1)
-	ON CONFLICT (relid, xid, modified) DO UPDATE SET statements = c.statements + 1;
+	INSERT INTO relml.table_changes AS c (relid, xid, statements)
+	VALUES (TG_RELID, pg_current_xact_id(), 1)
+	ON CONFLICT (relid, xid) DO UPDATE SET statements = c.statements + 1;
+	RETURN NULL;
+END
+$$;
+
+-- The INSERT trigger: one row per statement with the inserted rows' keys (TG_ARGV[0] names the primary key
+-- column; none for a table without one). Past 100,000 rows it keeps no keys: loading such a table again costs
+-- little more than finding that many rows by key.
+CREATE FUNCTION relml._note_table_insert()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	inserted_keys text[];
+BEGIN
+	IF TG_NARGS = 1 THEN
+		EXECUTE format('SELECT CASE WHEN count(*) <= 100000 THEN array_agg(%I::text) END FROM inserted', TG_ARGV[0])
+		INTO inserted_keys;
+	END IF;
+	INSERT INTO relml.table_inserts (relid, xid, keys) VALUES (TG_RELID, pg_current_xact_id(), inserted_keys);
 	RETURN NULL;
 END
 $$;
 
 -- Folds the change rows its snapshot sees into per-table counts, so that reading a version stays a short
 -- index scan however many writes came before; returns how many rows it folded. Versions are unchanged by a
--- fold. It folds nothing (returns 0) where it cannot write safely: outside READ COMMITTED (a concurrent fold
--- would be a serialization failure), in a read-only transaction, on a standby, or while another fold runs.
--- relml folds when a version read finds many rows; pg_cron may also call it.
+-- fold; a graph cached before it loads again in full instead of taking in the rows appended since. It folds
+-- nothing (returns 0) where it cannot write safely: outside READ COMMITTED (a concurrent fold would be a
+-- serialization failure), in a read-only transaction, on a standby, or while another fold runs. relml folds
+-- when a version read finds many rows; pg_cron may also call it.
 CREATE FUNCTION relml.fold_table_changes()
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -58,12 +95,15 @@ BEGIN
 	   OR NOT pg_try_advisory_xact_lock(2020, 0) THEN
 		RETURN 0;
 	END IF;
-	WITH gone AS (
-		DELETE FROM relml.table_changes RETURNING relid, modified, statements
+	WITH inserted AS (
+		DELETE FROM relml.table_inserts RETURNING relid
+	), changed AS (
+		DELETE FROM relml.table_changes RETURNING relid, statements
 	), sums AS (
-		SELECT relid, coalesce(sum(statements) FILTER (WHERE NOT modified), 0) AS inserts,
-		       coalesce(sum(statements) FILTER (WHERE modified), 0) AS modifications
-		FROM gone GROUP BY relid
+		SELECT relid, sum(inserts)::int8 AS inserts, sum(modifications)::int8 AS modifications
+		FROM (SELECT relid, 1 AS inserts, 0 AS modifications FROM inserted
+		      UNION ALL SELECT relid, 0, statements FROM changed) AS counted
+		GROUP BY relid
 	), added AS (
 		INSERT INTO relml.table_change_counts AS c (relid, inserts, modifications)
 		SELECT relid, inserts, modifications FROM sums
@@ -71,34 +111,36 @@ BEGIN
 		                                  modifications = c.modifications + excluded.modifications
 		RETURNING 1
 	)
-	SELECT count(*) INTO folded FROM gone;
+	SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM changed) INTO folded;
 	RETURN folded;
 END
 $$;
 COMMENT ON FUNCTION relml.fold_table_changes() IS
-'Folds relml.table_changes into per-table counts (versions unchanged); returns the rows folded';
+'Folds relml.table_inserts and table_changes into per-table counts (versions unchanged); returns the rows folded';
 
 -- Tables' versions as the current role and snapshot see them, one row per name of `table_names` in order: relid,
--- relfilenode (a rewrite changes it), the trigger's row version (disabling, dropping or replacing the trigger
--- changes it), the write statements counted by kind, the change rows not folded yet, and `reason`: NULL when
--- tracked, else why it is not. A set-returning SQL function, so that PostgreSQL inlines it into its caller's
--- (kept) plan.
+-- relfilenode (a rewrite changes it), the triggers' row versions (disabling, dropping or replacing a trigger
+-- changes them), the INSERT and the other write statements counted, the change rows not folded yet, and `reason`:
+-- NULL when tracked, else why it is not. A set-returning SQL function, so that PostgreSQL inlines it into its
+-- caller's (kept) plan.
 CREATE FUNCTION relml._table_versions(schema_name name, table_names name[])
-RETURNS TABLE (table_name name, relid oid, relfilenode oid, trigger_row text, inserts bigint, modifications bigint,
+RETURNS TABLE (table_name name, relid oid, relfilenode oid, trigger_rows text, inserts bigint, modifications bigint,
                unfolded bigint, reason text)
 LANGUAGE sql STABLE
 AS $$
-	SELECT n.table_name, c.oid, c.relfilenode, g.xmin::text,
-	       coalesce(k.inserts, 0) + coalesce(p.inserts, 0),
-	       coalesce(k.modifications, 0) + coalesce(p.modifications, 0),
-	       coalesce(p.rows, 0),
+	SELECT n.table_name, c.oid, c.relfilenode, gi.xmin::text || '/' || gc.xmin::text,
+	       coalesce(k.inserts, 0) + i.inserts,
+	       coalesce(k.modifications, 0) + coalesce(m.modifications, 0),
+	       i.inserts + m.rows,
 	       CASE
 	           WHEN c.oid IS NULL THEN 'the table does not exist'
 	           WHEN c.relkind = 'p' OR c.relhassubclass THEN 'it has partitions or child tables'
 	           WHEN c.relkind <> 'r' THEN 'it is a ' || CASE c.relkind WHEN 'v' THEN 'view' WHEN 'f' THEN 'foreign table'
 	                                                        WHEN 'm' THEN 'materialized view' ELSE 'relation' END
-	           WHEN g.tgenabled IS NULL THEN 'it has no relml_track_changes trigger (register the database as the table''s owner)'
-	           WHEN g.tgenabled <> 'A' THEN 'its relml_track_changes trigger is not enabled ALWAYS'
+	           WHEN gi.tgenabled IS NULL OR gc.tgenabled IS NULL
+	               THEN 'it lacks relml''s change-tracking triggers (register the database as the table''s owner)'
+	           WHEN gi.tgenabled <> 'A' OR gc.tgenabled <> 'A'
+	               THEN 'its change-tracking triggers are not enabled ALWAYS'
 	           WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_subscription_rel s WHERE s.srrelid = c.oid)
 	               THEN 'logical replication writes it (statement triggers do not fire on apply)'
 	           WHEN pg_catalog.row_security_active(c.oid) THEN 'row-level security applies to the current role'
@@ -107,12 +149,12 @@ AS $$
 	LEFT JOIN pg_catalog.pg_class c
 	       ON c.relname = n.table_name
 	      AND c.relnamespace = (SELECT ns.oid FROM pg_catalog.pg_namespace ns WHERE ns.nspname = schema_name)
-	LEFT JOIN pg_catalog.pg_trigger g ON g.tgrelid = c.oid AND g.tgname = 'relml_track_changes'
+	LEFT JOIN pg_catalog.pg_trigger gi ON gi.tgrelid = c.oid AND gi.tgname = 'relml_track_inserts'
+	LEFT JOIN pg_catalog.pg_trigger gc ON gc.tgrelid = c.oid AND gc.tgname = 'relml_track_changes'
 	LEFT JOIN relml.table_change_counts k ON k.relid = c.oid
-	LEFT JOIN LATERAL (
-		SELECT sum(x.statements) FILTER (WHERE NOT x.modified)::int8 AS inserts,
-		       sum(x.statements) FILTER (WHERE x.modified)::int8 AS modifications, count(*) AS rows
-		FROM relml.table_changes x WHERE x.relid = c.oid) AS p ON true
+	CROSS JOIN LATERAL (SELECT count(*) AS inserts FROM relml.table_inserts x WHERE x.relid = c.oid) AS i
+	CROSS JOIN LATERAL (SELECT sum(x.statements)::int8 AS modifications, count(*) AS rows
+	                    FROM relml.table_changes x WHERE x.relid = c.oid) AS m
 	ORDER BY n.position
 $$;
 

@@ -121,7 +121,7 @@ $$;
 
 CREATE FUNCTION relml.load_graph(database text, reload boolean DEFAULT false,
 	OUT reused boolean, OUT rows bigint, OUT edges bigint, OUT megabytes float8, OUT seconds float8,
-	OUT rows_per_second float8)
+	OUT rows_per_second float8, OUT appended bigint)
 AS 'MODULE_PATHNAME', 'relml_load_graph' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION relml.load_graph(text, boolean) IS
 'Loads (or reuses) the relational graph RDL models read, and says how big it is and how fast it loaded';

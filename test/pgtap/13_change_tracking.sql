@@ -39,21 +39,22 @@ SELECT is((SELECT reused FROM relml.load_graph('demo')), true,
           'a rolled-back write leaves the cached graph current');
 
 SELECT is(dblink_exec('bg', pg_temp.insert_newcomer_sql()), 'INSERT 0 1', 'bg inserts the customer and commits');
-SELECT results_eq($$SELECT reused, rows FROM relml.load_graph('demo')$$,
-                  $$SELECT false, rows + 1 FROM loaded$$,
-                  'a committed write of another session invalidates the graph: it is loaded again, one row more');
+SELECT results_eq($$SELECT reused, appended, rows FROM relml.load_graph('demo')$$,
+                  $$SELECT false, 1::int8, rows + 1 FROM loaded$$,
+                  'a committed insert of another session invalidates the graph, which takes in the one new row');
 SELECT is((SELECT reused FROM relml.load_graph('demo')), true, 'and that graph is reused until the next write');
 SELECT is(dblink_exec('bg', format('DELETE FROM demo.customers WHERE customer_id = %s', (SELECT id FROM newcomer))),
           'DELETE 1', 'bg deletes the customer and commits');
-SELECT results_eq($$SELECT reused, rows FROM relml.load_graph('demo')$$, $$SELECT false, rows FROM loaded$$,
-                  'a committed delete invalidates the graph too');
+SELECT results_eq($$SELECT reused, appended, rows FROM relml.load_graph('demo')$$,
+                  $$SELECT false, 0::int8, rows FROM loaded$$,
+                  'a committed delete invalidates the graph, which is loaded again in full');
 
 ----------------------------------------------------------------------------------------------------------------
 -- A table relml cannot track (its trigger disabled) is signed from its rows: still never stale.
 
 ALTER TABLE demo.reviews DISABLE TRIGGER relml_track_changes;
 SELECT is((SELECT reason FROM relml.change_tracking('demo') WHERE table_name = 'reviews'),
-          'its relml_track_changes trigger is not enabled ALWAYS', 'a disabled trigger leaves the table untracked, saying why');
+          'its change-tracking triggers are not enabled ALWAYS', 'a disabled trigger leaves the table untracked, saying why');
 SELECT is((SELECT reused FROM relml.load_graph('demo')), false, 'the untracked table''s rows are signed: a new version');
 UPDATE demo.reviews SET rating = rating WHERE review_id = (SELECT min(review_id) FROM demo.reviews);
 SELECT is((SELECT reused FROM relml.load_graph('demo')), false,
@@ -68,7 +69,7 @@ GRANT USAGE ON SCHEMA tap_ct TO tap_ct_reader;
 GRANT SELECT ON tap_ct.users TO tap_ct_reader;
 SET LOCAL ROLE tap_ct_reader;
 SELECT is(relml.register_database('tap_ct', 'tap_ct')->'change_tracking'->'untracked'->>'users',
-          'it has no relml_track_changes trigger (register the database as the table''s owner)',
+          'it lacks relml''s change-tracking triggers (register the database as the table''s owner)',
           'a registration by a role that does not own the table leaves it untracked, saying why');
 RESET ROLE;
 

@@ -11,7 +11,7 @@ TableVersion tracked(const std::string &table, int64_t inserts, int64_t modifica
 	version.table = table;
 	version.relid = 16384;
 	version.relfilenode = 16384;
-	version.trigger_row = "731";
+	version.trigger_rows = "731/732";
 	version.inserts = inserts;
 	version.modifications = modifications;
 	return version;
@@ -31,7 +31,7 @@ TEST(DataVersionTest, TrackedTablesAreKnownByTheirCounters) {
 	TableVersion b = a;
 	b.signature = "10:99";
 	EXPECT_EQ(data_fingerprint({a}), data_fingerprint({b}));
-	EXPECT_EQ(data_fingerprint({a}), "orders=tracked:16384/16384/731/3+1;");
+	EXPECT_EQ(data_fingerprint({a}), "orders=tracked:16384/16384/731/732/3+1;");
 }
 
 // Every write statement, a rewrite (new storage) and any change to the trigger (disabled and enabled again,
@@ -42,7 +42,7 @@ TEST(DataVersionTest, EveryKindOfChangeMovesTheFingerprint) {
 	changed[0].inserts += 1;
 	changed[1].modifications += 1;
 	changed[2].relfilenode += 1;
-	changed[3].trigger_row = "732";
+	changed[3].trigger_rows = "731/733";
 	for (const TableVersion &version : changed) {
 		EXPECT_NE(data_fingerprint({base}), data_fingerprint({version}));
 	}
@@ -72,12 +72,54 @@ TEST(DataVersionTest, AGraphIsKnownByAllItsTables) {
 	}
 }
 
-TEST(DataVersionTest, TheTriggerCountsEveryKindOfWriteAndIsEnabledAlways) {
-	const std::vector<std::string> sql = install_change_tracking_sql("shop", "order items");
-	ASSERT_EQ(sql.size(), 2u);
-	EXPECT_EQ(sql[0], "CREATE OR REPLACE TRIGGER relml_track_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
+TEST(DataVersionTest, TheTriggersCountEveryKindOfWriteAndAreEnabledAlways) {
+	const std::vector<std::string> sql = install_change_tracking_sql("shop", "order items", "item id");
+	ASSERT_EQ(sql.size(), 4u);
+	EXPECT_EQ(sql[0], "CREATE OR REPLACE TRIGGER relml_track_inserts AFTER INSERT ON \"shop\".\"order items\" "
+	                  "REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION "
+	                  "relml._note_table_insert('item id')");
+	EXPECT_EQ(sql[1], "CREATE OR REPLACE TRIGGER relml_track_changes AFTER UPDATE OR DELETE OR TRUNCATE ON "
 	                  "\"shop\".\"order items\" FOR EACH STATEMENT EXECUTE FUNCTION relml._note_table_change()");
-	EXPECT_EQ(sql[1], "ALTER TABLE \"shop\".\"order items\" ENABLE ALWAYS TRIGGER relml_track_changes");
+	EXPECT_EQ(sql[2], "ALTER TABLE \"shop\".\"order items\" ENABLE ALWAYS TRIGGER relml_track_inserts");
+	EXPECT_EQ(sql[3], "ALTER TABLE \"shop\".\"order items\" ENABLE ALWAYS TRIGGER relml_track_changes");
+	// Without a primary key the trigger keeps no keys.
+	EXPECT_TRUE(install_change_tracking_sql("shop", "events", "")[0].find("relml._note_table_insert()") !=
+	            std::string::npos);
+}
+
+// Only the rows the INSERT statements after the cached graph's snapshot added are read, by key.
+TEST(DataVersionTest, AppendedRowsAreFoundByKeyAmongTheLaterInserts) {
+	EXPECT_EQ(appended_rows_sql("SELECT a FROM \"shop\".\"orders\"", "order id", "bigint", 16384, "10:12:11"),
+	          "SELECT a FROM \"shop\".\"orders\" WHERE \"order id\" IN (SELECT k::bigint FROM relml.table_inserts i, "
+	          "unnest(i.keys) AS k WHERE i.relid = 16384::oid AND NOT pg_visible_in_snapshot(i.xid, "
+	          "'10:12:11'::pg_snapshot))");
+}
+
+// Inserts only: the graph takes the new rows in; anything else loads it in full.
+TEST(DataVersionTest, OnlyTablesWithInsertsAloneAreAppended) {
+	const std::vector<TableVersion> cached = {tracked("customers", 1, 0), tracked("orders", 3, 1),
+	                                          untracked("recent", "10:99")};
+	std::vector<TableVersion> now = cached;
+	EXPECT_EQ(appended_tables(cached, now), std::vector<size_t>{});
+	now[1].inserts = 5;
+	EXPECT_EQ(appended_tables(cached, now), std::vector<size_t>{1});
+	now[0].inserts = 2;
+	EXPECT_EQ(appended_tables(cached, now), (std::vector<size_t>{0, 1}));
+	for (int change = 0; change < 5; ++change) {
+		std::vector<TableVersion> other = now;
+		switch (change) {
+		case 0: other[1].modifications += 1; break;
+		case 1: other[1].relfilenode += 1; break;
+		case 2: other[1].trigger_rows = "731/999"; break;
+		case 3: other[2].signature = "11:120"; break;
+		case 4: other[1].inserts = 2; break; // fewer than before: not the same history
+		}
+		EXPECT_FALSE(appended_tables(cached, other).has_value()) << change;
+	}
+	EXPECT_FALSE(appended_tables(cached, {cached[0], cached[1]}).has_value());
+	std::vector<TableVersion> stopped = cached;
+	stopped[0] = untracked("customers", "1:5");
+	EXPECT_FALSE(appended_tables(cached, stopped).has_value());
 }
 
 } // namespace

@@ -173,6 +173,82 @@ TEST(GraphBuilderTest, DanglingAndNullForeignKeysGiveNoEdge) {
 	EXPECT_EQ(adjacency(graph, "orders.sku (reverse)").neighbors, std::vector<int32_t>{2});
 }
 
+// A graph extended with rows is the graph one load of all the rows would build: same rows, columns, edges and
+// neighbour order, with categories coded in first-seen order.
+void expect_same_graph(const RelGraph &a, const RelGraph &b) {
+	ASSERT_EQ(a.tables.size(), b.tables.size());
+	for (size_t t = 0; t < a.tables.size(); ++t) {
+		EXPECT_EQ(a.tables[t].rows, b.tables[t].rows) << a.tables[t].name;
+		EXPECT_EQ(a.tables[t].times, b.tables[t].times) << a.tables[t].name;
+		ASSERT_EQ(a.tables[t].columns.size(), b.tables[t].columns.size());
+		for (size_t c = 0; c < a.tables[t].columns.size(); ++c) {
+			const GraphColumn &x = a.tables[t].columns[c];
+			const GraphColumn &y = b.tables[t].columns[c];
+			EXPECT_EQ(x.codes, y.codes) << x.name;
+			EXPECT_EQ(x.dictionary, y.dictionary) << x.name;
+			EXPECT_EQ(x.numbers.size(), y.numbers.size()) << x.name;
+		}
+	}
+	ASSERT_EQ(a.adjacencies.size(), b.adjacencies.size());
+	for (size_t i = 0; i < a.adjacencies.size(); ++i) {
+		EXPECT_EQ(a.adjacencies[i].offsets, b.adjacencies[i].offsets) << a.adjacencies[i].name;
+		EXPECT_EQ(a.adjacencies[i].neighbors, b.adjacencies[i].neighbors) << a.adjacencies[i].name;
+		EXPECT_EQ(a.adjacencies[i].neighbor_times, b.adjacencies[i].neighbor_times) << a.adjacencies[i].name;
+		EXPECT_EQ(a.adjacencies[i].unresolved, b.adjacencies[i].unresolved) << a.adjacencies[i].name;
+	}
+}
+
+TEST(GraphBuilderTest, AnExtendedGraphIsTheGraphOfAllItsRows) {
+	const std::vector<Order> first = {{100, 1, "a", 30}, {101, 2, "b", 10}, {102, -1, "", 20}};
+	const std::vector<Order> appended = {{103, 2, "a", 5}, {104, 1, "c", 40}};
+	GraphBuilder whole(shop_schema(), {});
+	add_users(whole, {1, 2, 3});
+	add_items(whole, {"a", "b", "c"});
+	add_orders(whole, first);
+	add_orders(whole, appended);
+	const RelGraph expected = whole.finish();
+
+	GraphBuilder initial(shop_schema(), {});
+	add_users(initial, {1, 2});
+	add_items(initial, {"a", "b"});
+	add_orders(initial, first);
+	std::vector<TableKeys> keys;
+	RelGraph graph = initial.finish(&keys);
+	ASSERT_EQ(keys.size(), 3u);
+	EXPECT_EQ(keys[graph.table_index("users")].integers.at(2), 1);
+	for (const char *table : {"users", "items", "orders"}) {
+		EXPECT_TRUE(GraphBuilder::can_append(graph, graph.table_index(table))) << table;
+	}
+	GraphBuilder extending(shop_schema(), {}, std::move(graph), std::move(keys));
+	EXPECT_TRUE(extending.table("users").has_key(int64_t(2)));
+	EXPECT_FALSE(extending.table("users").has_key(int64_t(3)));
+	add_users(extending, {3});
+	add_items(extending, {"c"});
+	add_orders(extending, appended);
+	expect_same_graph(extending.finish(), expected);
+}
+
+// A child whose key matched no row might name a row appended later: its table refuses appends, others do not.
+TEST(GraphBuilderTest, DanglingKeysForbidAppendingTheirParents) {
+	GraphBuilder builder(shop_schema(), {});
+	add_users(builder, {1});
+	add_items(builder, {"a"});
+	add_orders(builder, {{100, 7, "a", 10}, {101, -1, "", 20}});
+	std::vector<TableKeys> keys;
+	RelGraph graph = builder.finish(&keys);
+	EXPECT_EQ(adjacency(graph, "orders.user_id").unresolved, 1u);
+	EXPECT_EQ(adjacency(graph, "orders.sku").unresolved, 0u);
+	EXPECT_FALSE(GraphBuilder::can_append(graph, graph.table_index("users")));
+	EXPECT_TRUE(GraphBuilder::can_append(graph, graph.table_index("items")));
+	EXPECT_TRUE(GraphBuilder::can_append(graph, graph.table_index("orders")));
+	// Extended with more orders, the dangling child still counts.
+	GraphBuilder extending(shop_schema(), {}, std::move(graph), std::move(keys));
+	add_orders(extending, {{102, 1, "a", 30}});
+	RelGraph extended = extending.finish();
+	EXPECT_EQ(adjacency(extended, "orders.user_id").unresolved, 1u);
+	EXPECT_EQ(neighbors(adjacency(extended, "orders.user_id (reverse)"), 0), std::vector<int32_t>{2});
+}
+
 TEST(GraphBuilderTest, KeysOfAnotherTypeDoNotMatch) {
 	GraphBuilder builder(shop_schema(), {});
 	add_users(builder, {1});

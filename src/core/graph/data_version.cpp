@@ -8,7 +8,7 @@ std::string data_fingerprint(const std::vector<TableVersion> &tables) {
 		fingerprint += version.table + "=";
 		if (version.tracked()) {
 			fingerprint += "tracked:" + std::to_string(version.relid) + "/" + std::to_string(version.relfilenode) + "/" +
-			               version.trigger_row + "/" + std::to_string(version.inserts) + "+" +
+			               version.trigger_rows + "/" + std::to_string(version.inserts) + "+" +
 			               std::to_string(version.modifications);
 		} else {
 			fingerprint += "rows:" + version.signature;
@@ -16,6 +16,33 @@ std::string data_fingerprint(const std::vector<TableVersion> &tables) {
 		fingerprint += ";";
 	}
 	return fingerprint;
+}
+
+std::optional<std::vector<size_t>> appended_tables(const std::vector<TableVersion> &cached,
+                                                   const std::vector<TableVersion> &now) {
+	if (cached.size() != now.size()) {
+		return std::nullopt;
+	}
+	std::vector<size_t> appended;
+	for (size_t t = 0; t < now.size(); ++t) {
+		const TableVersion &before = cached[t];
+		const TableVersion &after = now[t];
+		if (before.table != after.table || !before.tracked() || !after.tracked()) {
+			if (data_fingerprint({before}) != data_fingerprint({after})) {
+				return std::nullopt;
+			}
+			continue;
+		}
+		if (before.relid != after.relid || before.relfilenode != after.relfilenode ||
+		    before.trigger_rows != after.trigger_rows || before.modifications != after.modifications ||
+		    after.inserts < before.inserts) {
+			return std::nullopt;
+		}
+		if (after.inserts > before.inserts) {
+			appended.push_back(t);
+		}
+	}
+	return appended;
 }
 
 } // namespace relml

@@ -13,7 +13,8 @@ namespace {
 // Estimated bytes of one entry of an unordered_map: the node with its key and value, plus its bucket.
 constexpr size_t kHashEntryBytes = 48;
 
-enum class KeyKind : uint8_t { Null, Integer, Text };
+// Row: a row of the graph being extended, whose parent is already resolved (values holds the parent row).
+enum class KeyKind : uint8_t { Null, Integer, Text, Row };
 
 // The values of one foreign key column, kept until finish() can match them with every parent's keys.
 struct ForeignKeyValues {
@@ -102,6 +103,7 @@ struct ForeignKeyLink {
 	size_t child = 0;
 	size_t slot = 0;
 	size_t parent = 0;
+	size_t unresolved_before = 0; // unresolved children of the graph being extended
 };
 
 } // namespace
@@ -153,6 +155,8 @@ struct GraphBuilder::TableLoader::State {
 			auto it = rows_by_text_key.find(values.text_keys[values.values[row]]);
 			return it == rows_by_text_key.end() ? -1 : it->second;
 		}
+		case KeyKind::Row:
+			return static_cast<int32_t>(values.values[row]);
 		case KeyKind::Null:
 			break;
 		}
@@ -266,7 +270,61 @@ GraphBuilder::GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options)
 	}
 }
 
+// The graph's tables and keys become the loaders' own, and each child row's resolved parent stands in for the
+// foreign key value it was resolved from, so that finish() links old and new rows alike.
+GraphBuilder::GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options, RelGraph graph,
+                           std::vector<TableKeys> keys)
+    : GraphBuilder(schema, std::move(options)) {
+	if (graph.tables.size() != impl_->layouts.size() || keys.size() != impl_->layouts.size() ||
+	    graph.adjacencies.size() != 2 * impl_->links.size()) {
+		throw InternalError("the relational graph to extend was not built from this schema");
+	}
+	impl_->budget.charge(graph.memory_bytes(), "extending the relational graph", "tables");
+	for (size_t t = 0; t < impl_->states.size(); ++t) {
+		TableLoader::State &state = *impl_->states[t];
+		if (graph.tables[t].name != state.layout.table) {
+			throw InternalError("the relational graph to extend has table \"" + graph.tables[t].name + "\" where \"" +
+			                    state.layout.table + "\" was expected");
+		}
+		state.table = std::move(graph.tables[t]);
+		state.rows_by_int_key = std::move(keys[t].integers);
+		state.rows_by_text_key = std::move(keys[t].texts);
+		state.charge((state.rows_by_int_key.size() + state.rows_by_text_key.size()) * kHashEntryBytes);
+		for (size_t c = 0; c < state.table.columns.size(); ++c) {
+			const std::vector<std::string> &dictionary = state.table.columns[c].dictionary;
+			for (size_t code = 0; code < dictionary.size(); ++code) {
+				state.category_codes[c].emplace(dictionary[code], static_cast<int32_t>(code));
+			}
+		}
+		for (ForeignKeyValues &values : state.foreign_keys) {
+			values.kinds.assign(state.table.rows, KeyKind::Null);
+			values.values.assign(state.table.rows, 0);
+		}
+	}
+	for (size_t l = 0; l < impl_->links.size(); ++l) {
+		ForeignKeyLink &link = impl_->links[l];
+		const Adjacency &forward = graph.adjacencies[2 * l];
+		ForeignKeyValues &values = impl_->states[link.child]->foreign_keys[link.slot];
+		for (size_t row = 0; row < values.kinds.size(); ++row) {
+			if (forward.degree(static_cast<int32_t>(row)) > 0) {
+				values.kinds[row] = KeyKind::Row;
+				values.values[row] = forward.neighbors[forward.offsets[row]];
+			}
+		}
+		link.unresolved_before = forward.unresolved;
+	}
+}
+
 GraphBuilder::~GraphBuilder() = default;
+
+bool GraphBuilder::can_append(const RelGraph &graph, int table) {
+	for (const Adjacency &adjacency : graph.adjacencies) {
+		if (!adjacency.reverse && adjacency.to_table == table && adjacency.unresolved > 0) {
+			return false;
+		}
+	}
+	return true;
+}
 
 const std::vector<TableLayout> &GraphBuilder::layouts() const {
 	return impl_->layouts;
@@ -412,6 +470,14 @@ size_t GraphBuilder::TableLoader::rows() const {
 	return state_->table.rows;
 }
 
+bool GraphBuilder::TableLoader::has_key(int64_t key) const {
+	return state_->rows_by_int_key.count(key) > 0;
+}
+
+bool GraphBuilder::TableLoader::has_key(std::string_view key) const {
+	return state_->rows_by_text_key.count(std::string(key)) > 0;
+}
+
 namespace {
 
 // Child row -> the parent row it references: at most one neighbour per row.
@@ -469,7 +535,7 @@ Adjacency reverse_adjacency(const std::vector<int32_t> &parent_of, const GraphTa
 
 // Links every foreign key both ways, charging each adjacency before it is built: this is the peak, when
 // the tables, the keys and the adjacencies are all held at once.
-RelGraph GraphBuilder::finish() {
+RelGraph GraphBuilder::finish(std::vector<TableKeys> *keys) {
 	if (impl_->finished) {
 		throw InternalError("GraphBuilder::finish() called twice");
 	}
@@ -484,9 +550,11 @@ RelGraph GraphBuilder::finish() {
 		const ForeignKeyValues &values = impl_->states[link.child]->foreign_keys[link.slot];
 		std::vector<int32_t> parent_of(child.rows);
 		size_t edges = 0;
+		size_t unresolved = link.unresolved_before;
 		for (size_t row = 0; row < child.rows; ++row) {
 			parent_of[row] = impl_->states[link.parent]->referenced_row(values, row);
 			edges += parent_of[row] >= 0 ? 1 : 0;
+			unresolved += parent_of[row] < 0 && values.kinds[row] != KeyKind::Null ? 1 : 0;
 		}
 		std::string name = link.foreign_key.table + "." + link.foreign_key.column;
 		size_t edge_bytes = edges * (sizeof(int32_t) + sizeof(EpochMicros));
@@ -496,6 +564,7 @@ RelGraph GraphBuilder::finish() {
 		Adjacency forward = forward_adjacency(parent_of, parent);
 		Adjacency reverse = reverse_adjacency(parent_of, parent, child);
 		forward.name = name;
+		forward.unresolved = unresolved;
 		forward.from_table = static_cast<int>(link.child);
 		forward.to_table = static_cast<int>(link.parent);
 		reverse.name = name + " (reverse)";
@@ -508,6 +577,12 @@ RelGraph GraphBuilder::finish() {
 		}
 		graph.adjacencies.push_back(std::move(forward));
 		graph.adjacencies.push_back(std::move(reverse));
+	}
+	if (keys) {
+		keys->clear();
+		for (auto &state : impl_->states) {
+			keys->push_back({std::move(state->rows_by_int_key), std::move(state->rows_by_text_key)});
+		}
 	}
 	impl_->states.clear();
 	impl_->loaders.clear();

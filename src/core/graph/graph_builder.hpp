@@ -21,6 +21,13 @@ struct GraphBuildOptions {
 	std::string budget_setting = "relml.max_graph_memory";
 };
 
+// A table's primary keys and the row each names: what resolves children's foreign keys, and what turns users'
+// entity keys into nodes.
+struct TableKeys {
+	std::unordered_map<int64_t, int32_t> integers;
+	std::unordered_map<std::string, int32_t> texts;
+};
+
 // The columns a TableLoader expects for one table, in the order the adapter should select them.
 struct TableLayout {
 	std::string table;
@@ -33,7 +40,14 @@ struct TableLayout {
 class GraphBuilder {
 public:
 	GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options);
+	// Extends a graph that finish() built from the same schema, with the keys it gave: loaders then append rows
+	// to its tables, and finish() links every foreign key again, as if all the rows had come in one load.
+	GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options, RelGraph graph, std::vector<TableKeys> keys);
 	~GraphBuilder();
+
+	// Whether rows appended to `table` of `graph` link exactly as a full load would link them: no child row of
+	// any foreign key into `table` holds a key that matched no row (a new row could be the one it names).
+	static bool can_append(const RelGraph &graph, int table);
 
 	// Tables and their layouts, in schema order.
 	const std::vector<TableLayout> &layouts() const;
@@ -54,6 +68,9 @@ public:
 		void set_category(size_t column, std::string_view value);
 		void set_text(size_t column, std::string_view value);
 		size_t rows() const;
+		// Whether a row with this primary key is in the table already.
+		bool has_key(int64_t key) const;
+		bool has_key(std::string_view key) const;
 
 	private:
 		friend class GraphBuilder;
@@ -68,7 +85,8 @@ public:
 
 	// Resolves foreign keys, sorts neighbour lists by time and returns the graph. The builder is spent after.
 	// Adjacencies come in schema foreign key order, each forward then reverse: foreign key i gives 2i and 2i+1.
-	RelGraph finish();
+	// `keys`, when given, receives each table's primary keys (in layout order), which extending needs.
+	RelGraph finish(std::vector<TableKeys> *keys = nullptr);
 
 	// Bytes counted so far against the budget, including what only building needs (key lookups).
 	size_t memory_bytes() const;

@@ -69,6 +69,9 @@ struct Adjacency {
 	std::vector<int64_t> offsets;
 	std::vector<int32_t> neighbors;
 	std::vector<EpochMicros> neighbor_times;
+	// Forward only: child rows whose (non-NULL) key matched no parent row. Rows appended to the parent table
+	// later could match them, so a graph with any cannot take in appended parents (GraphBuilder::can_append).
+	size_t unresolved = 0;
 
 	int64_t degree(int32_t row) const {
 		return offsets[row + 1] - offsets[row];

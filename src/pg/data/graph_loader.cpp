@@ -5,6 +5,7 @@
 #include "pg/catalog/task_catalog.hpp"
 
 #include "common/stopwatch.hpp"
+#include "graph/data_fingerprint_sql.hpp"
 #include "graph/graph_builder.hpp"
 #include "graph/graph_load_plan.hpp"
 #include "sql/identifier.hpp"
@@ -23,6 +24,7 @@ constexpr int64_t kPostgresEpochMicros = 946684800LL * 1000000LL;
 
 struct CachedGraph {
 	std::string key;
+	DataVersion version;
 	std::string fingerprint;
 	LoadedGraph loaded;
 };
@@ -90,11 +92,27 @@ EpochMicros to_epoch_micros(Timestamp value) {
 	return value + kPostgresEpochMicros;
 }
 
+// The primary key of row `r` is in the table already: a row appended to a cached graph that its load saw.
+bool known_row(const DecodedBatch &batch, const TableLoadPlan &plan, const GraphBuilder::TableLoader &loader,
+               size_t r) {
+	if (plan.columns.empty() || plan.columns[0].slot != LoadSlot::PrimaryKey || batch.nulls[r * batch.columns]) {
+		return false;
+	}
+	const size_t cell = r * batch.columns;
+	if (plan.columns[0].integer) {
+		return loader.has_key(int64_t(DatumGetInt64(batch.values[cell])));
+	}
+	return loader.has_key(std::string_view(batch.text_data[cell], batch.text_length[cell]));
+}
+
+// Appends the batch's rows to the table, but for rows whose key it holds already when `skip_known`.
 void feed_batch(const DecodedBatch &batch, const TableLoadPlan &plan, GraphBuilder::TableLoader &loader,
-                KeyIndex &keys) {
+                bool skip_known) {
 	for (size_t r = 0; r < batch.rows; ++r) {
+		if (skip_known && known_row(batch, plan, loader, r)) {
+			continue;
+		}
 		loader.begin_row();
-		int32_t row = static_cast<int32_t>(loader.rows() - 1);
 		for (size_t c = 0; c < batch.columns; ++c) {
 			size_t cell = r * batch.columns + c;
 			if (batch.nulls[cell]) {
@@ -106,11 +124,9 @@ void feed_batch(const DecodedBatch &batch, const TableLoadPlan &plan, GraphBuild
 			switch (column.slot) {
 			case LoadSlot::PrimaryKey:
 				if (column.integer) {
-					loader.set_primary_key(DatumGetInt64(value));
-					keys.integers.emplace(DatumGetInt64(value), row);
+					loader.set_primary_key(int64_t(DatumGetInt64(value)));
 				} else {
 					loader.set_primary_key(text);
-					keys.texts.emplace(std::string(text), row);
 				}
 				break;
 			case LoadSlot::ForeignKey:
@@ -139,33 +155,97 @@ void feed_batch(const DecodedBatch &batch, const TableLoadPlan &plan, GraphBuild
 	}
 }
 
-LoadedGraph build_graph(const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
+GraphBuildOptions build_options() {
 	GraphBuildOptions options;
 	options.memory_budget_bytes = static_cast<size_t>(max_graph_mb_setting) * 1024 * 1024;
 	options.budget_setting = "relml.max_graph_memory";
-	GraphBuilder builder(schema, options);
-	std::vector<TableLoadPlan> plans = plan_graph_load(schema, builder.layouts());
-	LoadedGraph loaded;
-	loaded.keys.resize(builder.layouts().size());
+	return options;
+}
+
+// Streams `sql`'s rows into `table` of `builder`; returns how many it read.
+size_t stream_rows(const std::string &sql, const TableLoadPlan &plan, GraphBuilder::TableLoader &loader,
+                   bool skip_known, const RunHooks &hooks) {
 	MemoryContext memory = nullptr;
 	pg_call([&] { memory = AllocSetContextCreate(CurrentMemoryContext, "relml graph load", ALLOCSET_DEFAULT_SIZES); });
 	DecodedBatch batch;
-	for (size_t t = 0; t < builder.layouts().size(); ++t) {
-		const TableLoadPlan &plan = plans[t];
-		KeyIndex &keys = loaded.keys[t];
-		keys.integer_keys = plan.integer_keys;
-		GraphBuilder::TableLoader &loader = builder.table(builder.layouts()[t].table);
-		SpiCursor cursor(plan.sql);
-		while (uint64 rows = cursor.fetch(kFetchRows)) {
-			decode_batch(cursor.batch(), rows, plan, memory, batch);
-			feed_batch(batch, plan, loader, keys);
-			pg_call([&] { MemoryContextReset(memory); });
-			stats.rows += rows;
-			hooks.poll();
-		}
+	size_t read = 0;
+	SpiCursor cursor(sql);
+	while (uint64 rows = cursor.fetch(kFetchRows)) {
+		decode_batch(cursor.batch(), rows, plan, memory, batch);
+		feed_batch(batch, plan, loader, skip_known);
+		pg_call([&] { MemoryContextReset(memory); });
+		read += rows;
+		hooks.poll();
 	}
 	pg_call([&] { MemoryContextDelete(memory); });
-	loaded.graph = builder.finish();
+	return read;
+}
+
+// The graph as finish() left it, with its key indexes.
+LoadedGraph finished_graph(GraphBuilder &builder, const std::vector<TableLoadPlan> &plans) {
+	LoadedGraph loaded;
+	std::vector<TableKeys> keys;
+	loaded.graph = builder.finish(&keys);
+	for (size_t t = 0; t < keys.size(); ++t) {
+		KeyIndex index;
+		static_cast<TableKeys &>(index) = std::move(keys[t]);
+		index.integer_keys = plans[t].integer_keys;
+		loaded.keys.push_back(std::move(index));
+	}
+	return loaded;
+}
+
+LoadedGraph build_graph(const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
+	GraphBuilder builder(schema, build_options());
+	std::vector<TableLoadPlan> plans = plan_graph_load(schema, builder.layouts());
+	for (size_t t = 0; t < builder.layouts().size(); ++t) {
+		stats.rows += stream_rows(plans[t].sql, plans[t], builder.table(builder.layouts()[t].table), false, hooks);
+	}
+	return finished_graph(builder, plans);
+}
+
+// Whether the rows INSERT statements added to each of `tables` since the cached graph's snapshot can be found by
+// key: every statement kept its keys and none was folded away, the table has a primary key, and no foreign key
+// into it holds a key that matched no row before.
+bool can_take_in(SpiConnection &spi, const CachedGraph &cached, const DataVersion &now, const SchemaGraph &schema,
+                 const std::vector<size_t> &tables) {
+	for (size_t t : tables) {
+		const TableVersion &before = cached.version.tables[t];
+		const TableVersion &after = now.tables[t];
+		if (schema.table(after.table).primary_key.empty() ||
+		    !GraphBuilder::can_append(cached.loaded.graph, static_cast<int>(t))) {
+			return false;
+		}
+		SpiResult since = spi.query(inserts_since_sql(), {std::to_string(after.relid), cached.version.snapshot});
+		if (since.integer(0, 0) != after.inserts - before.inserts || since.integer(0, 1) > 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+// Takes the appended rows of `tables` into the cached graph, which the builder consumes: on an error the cache
+// is empty and the next call loads in full.
+LoadedGraph extend_graph(CachedGraph &cached, const SchemaGraph &schema, const std::vector<size_t> &tables,
+                         const RunHooks &hooks, GraphLoadStats &stats) {
+	std::vector<TableKeys> keys;
+	for (KeyIndex &index : cached.loaded.keys) {
+		keys.push_back(std::move(static_cast<TableKeys &>(index)));
+	}
+	GraphBuilder builder(schema, build_options(), std::move(cached.loaded.graph), std::move(keys));
+	std::vector<TableLoadPlan> plans = plan_graph_load(schema, builder.layouts());
+	for (size_t t : tables) {
+		const Table &table = schema.table(builder.layouts()[t].table);
+		const std::string sql = appended_rows_sql(plans[t].sql, table.primary_key,
+		                                          table.find_column(table.primary_key)->data_type,
+		                                          cached.version.tables[t].relid, cached.version.snapshot);
+		GraphBuilder::TableLoader &loader = builder.table(table.name);
+		const size_t before = loader.rows();
+		stream_rows(sql, plans[t], loader, true, hooks);
+		stats.appended += loader.rows() - before;
+	}
+	LoadedGraph loaded = finished_graph(builder, plans);
+	stats.rows = loaded.graph.node_count();
 	return loaded;
 }
 
@@ -208,15 +288,32 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 	GraphLoadStats local;
 	std::string key = std::to_string(database_id) + "/" + std::to_string(max_graph_mb_setting) + "/" +
 	                  current_role(spi) + "/" + schema.to_json().dump();
-	std::string fingerprint = data_fingerprint(read_table_versions(spi, schema, hooks));
-	if (cached_graph && cached_graph->key == key && cached_graph->fingerprint == fingerprint) {
+	DataVersion version = read_table_versions(spi, schema, hooks);
+	std::string fingerprint = data_fingerprint(version.tables);
+	const bool same_schema = cached_graph && cached_graph->key == key;
+	std::optional<std::vector<size_t>> appended;
+	if (same_schema && cached_graph->fingerprint != fingerprint) {
+		appended = appended_tables(cached_graph->version.tables, version.tables);
+		if (appended && !can_take_in(spi, *cached_graph, version, schema, *appended)) {
+			appended.reset();
+		}
+	}
+	if (same_schema && cached_graph->fingerprint == fingerprint) {
 		local.reused = true;
 		local.rows = cached_graph->loaded.graph.node_count();
+	} else if (appended) {
+		std::unique_ptr<CachedGraph> extended = std::move(cached_graph);
+		extended->loaded = extend_graph(*extended, schema, *appended, hooks, local);
+		extended->loaded.database_id = database_id;
+		extended->version = std::move(version);
+		extended->fingerprint = std::move(fingerprint);
+		cached_graph = std::move(extended);
 	} else {
 		cached_graph.reset();
 		auto fresh = std::make_unique<CachedGraph>();
 		fresh->key = key;
-		fresh->fingerprint = fingerprint;
+		fresh->version = std::move(version);
+		fresh->fingerprint = std::move(fingerprint);
 		fresh->loaded = build_graph(schema, hooks, local);
 		fresh->loaded.database_id = database_id;
 		cached_graph = std::move(fresh);
@@ -248,6 +345,10 @@ const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, cons
 	if (stats.reused) {
 		hooks.report("graph: reused (" + std::to_string(stats.rows) + " rows, " + megabytes(stats.bytes) +
 		             "), data unchanged");
+	} else if (stats.appended > 0) {
+		hooks.report("graph: took in " + std::to_string(stats.appended) + " appended rows in " +
+		             Stopwatch::format(stats.seconds) + " (" + std::to_string(stats.rows) + " rows, " +
+		             megabytes(stats.bytes) + ")");
 	} else {
 		hooks.report("graph: " + std::to_string(stats.rows) + " rows, " +
 		             std::to_string(loaded.graph.edge_count()) + " edges, " + megabytes(stats.bytes) + " loaded in " +

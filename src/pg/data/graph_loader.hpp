@@ -1,11 +1,13 @@
 // Loads a registered database into the in-memory relational graph that RDL models train and predict on,
 // through SPI cursors of binary datums. The graph is kept for the rest of the backend's life and reused
-// while the data it was built from is unchanged (same registration, same role, same table versions).
+// while the data it was built from is unchanged (same registration, same role, same table versions); rows that
+// INSERT statements appended since are taken in without loading the rest again.
 #pragma once
 
 #include "pg/boundary/spi.hpp"
 
 #include "common/hooks.hpp"
+#include "graph/graph_builder.hpp"
 #include "graph/rel_graph.hpp"
 #include "schema/schema_graph.hpp"
 
@@ -20,6 +22,7 @@ namespace relml::pg {
 
 struct GraphLoadStats {
 	bool reused = false;
+	size_t appended = 0; // rows taken into the cached graph (0 when it was reused or loaded in full)
 	size_t rows = 0;
 	size_t bytes = 0;
 	double seconds = 0;            // loading (or fingerprinting, when reused)
@@ -27,10 +30,8 @@ struct GraphLoadStats {
 };
 
 // Primary key -> row of one graph table, for turning users' entity keys into nodes.
-struct KeyIndex {
+struct KeyIndex : TableKeys {
 	bool integer_keys = true;
-	std::unordered_map<int64_t, int32_t> integers;
-	std::unordered_map<std::string, int32_t> texts;
 
 	// The row whose key prints as `key`, or -1.
 	int32_t find(const std::string &key) const;

@@ -13,12 +13,14 @@ namespace {
 constexpr int64_t kFoldAfterRows = 1000;
 
 // The versions of `tables` of `schema` in order, and how many change rows are not folded yet.
-std::vector<TableVersion> read_versions(SpiConnection &spi, const std::string &schema,
-                                        const std::vector<std::string> &tables, int64_t *unfolded) {
+DataVersion read_versions(SpiConnection &spi, const std::string &schema, const std::vector<std::string> &tables,
+                          int64_t *unfolded) {
 	SpiResult rows = spi.query_kept(table_versions_sql(), {schema, text_array_param(tables)});
-	std::vector<TableVersion> versions(rows.rows());
+	DataVersion data;
+	data.tables.resize(rows.rows());
+	data.snapshot = rows.rows() > 0 ? rows.text(0, 8) : std::string();
 	for (size_t r = 0; r < rows.rows(); ++r) {
-		TableVersion &version = versions[r];
+		TableVersion &version = data.tables[r];
 		version.table = rows.text(r, 0);
 		if (!rows.is_null(r, 7)) {
 			version.untracked_reason = rows.text(r, 7);
@@ -26,12 +28,12 @@ std::vector<TableVersion> read_versions(SpiConnection &spi, const std::string &s
 		}
 		version.relid = static_cast<uint32_t>(rows.integer(r, 1));
 		version.relfilenode = static_cast<uint32_t>(rows.integer(r, 2));
-		version.trigger_row = rows.text(r, 3);
+		version.trigger_rows = rows.text(r, 3);
 		version.inserts = rows.integer(r, 4);
 		version.modifications = rows.integer(r, 5);
 		*unfolded += rows.integer(r, 6);
 	}
-	return versions;
+	return data;
 }
 
 std::vector<std::string> table_names(const SchemaGraph &graph) {
@@ -58,17 +60,18 @@ std::string row_signature(SpiConnection &spi, const std::string &schema, const s
 
 nlohmann::json install_change_tracking(SpiConnection &spi, const SchemaGraph &graph) {
 	int64_t unfolded = 0;
-	for (const TableVersion &version : read_versions(spi, graph.schema(), table_names(graph), &unfolded)) {
+	for (const TableVersion &version : read_versions(spi, graph.schema(), table_names(graph), &unfolded).tables) {
 		const std::string name = qualified_name(graph.schema(), version.table);
 		if (!version.tracked() && *spi.scalar(can_track_sql(), {name}) == "t") {
-			for (const std::string &statement : install_change_tracking_sql(graph.schema(), version.table)) {
+			for (const std::string &statement :
+			     install_change_tracking_sql(graph.schema(), version.table, graph.table(version.table).primary_key)) {
 				spi.execute(statement);
 			}
 		}
 	}
 	nlohmann::json tracked = nlohmann::json::array();
 	nlohmann::json untracked = nlohmann::json::object();
-	for (const TableVersion &version : read_versions(spi, graph.schema(), table_names(graph), &unfolded)) {
+	for (const TableVersion &version : read_versions(spi, graph.schema(), table_names(graph), &unfolded).tables) {
 		if (version.tracked()) {
 			tracked.push_back(version.table);
 		} else {
@@ -78,18 +81,18 @@ nlohmann::json install_change_tracking(SpiConnection &spi, const SchemaGraph &gr
 	return {{"tracked", tracked}, {"untracked", untracked}};
 }
 
-std::vector<TableVersion> read_table_versions(SpiConnection &spi, const SchemaGraph &graph, const RunHooks &hooks) {
+DataVersion read_table_versions(SpiConnection &spi, const SchemaGraph &graph, const RunHooks &hooks) {
 	int64_t unfolded = 0;
-	std::vector<TableVersion> versions = read_versions(spi, graph.schema(), table_names(graph), &unfolded);
+	DataVersion data = read_versions(spi, graph.schema(), table_names(graph), &unfolded);
 	if (unfolded > kFoldAfterRows) {
 		spi.scalar(fold_table_changes_sql());
 	}
-	for (TableVersion &version : versions) {
+	for (TableVersion &version : data.tables) {
 		if (!version.tracked()) {
 			version.signature = row_signature(spi, graph.schema(), version.table, hooks);
 		}
 	}
-	return versions;
+	return data;
 }
 
 } // namespace relml::pg

@@ -18,8 +18,14 @@ namespace relml::pg {
 // not tracked yet. Returns {"tracked": [tables], "untracked": {table: reason}}.
 nlohmann::json install_change_tracking(SpiConnection &spi, const SchemaGraph &graph);
 
+// The tables' versions, and the snapshot under which the tracked ones were counted (pg_snapshot as text).
+struct DataVersion {
+	std::vector<TableVersion> tables;
+	std::string snapshot;
+};
+
 // Every table's version as the current role sees it now, in `graph`'s order: tracked tables in constant time,
 // the others signed from their rows. Folds the change rows first when many have piled up.
-std::vector<TableVersion> read_table_versions(SpiConnection &spi, const SchemaGraph &graph, const RunHooks &hooks);
+DataVersion read_table_versions(SpiConnection &spi, const SchemaGraph &graph, const RunHooks &hooks);
 
 } // namespace relml::pg

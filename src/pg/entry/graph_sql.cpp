@@ -1,4 +1,5 @@
-// relml.load_graph: warms this backend's relational graph and reports its size and load speed.
+// relml.load_graph: warms this backend's relational graph and reports its size, its load speed and the rows it
+// took in when only appends changed the data.
 #include "pg/boundary/args.hpp"
 #include "pg/catalog/database_catalog.hpp"
 #include "pg/data/graph_loader.hpp"
@@ -24,8 +25,9 @@ RELML_SQL_FUNCTION(relml_load_graph) {
 	return composite_datum(fcinfo,
 	                       {BoolGetDatum(stats.reused), Int64GetDatum(static_cast<int64_t>(stats.rows)),
 	                        Int64GetDatum(static_cast<int64_t>(edges)), Float8GetDatum(stats.bytes / 1048576.0),
-	                        Float8GetDatum(stats.seconds), Float8GetDatum(stats.rows_per_second)},
-	                       std::vector<bool>(6, false));
+	                        Float8GetDatum(stats.seconds), Float8GetDatum(stats.rows_per_second),
+	                        Int64GetDatum(static_cast<int64_t>(stats.appended))},
+	                       std::vector<bool>(7, false));
 }
 
 } // namespace relml::pg
