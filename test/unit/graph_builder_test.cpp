@@ -228,6 +228,28 @@ TEST(GraphBuilderTest, AnExtendedGraphIsTheGraphOfAllItsRows) {
 	expect_same_graph(extending.finish(), expected);
 }
 
+// Foreign keys whose child table gained no rows keep their adjacencies; new parents start with no children.
+TEST(GraphBuilderTest, AppendingParentsOnlyKeepsTheChildrensEdges) {
+	const std::vector<Order> orders = {{100, 1, "a", 30}, {101, 2, "b", 10}};
+	GraphBuilder whole(shop_schema(), {});
+	add_users(whole, {1, 2, 3, 4});
+	add_items(whole, {"a", "b"});
+	add_orders(whole, orders);
+	const RelGraph expected = whole.finish();
+
+	GraphBuilder initial(shop_schema(), {});
+	add_users(initial, {1, 2});
+	add_items(initial, {"a", "b"});
+	add_orders(initial, orders);
+	std::vector<TableKeys> keys;
+	RelGraph graph = initial.finish(&keys);
+	GraphBuilder extending(shop_schema(), {}, std::move(graph), std::move(keys));
+	add_users(extending, {3, 4});
+	const RelGraph extended = extending.finish();
+	expect_same_graph(extended, expected);
+	EXPECT_EQ(adjacency(extended, "orders.user_id (reverse)").degree(3), 0);
+}
+
 // A child whose key matched no row might name a row appended later: its table refuses appends, others do not.
 TEST(GraphBuilderTest, DanglingKeysForbidAppendingTheirParents) {
 	GraphBuilder builder(shop_schema(), {});

@@ -211,6 +211,10 @@ struct GraphBuilder::Impl {
 	std::vector<std::unique_ptr<TableLoader::State>> states;
 	std::vector<TableLoader> loaders;
 	std::vector<ForeignKeyLink> links;
+	// Extending: the graph's adjacencies and each table's rows before, so that finish() keeps the adjacencies of
+	// foreign keys whose tables gained no rows.
+	std::vector<Adjacency> previous_adjacencies;
+	std::vector<size_t> previous_rows;
 	bool finished = false;
 };
 
@@ -313,6 +317,10 @@ GraphBuilder::GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options,
 		}
 		link.unresolved_before = forward.unresolved;
 	}
+	for (const auto &state : impl_->states) {
+		impl_->previous_rows.push_back(state->table.rows);
+	}
+	impl_->previous_adjacencies = std::move(graph.adjacencies);
 }
 
 GraphBuilder::~GraphBuilder() = default;
@@ -533,8 +541,18 @@ Adjacency reverse_adjacency(const std::vector<int32_t> &parent_of, const GraphTa
 
 } // namespace
 
+namespace {
+
+// A kept reverse adjacency (parent -> children) gets an empty neighbour list for each row its parent gained.
+void grow_reverse(Adjacency &reverse, size_t parent_rows) {
+	reverse.offsets.resize(parent_rows + 1, reverse.offsets.back());
+}
+
+} // namespace
+
 // Links every foreign key both ways, charging each adjacency before it is built: this is the peak, when
-// the tables, the keys and the adjacencies are all held at once.
+// the tables, the keys and the adjacencies are all held at once. Extending, a foreign key whose child table
+// gained no rows keeps its adjacencies: no edge can have appeared (its parents' new rows have no children yet).
 RelGraph GraphBuilder::finish(std::vector<TableKeys> *keys) {
 	if (impl_->finished) {
 		throw InternalError("GraphBuilder::finish() called twice");
@@ -544,7 +562,17 @@ RelGraph GraphBuilder::finish(std::vector<TableKeys> *keys) {
 	for (auto &state : impl_->states) {
 		graph.tables.push_back(std::move(state->table));
 	}
-	for (auto &link : impl_->links) {
+	for (size_t l = 0; l < impl_->links.size(); ++l) {
+		const ForeignKeyLink &link = impl_->links[l];
+		if (!impl_->previous_adjacencies.empty() &&
+		    graph.tables[link.child].rows == impl_->previous_rows[link.child]) {
+			Adjacency forward = std::move(impl_->previous_adjacencies[2 * l]);
+			Adjacency reverse = std::move(impl_->previous_adjacencies[2 * l + 1]);
+			grow_reverse(reverse, graph.tables[link.parent].rows);
+			graph.adjacencies.push_back(std::move(forward));
+			graph.adjacencies.push_back(std::move(reverse));
+			continue;
+		}
 		const GraphTable &child = graph.tables[link.child];
 		const GraphTable &parent = graph.tables[link.parent];
 		const ForeignKeyValues &values = impl_->states[link.child]->foreign_keys[link.slot];

@@ -41,7 +41,8 @@ class GraphBuilder {
 public:
 	GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options);
 	// Extends a graph that finish() built from the same schema, with the keys it gave: loaders then append rows
-	// to its tables, and finish() links every foreign key again, as if all the rows had come in one load.
+	// to its tables, and finish() links the foreign keys whose child tables gained rows again, so that the graph
+	// is the one a load of all the rows would build, provided every table that gained rows passed can_append.
 	GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options, RelGraph graph, std::vector<TableKeys> keys);
 	~GraphBuilder();
 
