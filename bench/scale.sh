@@ -40,7 +40,7 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE" "$@"; }
 say() { printf '%-34s %s\n' "$1:" "$2"; }
 
 # Runs `sql` in its own session and reports its wall time and the backend's peak resident memory (VmHWM, which
-# counts the shared buffers it touched too), polled every 0.2 s.
+# counts the shared buffers it touched too), polled every 0.2 s; the statement's result is not shown.
 timed_with_memory() {
 	local label=$1 sql=$2 pidfile="$WORK/pid" start end pid peak=0 v
 	rm -f "$pidfile"
@@ -58,7 +58,6 @@ timed_with_memory() {
 	end=$(date +%s.%N)
 	say "$label seconds" "$(echo "$end - $start" | bc)"
 	say "$label peak backend RSS (MB)" "$((peak / 1024))"
-	tail -n +2 "$WORK/out"
 }
 
 echo "relml at scale: database $DATABASE, demo scale $SCALE, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
@@ -80,9 +79,9 @@ say "settings" "$(q -c "LOAD 'relml'" -c "SELECT string_agg(name || '=' || setti
                       'relml.threads', 'shared_buffers', 'work_mem')")"
 
 if [[ $SKIP_TRAINING == 0 ]]; then
-	timed_with_memory "dfs training" "SELECT relml.train('customer_churn', 'dfs', '{\"deploy\": \"never\"}')" > /dev/null
+	timed_with_memory "dfs training" "SELECT relml.train('customer_churn', 'dfs', '{\"deploy\": \"never\"}')"
 	timed_with_memory "rdl training" \
-		"SELECT relml.train('customer_churn', 'rdl', '$(jq -c '. + {"deploy": "never"}' <<< "$RDL_OPTIONS")')" > /dev/null
+		"SELECT relml.train('customer_churn', 'rdl', '$(jq -c '. + {"deploy": "never"}' <<< "$RDL_OPTIONS")')"
 fi
 DFS_MODEL=$(q -c "SELECT max(model_id) FROM relml.models WHERE method = 'dfs'")
 RDL_MODEL=$(q -c "SELECT max(model_id) FROM relml.models WHERE method = 'rdl'")
