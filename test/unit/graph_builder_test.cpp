@@ -198,22 +198,24 @@ void expect_same_graph(const RelGraph &a, const RelGraph &b) {
 	}
 }
 
+// The shop graph of these rows, built in one load; `keys` receives its keys when given.
+RelGraph shop_graph(const std::vector<int64_t> &users, const std::vector<std::string> &items,
+                    const std::vector<Order> &orders, std::vector<TableKeys> *keys = nullptr) {
+	GraphBuilder builder(shop_schema(), {});
+	add_users(builder, users);
+	add_items(builder, items);
+	add_orders(builder, orders);
+	return builder.finish(keys);
+}
+
 TEST(GraphBuilderTest, AnExtendedGraphIsTheGraphOfAllItsRows) {
 	const std::vector<Order> first = {{100, 1, "a", 30}, {101, 2, "b", 10}, {102, -1, "", 20}};
 	const std::vector<Order> appended = {{103, 2, "a", 5}, {104, 1, "c", 40}};
-	GraphBuilder whole(shop_schema(), {});
-	add_users(whole, {1, 2, 3});
-	add_items(whole, {"a", "b", "c"});
-	add_orders(whole, first);
-	add_orders(whole, appended);
-	const RelGraph expected = whole.finish();
-
-	GraphBuilder initial(shop_schema(), {});
-	add_users(initial, {1, 2});
-	add_items(initial, {"a", "b"});
-	add_orders(initial, first);
+	std::vector<Order> all = first;
+	all.insert(all.end(), appended.begin(), appended.end());
+	const RelGraph expected = shop_graph({1, 2, 3}, {"a", "b", "c"}, all);
 	std::vector<TableKeys> keys;
-	RelGraph graph = initial.finish(&keys);
+	RelGraph graph = shop_graph({1, 2}, {"a", "b"}, first, &keys);
 	ASSERT_EQ(keys.size(), 3u);
 	EXPECT_EQ(keys[graph.table_index("users")].integers.at(2), 1);
 	for (const char *table : {"users", "items", "orders"}) {
@@ -231,18 +233,9 @@ TEST(GraphBuilderTest, AnExtendedGraphIsTheGraphOfAllItsRows) {
 // Foreign keys whose child table gained no rows keep their adjacencies; new parents start with no children.
 TEST(GraphBuilderTest, AppendingParentsOnlyKeepsTheChildrensEdges) {
 	const std::vector<Order> orders = {{100, 1, "a", 30}, {101, 2, "b", 10}};
-	GraphBuilder whole(shop_schema(), {});
-	add_users(whole, {1, 2, 3, 4});
-	add_items(whole, {"a", "b"});
-	add_orders(whole, orders);
-	const RelGraph expected = whole.finish();
-
-	GraphBuilder initial(shop_schema(), {});
-	add_users(initial, {1, 2});
-	add_items(initial, {"a", "b"});
-	add_orders(initial, orders);
+	const RelGraph expected = shop_graph({1, 2, 3, 4}, {"a", "b"}, orders);
 	std::vector<TableKeys> keys;
-	RelGraph graph = initial.finish(&keys);
+	RelGraph graph = shop_graph({1, 2}, {"a", "b"}, orders, &keys);
 	GraphBuilder extending(shop_schema(), {}, std::move(graph), std::move(keys));
 	add_users(extending, {3, 4});
 	const RelGraph extended = extending.finish();
@@ -252,12 +245,8 @@ TEST(GraphBuilderTest, AppendingParentsOnlyKeepsTheChildrensEdges) {
 
 // A child whose key matched no row might name a row appended later: its table refuses appends, others do not.
 TEST(GraphBuilderTest, DanglingKeysForbidAppendingTheirParents) {
-	GraphBuilder builder(shop_schema(), {});
-	add_users(builder, {1});
-	add_items(builder, {"a"});
-	add_orders(builder, {{100, 7, "a", 10}, {101, -1, "", 20}});
 	std::vector<TableKeys> keys;
-	RelGraph graph = builder.finish(&keys);
+	RelGraph graph = shop_graph({1}, {"a"}, {{100, 7, "a", 10}, {101, -1, "", 20}}, &keys);
 	EXPECT_EQ(adjacency(graph, "orders.user_id").unresolved, 1u);
 	EXPECT_EQ(adjacency(graph, "orders.sku").unresolved, 0u);
 	EXPECT_FALSE(GraphBuilder::can_append(graph, graph.table_index("users")));
