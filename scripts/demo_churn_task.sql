@@ -1,8 +1,13 @@
 -- The demo's churn task: of the customers who ordered in the 90 days up to t, who places no order in
--- (t, t + 30 days]? Validation from 2024-07-01, test from 2024-10-01. Read by scripts/demo.sql and
--- bench/demo_routes.sh (\i), against a database holding the demo registered as 'demo'.
+-- (t, t + 30 days]? Validation from 2024-07-01, test from 2024-10-01. Read (\i) by scripts/demo.sql,
+-- bench/demo_routes.sh, bench/scale.sh and the pgTAP fixture (test/pgtap/setup.sql), against a database holding
+-- the demo registered as 'demo'. The task is named customer_churn unless psql's churn_task_name says otherwise.
+\if :{?churn_task_name}
+\else
+\set churn_task_name customer_churn
+\endif
 SELECT relml.create_task(
-	name           => 'customer_churn',
+	name           => :'churn_task_name',
 	database       => 'demo',
 	entity_table   => 'customers',
 	task_type      => 'binary_classification',
@@ -18,4 +23,4 @@ SELECT relml.create_task(
 	$label$,
 	horizon        => interval '30 days',
 	val_timestamp  => timestamp '2024-07-01',
-	test_timestamp => timestamp '2024-10-01') AS customer_churn;
+	test_timestamp => timestamp '2024-10-01') AS churn_task;

@@ -29,24 +29,8 @@ $$;
 SELECT relml.generate_demo('demo', 0.1, 42) AS demo_rows;
 SELECT relml.register_database('demo', 'demo') IS NOT NULL AS demo_registered;
 
-SELECT relml.create_task(
-	name           => 'churn',
-	database       => 'demo',
-	entity_table   => 'customers',
-	task_type      => 'binary_classification',
-	label_query    => $label$
-		SELECT t.seed_time, a.customer_id,
-		       (NOT EXISTS (SELECT 1 FROM demo.orders o
-		                    WHERE o.customer_id = a.customer_id
-		                      AND o.ordered_at > t.seed_time AND o.ordered_at <= t.window_end))::int AS churned
-		FROM timestamps t
-		CROSS JOIN LATERAL (
-			SELECT DISTINCT o.customer_id FROM demo.orders o
-			WHERE o.ordered_at > t.seed_time - interval '90 days' AND o.ordered_at <= t.seed_time) AS a
-	$label$,
-	horizon        => interval '30 days',
-	val_timestamp  => timestamp '2024-07-01',
-	test_timestamp => timestamp '2024-10-01')->'splits' AS churn_splits;
+\set churn_task_name churn
+\ir ../../scripts/demo_churn_task.sql
 
 SELECT relml.create_task(
 	name           => 'spend',
