@@ -5,8 +5,9 @@
 -- relml_track_inserts adds one row per INSERT (or COPY) statement to relml.table_inserts, with the primary keys
 -- of the rows it inserted; relml_track_changes counts every UPDATE, DELETE or TRUNCATE statement in
 -- relml.table_changes, one row per table and writing transaction, so concurrent writers never touch the same
--- row. A table's version is what its reader sees of both plus what relml.fold_table_changes has folded into
--- relml.table_change_counts, so it is transactional: a rolled-back write adds nothing, a committed one is seen
+-- row. A table's version is what its reader sees of both (how many statements, and the sum of their writers'
+-- transaction ids, so that a rolled-back write replaced by as many others is told apart) plus what
+-- relml.fold_table_changes has folded into relml.table_change_counts, so it is transactional: a rolled-back write adds nothing, a committed one is seen
 -- by every snapshot taken after its commit, and a reader counts under the same snapshot rules as the rows it
 -- loads. docs/scaling.md spells out the semantics.
 
@@ -33,7 +34,8 @@ CREATE TABLE relml.table_changes (
 CREATE TABLE relml.table_change_counts (
 	relid         oid PRIMARY KEY,
 	inserts       bigint NOT NULL,
-	modifications bigint NOT NULL
+	modifications bigint NOT NULL,
+	xid_sum       numeric NOT NULL -- of the folded rows' transaction ids
 );
 
 -- Write activity per table is public in PostgreSQL already (pg_stat_all_tables); the keys are not: a role sees
@@ -96,19 +98,21 @@ BEGIN
 		RETURN 0;
 	END IF;
 	WITH inserted AS (
-		DELETE FROM relml.table_inserts RETURNING relid
+		DELETE FROM relml.table_inserts RETURNING relid, xid
 	), changed AS (
-		DELETE FROM relml.table_changes RETURNING relid, statements
+		DELETE FROM relml.table_changes RETURNING relid, xid, statements
 	), sums AS (
-		SELECT relid, sum(inserts)::int8 AS inserts, sum(modifications)::int8 AS modifications
-		FROM (SELECT relid, 1 AS inserts, 0 AS modifications FROM inserted
-		      UNION ALL SELECT relid, 0, statements FROM changed) AS counted
+		SELECT relid, sum(inserts)::int8 AS inserts, sum(modifications)::int8 AS modifications,
+		       sum(xid::text::numeric) AS xid_sum
+		FROM (SELECT relid, xid, 1 AS inserts, 0 AS modifications FROM inserted
+		      UNION ALL SELECT relid, xid, 0, statements FROM changed) AS counted
 		GROUP BY relid
 	), added AS (
-		INSERT INTO relml.table_change_counts AS c (relid, inserts, modifications)
-		SELECT relid, inserts, modifications FROM sums
+		INSERT INTO relml.table_change_counts AS c (relid, inserts, modifications, xid_sum)
+		SELECT relid, inserts, modifications, xid_sum FROM sums
 		ON CONFLICT (relid) DO UPDATE SET inserts = c.inserts + excluded.inserts,
-		                                  modifications = c.modifications + excluded.modifications
+		                                  modifications = c.modifications + excluded.modifications,
+		                                  xid_sum = c.xid_sum + excluded.xid_sum
 		RETURNING 1
 	)
 	SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM changed) INTO folded;
@@ -120,17 +124,19 @@ COMMENT ON FUNCTION relml.fold_table_changes() IS
 
 -- Tables' versions as the current role and snapshot see them, one row per name of `table_names` in order: relid,
 -- relfilenode (a rewrite changes it), the triggers' row versions (disabling, dropping or replacing a trigger
--- changes them), the INSERT and the other write statements counted, the change rows not folded yet, and `reason`:
+-- changes them), the INSERT and the other write statements counted, the sum of their transaction ids (as text),
+-- the change rows not folded yet, and `reason`:
 -- NULL when tracked, else why it is not. A set-returning SQL function, so that PostgreSQL inlines it into its
 -- caller's (kept) plan.
 CREATE FUNCTION relml._table_versions(schema_name name, table_names name[])
 RETURNS TABLE (table_name name, relid oid, relfilenode oid, trigger_rows text, inserts bigint, modifications bigint,
-               unfolded bigint, reason text)
+               xid_sum text, unfolded bigint, reason text)
 LANGUAGE sql STABLE
 AS $$
 	SELECT n.table_name, c.oid, c.relfilenode, gi.xmin::text || '/' || gc.xmin::text,
 	       coalesce(k.inserts, 0) + i.inserts,
 	       coalesce(k.modifications, 0) + coalesce(m.modifications, 0),
+	       (coalesce(k.xid_sum, 0) + coalesce(i.xid_sum, 0) + coalesce(m.xid_sum, 0))::text,
 	       i.inserts + m.rows,
 	       CASE
 	           WHEN c.oid IS NULL THEN 'the table does not exist'
@@ -152,8 +158,10 @@ AS $$
 	LEFT JOIN pg_catalog.pg_trigger gi ON gi.tgrelid = c.oid AND gi.tgname = 'relml_track_inserts'
 	LEFT JOIN pg_catalog.pg_trigger gc ON gc.tgrelid = c.oid AND gc.tgname = 'relml_track_changes'
 	LEFT JOIN relml.table_change_counts k ON k.relid = c.oid
-	CROSS JOIN LATERAL (SELECT count(*) AS inserts FROM relml.table_inserts x WHERE x.relid = c.oid) AS i
-	CROSS JOIN LATERAL (SELECT sum(x.statements)::int8 AS modifications, count(*) AS rows
+	CROSS JOIN LATERAL (SELECT count(*) AS inserts, sum(x.xid::text::numeric) AS xid_sum
+	                    FROM relml.table_inserts x WHERE x.relid = c.oid) AS i
+	CROSS JOIN LATERAL (SELECT sum(x.statements)::int8 AS modifications, sum(x.xid::text::numeric) AS xid_sum,
+	                           count(*) AS rows
 	                    FROM relml.table_changes x WHERE x.relid = c.oid) AS m
 	ORDER BY n.position
 $$;

@@ -6,7 +6,7 @@
 -- This session works in one transaction, rolled back at the end. bg commits one customer and deletes it again.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(23);
+SELECT plan(28);
 
 CREATE TEMP TABLE connections AS SELECT dblink_connect('bg', relml_tap.conninfo()) AS bg;
 SELECT is(dblink_exec('bg', 'SET client_min_messages = warning'), 'SET', 'helper session bg is ready');
@@ -48,6 +48,23 @@ SELECT is(dblink_exec('bg', format('DELETE FROM demo.customers WHERE customer_id
 SELECT results_eq($$SELECT reused, appended, rows FROM relml.load_graph('demo')$$,
                   $$SELECT false, 0::int8, rows FROM loaded$$,
                   'a committed delete invalidates the graph, which is loaded again in full');
+
+-- A graph loaded while this transaction saw its own insert, rolled back since, is not reused once another
+-- session has inserted as many rows: the counts agree, the writers do not.
+SAVEPOINT own_insert;
+INSERT INTO demo.customers (customer_id, signup_at, region, segment)
+SELECT id + 1, timestamp '2024-01-01', 'south', 'consumer' FROM newcomer;
+SELECT results_eq($$SELECT reused, rows FROM relml.load_graph('demo')$$, $$SELECT false, rows + 1 FROM loaded$$,
+                  'this transaction''s own uncommitted insert is in the graph it loads');
+ROLLBACK TO SAVEPOINT own_insert;
+SELECT is(dblink_exec('bg', pg_temp.insert_newcomer_sql()), 'INSERT 0 1', 'bg inserts a customer and commits');
+SELECT results_eq($$SELECT reused, appended, rows FROM relml.load_graph('demo')$$,
+                  $$SELECT false, 0::int8, rows + 1 FROM loaded$$,
+                  'as many rows inserted by another session after a rollback load the graph again in full');
+SELECT is((SELECT count(*) FROM demo.customers WHERE customer_id = (SELECT id + 1 FROM newcomer)), 0::bigint,
+          'the rolled-back customer is gone');
+SELECT is(dblink_exec('bg', format('DELETE FROM demo.customers WHERE customer_id = %s', (SELECT id FROM newcomer))),
+          'DELETE 1', 'bg deletes its customer again');
 
 ----------------------------------------------------------------------------------------------------------------
 -- A table relml cannot track (its trigger disabled) is signed from its rows: still never stale.

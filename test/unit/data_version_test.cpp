@@ -14,6 +14,7 @@ TableVersion tracked(const std::string &table, int64_t inserts, int64_t modifica
 	version.trigger_rows = "731/732";
 	version.inserts = inserts;
 	version.modifications = modifications;
+	version.xid_sum = "1000";
 	return version;
 }
 
@@ -31,18 +32,19 @@ TEST(DataVersionTest, TrackedTablesAreKnownByTheirCounters) {
 	TableVersion b = a;
 	b.signature = "10:99";
 	EXPECT_EQ(data_fingerprint({a}), data_fingerprint({b}));
-	EXPECT_EQ(data_fingerprint({a}), "orders=tracked:16384/16384/731/732/3+1;");
+	EXPECT_EQ(data_fingerprint({a}), "orders=tracked:16384/16384/731/732/3+1/1000;");
 }
 
 // Every write statement, a rewrite (new storage) and any change to the trigger (disabled and enabled again,
 // dropped and created) give another fingerprint.
 TEST(DataVersionTest, EveryKindOfChangeMovesTheFingerprint) {
 	const TableVersion base = tracked("orders", 3, 1);
-	std::vector<TableVersion> changed(4, base);
+	std::vector<TableVersion> changed(5, base);
 	changed[0].inserts += 1;
 	changed[1].modifications += 1;
 	changed[2].relfilenode += 1;
 	changed[3].trigger_rows = "731/733";
+	changed[4].xid_sum = "1001";
 	for (const TableVersion &version : changed) {
 		EXPECT_NE(data_fingerprint({base}), data_fingerprint({version}));
 	}
@@ -105,7 +107,7 @@ TEST(DataVersionTest, OnlyTablesWithInsertsAloneAreAppended) {
 	EXPECT_EQ(appended_tables(cached, now), std::vector<size_t>{1});
 	now[0].inserts = 2;
 	EXPECT_EQ(appended_tables(cached, now), (std::vector<size_t>{0, 1}));
-	for (int change = 0; change < 5; ++change) {
+	for (int change = 0; change < 6; ++change) {
 		std::vector<TableVersion> other = now;
 		switch (change) {
 		case 0: other[1].modifications += 1; break;
@@ -113,6 +115,8 @@ TEST(DataVersionTest, OnlyTablesWithInsertsAloneAreAppended) {
 		case 2: other[1].trigger_rows = "731/999"; break;
 		case 3: other[2].signature = "11:120"; break;
 		case 4: other[1].inserts = 2; break; // fewer than before: not the same history
+		// As many statements as before, by other writers: the cache saw its own writes, then rolled them back.
+		case 5: other[0].inserts = cached[0].inserts; other[0].xid_sum = "1001"; break;
 		}
 		EXPECT_FALSE(appended_tables(cached, other).has_value()) << change;
 	}

@@ -17,8 +17,8 @@ std::string table_signature_sql(const std::string &schema, const std::string &ta
 }
 
 std::string table_versions_sql() {
-	return "SELECT table_name::text, relid::int8, relfilenode::int8, trigger_rows, inserts, modifications, unfolded, "
-	       "reason, pg_current_snapshot()::text FROM relml._table_versions($1, $2::name[])";
+	return "SELECT table_name::text, relid::int8, relfilenode::int8, trigger_rows, inserts, modifications, xid_sum, "
+	       "unfolded, reason, pg_current_snapshot()::text FROM relml._table_versions($1, $2::name[])";
 }
 
 std::vector<std::string> install_change_tracking_sql(const std::string &schema, const std::string &table,

@@ -21,7 +21,7 @@ std::string stores_rows_sql();
 std::string table_signature_sql(const std::string &schema, const std::string &table, bool stores_rows);
 
 // One row per table of the name[] $2 of schema $1, in order: table_name, relid, relfilenode, trigger_rows,
-// inserts, modifications, unfolded, reason (graph/data_version.hpp), and the snapshot they were counted under
+// inserts, modifications, xid_sum, unfolded, reason (graph/data_version.hpp), and the snapshot they were counted under
 // (pg_snapshot as text), which tells later which INSERT statements came after.
 std::string table_versions_sql();
 

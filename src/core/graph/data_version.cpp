@@ -9,7 +9,7 @@ std::string data_fingerprint(const std::vector<TableVersion> &tables) {
 		if (version.tracked()) {
 			fingerprint += "tracked:" + std::to_string(version.relid) + "/" + std::to_string(version.relfilenode) + "/" +
 			               version.trigger_rows + "/" + std::to_string(version.inserts) + "+" +
-			               std::to_string(version.modifications);
+			               std::to_string(version.modifications) + "/" + version.xid_sum;
 		} else {
 			fingerprint += "rows:" + version.signature;
 		}
@@ -40,6 +40,8 @@ std::optional<std::vector<size_t>> appended_tables(const std::vector<TableVersio
 		}
 		if (after.inserts > before.inserts) {
 			appended.push_back(t);
+		} else if (before.xid_sum != after.xid_sum) {
+			return std::nullopt;
 		}
 	}
 	return appended;

@@ -130,6 +130,13 @@ int run_kept(const std::string &sql, const SqlParams &params) {
 	return result;
 }
 
+// The rows the last statement returned, copied out of SPI's memory, which is then freed.
+SpiResult take_result() {
+	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
+	pg_call([] { SPI_freetuptable(SPI_tuptable); });
+	return result;
+}
+
 } // namespace
 
 std::string to_hex_bytea(const uint8_t *bytes, size_t size) {
@@ -307,16 +314,12 @@ SpiConnection::~SpiConnection() {
 
 SpiResult SpiConnection::query(const std::string &sql, const SqlParams &params) {
 	run(sql, params);
-	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
-	pg_call([] { SPI_freetuptable(SPI_tuptable); });
-	return result;
+	return take_result();
 }
 
 SpiResult SpiConnection::query_kept(const std::string &sql, const SqlParams &params) {
 	run_kept(sql, params);
-	SpiResult result = SpiResult::copy_from(SPI_tuptable, SPI_processed);
-	pg_call([] { SPI_freetuptable(SPI_tuptable); });
-	return result;
+	return take_result();
 }
 
 uint64 SpiConnection::execute(const std::string &sql, const SqlParams &params) {

@@ -212,7 +212,8 @@ bool can_take_in(SpiConnection &spi, const CachedGraph &cached, const DataVersio
 	for (size_t t : tables) {
 		const TableVersion &before = cached.version.tables[t];
 		const TableVersion &after = now.tables[t];
-		if (schema.table(after.table).primary_key.empty() ||
+		const Table &table = schema.table(after.table);
+		if (table.primary_key.empty() || !table.find_column(table.primary_key) ||
 		    !GraphBuilder::can_append(cached.loaded.graph, static_cast<int>(t))) {
 			return false;
 		}

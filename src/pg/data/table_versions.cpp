@@ -18,12 +18,12 @@ DataVersion read_versions(SpiConnection &spi, const std::string &schema, const s
 	SpiResult rows = spi.query_kept(table_versions_sql(), {schema, text_array_param(tables)});
 	DataVersion data;
 	data.tables.resize(rows.rows());
-	data.snapshot = rows.rows() > 0 ? rows.text(0, 8) : std::string();
+	data.snapshot = rows.rows() > 0 ? rows.text(0, 9) : std::string();
 	for (size_t r = 0; r < rows.rows(); ++r) {
 		TableVersion &version = data.tables[r];
 		version.table = rows.text(r, 0);
-		if (!rows.is_null(r, 7)) {
-			version.untracked_reason = rows.text(r, 7);
+		if (!rows.is_null(r, 8)) {
+			version.untracked_reason = rows.text(r, 8);
 			continue;
 		}
 		version.relid = static_cast<uint32_t>(rows.integer(r, 1));
@@ -31,7 +31,8 @@ DataVersion read_versions(SpiConnection &spi, const std::string &schema, const s
 		version.trigger_rows = rows.text(r, 3);
 		version.inserts = rows.integer(r, 4);
 		version.modifications = rows.integer(r, 5);
-		*unfolded += rows.integer(r, 6);
+		version.xid_sum = rows.text(r, 6);
+		*unfolded += rows.integer(r, 7);
 	}
 	return data;
 }
