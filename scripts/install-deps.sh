@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
-  libtorch-dev libopenblas0-pthread libxgboost-dev nlohmann-json3-dev libgtest-dev
+  libtorch-dev libgloo-dev libopenblas0-pthread libxgboost-dev nlohmann-json3-dev libgtest-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -147,6 +147,10 @@ AS 'MODULE_PATHNAME', 'relml_job_run' LANGUAGE C VOLATILE;
 CREATE FUNCTION relml._job_finish(job_id bigint, state text, error text) RETURNS void
 AS 'MODULE_PATHNAME', 'relml_job_finish' LANGUAGE C VOLATILE;
 
+-- The body of a data-parallel training's background worker ({"workers": N}); it refuses to run anywhere else.
+CREATE FUNCTION relml._training_worker() RETURNS void
+AS 'MODULE_PATHNAME', 'relml_training_worker' LANGUAGE C VOLATILE;
+
 -- Submits a retrain of `task` with the method and options of its deployed model (DFS defaults when it has
 -- none; the route's options when a route kept it, so that relml.train(task, 'auto') routes again), deploying the new model by `policy`: 'if_better' (better validation metric than the deployed one) or
 -- 'always'. When a job of the task is still queued or running, nothing is submitted: the skip is logged and

@@ -5,6 +5,7 @@
 #include "common/thread_pool.hpp"
 #include "graph/batch_prefetcher.hpp"
 #include "rdl/checkpoint_soup.hpp"
+#include "rdl/data_parallel.hpp"
 #include "rdl/loss_landscape.hpp"
 #include "rdl/model_layout.hpp"
 #include "rdl/network_cache.hpp"
@@ -53,14 +54,29 @@ void check_task(const RelGraph &graph, const RdlTask &task) {
 	}
 }
 
-// Model outputs of `seeds` (with their feature rows) in order, decoded as predictions.
+// Model outputs of `seeds` (with their feature rows) in order, decoded as predictions. Data-parallel workers
+// each evaluate their share and all end with every row's.
 std::vector<double> predict_batches(RdlModel &model, const BatchBuilder &builder, const RdlObjective &objective,
                                     const std::vector<Seed> &seeds, const SeedFeatures &features,
-                                    const RdlOptions &options, const RunHooks &hooks, size_t &peak_nodes) {
+                                    const RdlOptions &options, const RunHooks &hooks, size_t &peak_nodes,
+                                    DataParallel &parallel) {
 	if (seeds.empty()) {
 		return {};
 	}
-	return objective.predictions(evaluate_seeds(model, builder, seeds, options, hooks, false, peak_nodes, features));
+	if (parallel.workers() == 1) {
+		return objective.predictions(evaluate_seeds(model, builder, seeds, options, hooks, false, peak_nodes, features));
+	}
+	std::vector<size_t> every(seeds.size());
+	std::iota(every.begin(), every.end(), size_t(0));
+	const std::vector<size_t> mine = parallel.share(every);
+	std::vector<Seed> own_seeds;
+	for (size_t position : mine) {
+		own_seeds.push_back(seeds[position]);
+	}
+	const torch::Tensor own = own_seeds.empty() ? torch::zeros({0, objective.outputs()})
+	                                            : evaluate_seeds(model, builder, own_seeds, options, hooks, false,
+	                                                             peak_nodes, features.select(mine));
+	return objective.predictions(parallel.gather_rows(own, mine, int64_t(seeds.size()), objective.outputs()));
 }
 
 // Training rows' lags come from their own stream: one draw per row and epoch.
@@ -82,12 +98,31 @@ Seed observed_for_training(const Seed &seed, EpochMicros max_lag, double fractio
 	return Seed{seed.row, seed.time - lag, seed.lag + lag};
 }
 
+// The share of a mini-batch's loss that one worker's rows carry: their weight (or count) over the batch's.
+double share_of_batch(const std::vector<size_t> &batch, const std::vector<size_t> &share,
+                      const std::vector<float> &weights) {
+	if (weights.empty()) {
+		return double(share.size()) / double(batch.size());
+	}
+	double batch_weight = 0;
+	double share_weight = 0;
+	for (size_t position : batch) {
+		batch_weight += weights[position];
+	}
+	for (size_t position : share) {
+		share_weight += weights[position];
+	}
+	return batch_weight > 0 ? share_weight / batch_weight : 0;
+}
+
 // One pass of mini-batches over the shuffled training seeds, options.lag_augmentation of them observed up to
-// max_lag late; returns the mean training loss (weighted by `weights` when there are any).
+// max_lag late; returns the mean training loss (weighted by `weights` when there are any). A data-parallel
+// worker trains on its share of each batch: its mean loss, scaled by its share of the batch and the number of
+// workers, makes the averaged gradient the gradient of the whole batch's mean loss.
 double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBuilder &builder,
                    const RdlObjective &objective, const LabeledSeeds &train, const std::vector<float> &weights,
                    EpochMicros max_lag, const RdlOptions &options, int epoch, const RunHooks &hooks,
-                   size_t &peak_nodes, size_t &trained_seeds) {
+                   DataParallel &parallel, size_t &peak_nodes, size_t &trained_seeds) {
 	model->train();
 	const torch::Device device = device_of(options);
 	const size_t batch_size = size_t(options.batch_size);
@@ -96,10 +131,11 @@ double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBu
 	if (options.max_steps_per_epoch > 0) {
 		count = std::min(count, size_t(options.max_steps_per_epoch));
 	}
-	auto positions = [&](size_t index) {
+	auto batch_positions = [&](size_t index) {
 		const size_t begin = index * batch_size;
 		return std::vector<size_t>(order.begin() + begin, order.begin() + std::min(begin + batch_size, order.size()));
 	};
+	auto positions = [&](size_t index) { return parallel.share(batch_positions(index)); };
 	BatchPrefetcher<RdlBatch> prefetcher(count, [&](size_t index) {
 		std::vector<Seed> seeds;
 		for (size_t position : positions(index)) {
@@ -109,32 +145,43 @@ double train_epoch(RdlModel &model, torch::optim::Adam &optimizer, const BatchBu
 		return builder.build(seeds, batch_seed(options.seed, uint64_t(epoch), index),
 		                     train.features.select(positions(index)));
 	});
+	const std::vector<torch::Tensor> parameters = model->parameters();
 	double loss_sum = 0;
 	size_t seen = 0;
 	for (size_t index = 0; index < count; ++index) {
 		hooks.poll();
 		std::optional<RdlBatch> batch = prefetcher.next();
 		peak_nodes = std::max(peak_nodes, batch->node_count);
-		std::vector<double> labels;
-		std::vector<float> batch_weights;
-		for (size_t position : positions(index)) {
-			labels.push_back(train.labels[position]);
-			if (!weights.empty()) {
-				batch_weights.push_back(weights[position]);
-			}
-		}
-		const torch::Tensor outputs = model->forward(device.is_cpu() ? *batch : batch->to(device));
-		const torch::Tensor row_weights =
-		    weights.empty() ? torch::Tensor() : torch::tensor(batch_weights, torch::kFloat32).to(device);
-		const torch::Tensor loss = objective.loss(outputs, objective.targets(labels, device), row_weights);
+		const std::vector<size_t> share = positions(index);
 		optimizer.zero_grad();
-		loss.backward();
+		if (!share.empty()) {
+			std::vector<double> labels;
+			std::vector<float> batch_weights;
+			for (size_t position : share) {
+				labels.push_back(train.labels[position]);
+				if (!weights.empty()) {
+					batch_weights.push_back(weights[position]);
+				}
+			}
+			const torch::Tensor outputs = model->forward(device.is_cpu() ? *batch : batch->to(device));
+			const torch::Tensor row_weights =
+			    weights.empty() ? torch::Tensor() : torch::tensor(batch_weights, torch::kFloat32).to(device);
+			const torch::Tensor loss = objective.loss(outputs, objective.targets(labels, device), row_weights);
+			if (parallel.workers() == 1) {
+				loss.backward();
+			} else {
+				const double scale = share_of_batch(batch_positions(index), share, weights) * parallel.workers();
+				(loss * scale).backward();
+			}
+			loss_sum += loss.item<double>() * double(labels.size());
+			seen += labels.size();
+		}
+		parallel.average_gradients(parameters);
 		optimizer.step();
-		loss_sum += loss.item<double>() * double(labels.size());
-		seen += labels.size();
 	}
-	trained_seeds = seen;
-	return seen > 0 ? loss_sum / double(seen) : 0;
+	const std::vector<double> totals = parallel.sum({loss_sum, double(seen)});
+	trained_seeds = size_t(totals[1]);
+	return totals[1] > 0 ? totals[0] / totals[1] : 0;
 }
 
 // Strictly better: on ties the earlier (cheaper to reach) epoch stays the best.
@@ -210,6 +257,10 @@ json model_config(const Backbone &backbone, const RdlObjective &objective, const
 // epochs run until patience runs out; the best epoch's parameters are the ones stored.
 RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &user_options, const RunHooks &hooks) {
 	check_task(graph, task);
+	if (user_options.workers != task.parallel.workers) {
+		throw InternalError("options ask for " + std::to_string(user_options.workers) + " workers, but this process is " +
+		                    "one of " + std::to_string(task.parallel.workers));
+	}
 	use_threads(user_options.threads);
 	const Backbone backbone = backbone_for(graph, task, user_options);
 	const RdlOptions &options = backbone.options;
@@ -223,6 +274,13 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		hooks.report("starting from the pre-trained encoder's backbone");
 	}
 	model->to(device_of(options));
+	DataParallel parallel(task.parallel);
+	if (parallel.workers() > 1) {
+		parallel.broadcast(model->parameters());
+		hooks.report("worker " + std::to_string(parallel.rank() + 1) + " of " + std::to_string(parallel.workers()) +
+		             ": training on every " + std::to_string(parallel.workers()) + "th row of each batch of " +
+		             std::to_string(options.batch_size));
+	}
 	const BatchBuilder builder(graph, backbone.layout, backbone.layout.bind(graph, task.entity_table),
 	                           backbone.encodings, options, task.input_cutoff, features);
 	if (features.width() > 0) {
@@ -246,7 +304,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	auto score_val = [&]() {
 		CheckpointSoup::Scored scored;
 		scored.val_predictions = predict_batches(model, builder, objective, task.val.seeds, task.val.features, options,
-		                                         hooks, trained.peak_batch_nodes);
+		                                         hooks, trained.peak_batch_nodes, parallel);
 		scored.val_metric = compute_metric(trained.val_metric.name, task.task, task.val.labels,
 		                                   scored.val_predictions, objective.num_class());
 		return scored;
@@ -257,7 +315,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		record.epoch = epoch;
 		size_t trained_seeds = 0;
 		record.train_loss = train_epoch(model, optimizer, builder, objective, task.train, weights, max_lag, options,
-		                                epoch, hooks, trained.peak_batch_nodes, trained_seeds);
+		                                epoch, hooks, parallel, trained.peak_batch_nodes, trained_seeds);
 		record.samples_per_second = double(trained_seeds) / std::max(watch.seconds(), 1e-9);
 		// Without validation rows every epoch counts as the best so far: the last one is kept.
 		CheckpointSoup::Scored val;
@@ -322,7 +380,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		trained.landscape = network_loss_landscape(model->parameters(), options.seed, [&] {
 			                    const std::vector<double> predictions = predict_batches(
 			                        model, builder, objective, seeds, seed_features, options, hooks,
-			                        trained.peak_batch_nodes);
+			                        trained.peak_batch_nodes, parallel);
 			                    return landscape_loss(task.task, labels, predictions, objective.num_class());
 		                    }).losses;
 		trained.landscape_rows = rows.size();
@@ -366,6 +424,9 @@ RdlTrained probe(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	check_task(graph, task);
 	if (!task.encoder) {
 		throw InvalidInputError("method probe needs a pre-trained encoder: pass options {\"encoder\": <id>}");
+	}
+	if (task.parallel.workers > 1) {
+		throw InvalidInputError("method probe fits its linear head in one process: leave out option \"workers\"");
 	}
 	use_threads(user_options.threads);
 	Backbone backbone = backbone_for(graph, task, user_options);
@@ -504,8 +565,9 @@ std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, con
 		                           network->encodings, network->options, input_cutoff, network->features,
 		                           samples_most_of(graph, network->options.fanouts, seeds.size()));
 		size_t peak_nodes = 0;
+		DataParallel alone{DataParallelRank()};
 		return predict_batches(network->model, builder, objective, seeds, features, network->options, hooks,
-		                       peak_nodes);
+		                       peak_nodes, alone);
 	});
 }
 

@@ -62,6 +62,13 @@ public:
 	using Error::Error;
 };
 
+// A process relml started for the work (a data-parallel training's worker) failed, stopped or could not be
+// reached.
+class WorkerError : public Error {
+public:
+	using Error::Error;
+};
+
 // An invariant of relml itself failed: a bug, never the user's fault.
 class InternalError : public Error {
 public:

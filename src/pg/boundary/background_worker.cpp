@@ -96,6 +96,16 @@ void warn_no_worker_slot(int64_t job_id) {
 	});
 }
 
+void require_login_for_workers(SpiConnection &spi, const std::string &instead) {
+	auto role = spi.scalar("SELECT rolname || ' ' || rolcanlogin::text FROM pg_catalog.pg_roles "
+	                       "WHERE rolname = current_user");
+	if (!role || role->size() < 2 || role->substr(role->size() - 4) != "true") {
+		const std::string name = role ? role->substr(0, role->rfind(' ')) : "current_user";
+		throw PermissionError("role " + name + " cannot log in, and relml's background workers connect as the role "
+		                      "that starts them: " + instead);
+	}
+}
+
 int64_t job_of_this_worker() {
 	if (MyBgworkerEntry == nullptr || strcmp(MyBgworkerEntry->bgw_type, kWorkerType) != 0) {
 		return 0;
@@ -148,19 +158,18 @@ bool run_job_step(const char *sql, int64_t job_id, const char *text, Datum *resu
 	return ok;
 }
 
-// A C++ exception that escapes anywhere in the worker ends the worker, never the server.
-void worker_terminate() {
-	ereport(LOG, (errmsg("relml training worker: unhandled C++ exception, exiting")));
+} // namespace
+
+void relml::pg::exit_on_uncaught_exception() {
+	ereport(LOG, (errmsg("relml background worker: unhandled C++ exception, exiting")));
 	proc_exit(1);
 }
-
-} // namespace
 
 void relml_job_worker_main(Datum main_arg) {
 	int64_t job_id = DatumGetInt64(main_arg);
 	Oid ids[2];
 	memcpy(ids, MyBgworkerEntry->bgw_extra, sizeof(ids));
-	std::set_terminate(worker_terminate);
+	std::set_terminate(relml::pg::exit_on_uncaught_exception);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(ids[0], ids[1], 0);

@@ -4,6 +4,9 @@
 #pragma once
 
 #include "pg/boundary/pg_headers.hpp"
+#include "pg/boundary/spi.hpp"
+
+#include <string>
 
 #include <cstdint>
 
@@ -30,5 +33,13 @@ void warn_no_worker_slot(int64_t job_id);
 
 // The job id of this process when it is a relml training worker, else 0.
 int64_t job_of_this_worker();
+
+// std::terminate's handler in relml's background workers: a C++ exception that escapes anywhere ends the worker
+// (logged), never the server.
+void exit_on_uncaught_exception();
+
+// Fails unless the caller's role may log in: relml's background workers connect as the role that starts them
+// (PostgreSQL 15 refuses roles without LOGIN). `instead` says what the caller may do instead.
+void require_login_for_workers(SpiConnection &spi, const std::string &instead);
 
 } // namespace relml::pg

@@ -118,6 +118,8 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body) {
 		remember(pending, ERRCODE_FEATURE_NOT_SUPPORTED, e.what());
 	} catch (const ResourceError &e) {
 		remember(pending, ERRCODE_PROGRAM_LIMIT_EXCEEDED, e.what());
+	} catch (const WorkerError &e) {
+		remember(pending, ERRCODE_SYSTEM_ERROR, e.what());
 	} catch (const std::bad_alloc &) {
 		remember(pending, ERRCODE_OUT_OF_MEMORY, "relml ran out of memory");
 	} catch (const std::exception &e) {

@@ -23,15 +23,6 @@ void require_own_job(int64_t job_id) {
 	}
 }
 
-// Fails unless the caller may submit a job: its worker connects as the caller, which needs LOGIN.
-void require_login(SpiConnection &spi, const std::string &caller) {
-	auto can_login = spi.scalar("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = current_user");
-	if (!can_login || *can_login != "t") {
-		throw PermissionError("role " + caller + " cannot log in, and a background training job connects as the "
-		                      "role that submits it: submit it as a role with LOGIN, or train with relml.train");
-	}
-}
-
 // Progress of the running job, published as this worker's pg_stat_activity query text (JSON).
 struct JobProgress {
 	int64_t job_id = 0;
@@ -95,7 +86,7 @@ RELML_SQL_FUNCTION(relml_train_async) {
 		SpiConnection spi;
 		load_task(spi, request.task);
 		std::string caller = current_role(spi);
-		require_login(spi, caller);
+		require_login_for_workers(spi, "submit the job as a role with LOGIN, or train with relml.train");
 		job_id = queue_job(spi, caller, JobRequest{request.task, request.method, request.options});
 	}
 	launch_job_worker_at_commit(job_id, GetUserId());

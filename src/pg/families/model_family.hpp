@@ -13,6 +13,7 @@
 #include "pg/families/training_options.hpp"
 
 #include "common/hooks.hpp"
+#include "rdl/api/training_store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,10 @@ struct TrainingRun {
 	const RunHooks &hooks;
 	// The earlier of the task's val_timestamp and input cutoff: what statistics fitted on data may see.
 	std::string fit_cutoff;
+	// The options as the caller gave them: a data-parallel training hands them to its workers.
+	nlohmann::json given_options = nlohmann::json::object();
+	// Set in a worker of a data-parallel training: its rank and the training's store.
+	const DataParallelRank *parallel = nullptr;
 };
 
 // What a family hands back: the model to store and its predictions of each split, in TaskRows order.

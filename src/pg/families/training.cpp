@@ -151,11 +151,24 @@ TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const 
 	const double rows_seconds = total.seconds();
 	hooks.report("task table: " + std::to_string(rows.train.size()) + " train, " + std::to_string(rows.val.size()) +
 	             " val, " + std::to_string(rows.test.size()) + " test rows");
-	FittedModel fitted = family.train(TrainingRun{spi, task, rows, parsed.common, hooks, fit_cutoff(task)},
-	                                  *family_options);
+	FittedModel fitted =
+	    family.train(TrainingRun{spi, task, rows, parsed.common, hooks, fit_cutoff(task), options}, *family_options);
 	fitted.timings["task_rows"] = rows_seconds;
 	return keep_fitted(spi, FittedContext{task, rows, family, parsed.common, route_id}, std::move(fitted),
 	                   total.seconds(), hooks);
+}
+
+FittedModel fit_as_worker(SpiConnection &spi, const WorkerFit &fit, const DataParallelRank &rank,
+                          const RunHooks &hooks) {
+	const ModelFamily &family = find_family(fit.method);
+	TrainingOptions parsed = parse_training_options(fit.options, family);
+	parsed.common.threads = fit.threads;
+	parsed.common.device_setting = fit.device_setting;
+	const TaskInfo task = load_task(spi, fit.task);
+	const std::unique_ptr<FamilyOptions> family_options = family.parse_options(parsed, task);
+	const TaskRows rows = read_task_rows(spi, task);
+	return family.train(TrainingRun{spi, task, rows, parsed.common, hooks, fit_cutoff(task), fit.options, &rank},
+	                    *family_options);
 }
 
 double Predictions::user_value(size_t row) const {

@@ -24,6 +24,21 @@ TrainOutcome train_task(SpiConnection &spi, const std::string &task_name, const 
                         const nlohmann::json &options, const RunHooks &hooks,
                         const std::optional<int64_t> &route_id = std::nullopt);
 
+// What a worker of a data-parallel training fits: the coordinator's task, method and options (its train_task
+// call's), with the coordinator's relml.threads share and relml.device.
+struct WorkerFit {
+	std::string task;
+	std::string method;
+	nlohmann::json options;
+	int threads = 1;
+	std::string device_setting = "cpu";
+};
+
+// Fits as worker `rank` of a data-parallel training: the same options, task rows and graph as the coordinator,
+// but nothing locked, stored or deployed (the coordinator holds the task's lock and stores rank 0's model).
+FittedModel fit_as_worker(SpiConnection &spi, const WorkerFit &fit, const DataParallelRank &rank,
+                          const RunHooks &hooks);
+
 // Where a fitted model goes: its task and rows, its family, the shared options (the deploy policy) and the
 // route that ran it.
 struct FittedContext {

@@ -5,11 +5,14 @@
 #include "common/no_postgres.hpp"
 #include "common/hooks.hpp"
 #include "rdl/api/rdl_types.hpp"
+#include "rdl/api/training_store.hpp"
+
+#include <memory>
 
 namespace relml {
 
 // Bumped whenever the table or a type it passes changes, so that a stale library is refused, not misused.
-constexpr int kRdlApiVersion = 7;
+constexpr int kRdlApiVersion = 8;
 
 struct RdlApi {
 	int version;
@@ -36,6 +39,12 @@ struct RdlApi {
 	std::vector<float> (*embed)(const RelGraph &graph, int entity_table, const nlohmann::json &config,
 	                            const std::vector<uint8_t> &weights, const std::vector<Seed> &seeds,
 	                            EpochMicros input_cutoff, int threads, const RunHooks &hooks);
+	// The coordinator's store of a data-parallel training, listening on a port the system picks; keys live under
+	// `prefix`. NotSupportedError when this LibTorch build has no c10d with Gloo.
+	std::unique_ptr<TrainingStore> (*serve_training_store)(const std::string &prefix, int timeout_seconds);
+	// A worker's connection to the coordinator's store at host:port.
+	std::unique_ptr<TrainingStore> (*join_training_store)(const std::string &host, int port, const std::string &prefix,
+	                                                      int timeout_seconds);
 };
 
 } // namespace relml

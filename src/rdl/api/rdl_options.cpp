@@ -19,9 +19,11 @@ const std::vector<std::string> kAcceptedKeys = {
     "channels", "encoder_layers",      "fanouts", "strategy", "aggregation", "batch_size", "epochs",
     "patience", "learning_rate",       "weight_decay", "max_steps_per_epoch", "seed", "threads", "device",
     "head",     "absolute_year", "recency_half_life_days", "degree_features", "lag_augmentation",
-    "average_checkpoints", "dropout"};
+    "average_checkpoints", "dropout", "workers"};
 
 constexpr size_t kMaxLayers = 6;
+// Each worker is a background worker with a copy of the graph: more than a host's cores gain nothing.
+constexpr int kMaxWorkers = 64;
 
 // Seeds are 64-bit; JSON numbers beyond 2^53 lose precision, so larger seeds are refused rather than rounded.
 uint64_t read_seed(const json &options, uint64_t fallback) {
@@ -108,6 +110,7 @@ RdlOptions RdlOptions::from_json(const json &options) {
 	out.lag_augmentation = read_number(options, "lag_augmentation", 0, false, 1, out.lag_augmentation);
 	out.average_checkpoints = read_bool(options, "average_checkpoints", out.average_checkpoints);
 	out.dropout = read_number(options, "dropout", 0, false, 0.9, out.dropout);
+	out.workers = read_int(options, "workers", 1, kMaxWorkers, out.workers);
 	out.recency_half_life_days = read_number(options, "recency_half_life_days", 0, false,
 	                                         std::numeric_limits<double>::infinity(), out.recency_half_life_days);
 	return out;
@@ -138,7 +141,8 @@ json RdlOptions::to_json() const {
 	            {"degree_features", degree_features},
 	            {"lag_augmentation", lag_augmentation},
 	            {"average_checkpoints", average_checkpoints},
-	            {"dropout", dropout}};
+	            {"dropout", dropout},
+	            {"workers", workers}};
 }
 
 RdlOptions RdlOptions::from_stored(const json &options) {

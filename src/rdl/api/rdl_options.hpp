@@ -47,6 +47,9 @@ struct RdlOptions {
 	double lag_augmentation = 0.5;
 	// Store the greedy soup of the best val epochs (checkpoint_soup.hpp) instead of the best single epoch.
 	bool average_checkpoints = true;
+	// Processes (background workers) that train the network together, each on its share of every mini-batch,
+	// averaging gradients (c10d, Gloo). 1: the session trains alone.
+	int workers = 1;
 
 	// Reads a JSON object (or null: all defaults). Unknown keys, wrong types and out-of-range values throw
 	// InvalidInputError naming the key. LibTorch-free: whether "cuda" exists here is the runtime's to check

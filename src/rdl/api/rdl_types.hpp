@@ -7,6 +7,7 @@
 #include "graph/temporal_sampler.hpp"
 #include "model/metrics.hpp"
 #include "model/task_type.hpp"
+#include "rdl/api/training_store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,9 @@ struct RdlTask {
 	const PretrainedEncoder *encoder = nullptr;
 	// Whether to measure the trained network's loss landscape on val (flat optima, relatron/flatness.hpp).
 	bool landscape = false;
+	// Set (workers > 1) when this process is one worker of a data-parallel training: it trains on its share of
+	// every mini-batch, and the workers average their gradients and end with the same network.
+	DataParallelRank parallel;
 };
 
 struct RdlEpoch {

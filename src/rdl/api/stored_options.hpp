@@ -14,7 +14,7 @@ namespace relml {
 // Each added key with the value configurations stored without it were trained with.
 inline const std::vector<std::pair<std::string, nlohmann::json>> &options_added_after_storage() {
 	static const std::vector<std::pair<std::string, nlohmann::json>> kAdded = {
-	    {"absolute_year", true}, {"degree_features", false}, {"lag_augmentation", 0}, {"dropout", 0}};
+	    {"absolute_year", true}, {"degree_features", false}, {"lag_augmentation", 0}, {"dropout", 0}, {"workers", 1}};
 	return kAdded;
 }
 

@@ -1,5 +1,6 @@
 // relml_rdl.so: the LibTorch model family behind a C entry point, loaded by relml.so on first use.
 #include "rdl/api/rdl_api.hpp"
+#include "rdl/c10d_training_store.hpp"
 #include "rdl/network_cache.hpp"
 #include "rdl/rdl_pretrainer.hpp"
 #include "rdl/rdl_runtime.hpp"
@@ -66,9 +67,26 @@ relml::Pretrained pretrain(const relml::RelGraph &graph, const relml::PretrainTa
 	return relml::pretrain_rdl(graph, task, runnable_pretrain(options), hooks);
 }
 
-const relml::RdlApi kApi = {relml::kRdlApiVersion, normalize_options,   train,
-                            predict,               holds_network,       train_probe,
-                            normalize_pretrain_options, pretrain,       relml::embed_rdl};
+std::unique_ptr<relml::TrainingStore> serve_training_store(const std::string &prefix, int timeout_seconds) {
+	return relml::translated_errors([&] { return relml::serve_training_store(prefix, timeout_seconds); });
+}
+
+std::unique_ptr<relml::TrainingStore> join_training_store(const std::string &host, int port,
+                                                          const std::string &prefix, int timeout_seconds) {
+	return relml::translated_errors([&] { return relml::join_training_store(host, port, prefix, timeout_seconds); });
+}
+
+const relml::RdlApi kApi = {relml::kRdlApiVersion,
+                            normalize_options,
+                            train,
+                            predict,
+                            holds_network,
+                            train_probe,
+                            normalize_pretrain_options,
+                            pretrain,
+                            relml::embed_rdl,
+                            serve_training_store,
+                            join_training_store};
 
 } // namespace
 

@@ -16,6 +16,7 @@ std::unique_ptr<ModelFamily> make_probe_family() {
 	                              "options {\"encoder\": <id>} (see relml.pretrain)";
 	probe.reads_lags = false;
 	probe.measures_landscape = false;
+	probe.data_parallel = false;
 	return make_rdl_family(std::move(probe));
 }
 

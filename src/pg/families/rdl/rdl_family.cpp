@@ -5,6 +5,7 @@
 #include "pg/catalog/encoder_store.hpp"
 #include "pg/data/graph_loader.hpp"
 #include "pg/data/sql_text.hpp"
+#include "pg/families/rdl/data_parallel_training.hpp"
 
 #include "common/hook_relay.hpp"
 #include "common/resident_memory.hpp"
@@ -177,6 +178,9 @@ std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &o
 	network["threads"] = options.common.threads;
 	network["device"] = options.common.resolved_device();
 	parsed->network = RdlOptions::from_json(network);
+	if (parsed->network.workers > 1 && !variant_.data_parallel) {
+		throw InvalidInputError("method " + name() + " fits in one process: leave out option \"workers\"");
+	}
 	parsed->encoder = options.common.encoder;
 	parsed->device_given = options.common.device.has_value();
 	return parsed;
@@ -185,6 +189,9 @@ std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &o
 // Loads the graph, maps the task's rows to graph seeds, trains on a relay thread and predicts the test rows.
 FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family_options) const {
 	const auto &options = static_cast<const RdlFamilyOptions &>(family_options);
+	if (options.network.workers > 1 && run.parallel == nullptr) {
+		return train_on_workers(run, name(), options.network.workers);
+	}
 	const RdlApi &api = rdl_api();
 	// The library reads the options as it will train with them, and refuses a device it lacks before the graph
 	// is loaded.
@@ -211,6 +218,9 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	data.num_class = run.task.num_classes;
 	data.encoder = encoder ? &*encoder : nullptr;
 	data.landscape = run.common.landscape;
+	if (run.parallel) {
+		data.parallel = *run.parallel;
+	}
 	data.fit_cutoff = epoch_micros(run.spi, run.fit_cutoff);
 	data.input_cutoff = epoch_micros(run.spi, run.task.input_cutoff);
 	data.train = labeled_seeds(loaded, data.entity_table, run, Split::Train, data.input_cutoff, features);
@@ -229,7 +239,9 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	});
 	fitted.timings["train"] = phase.lap();
 	fitted.val_predictions = trained.val_predictions;
-	if (!test.seeds.empty()) {
+	// Every worker ends with the same network: rank 0's model is the one the coordinator keeps.
+	const bool kept = run.parallel == nullptr || run.parallel->rank == 0;
+	if (!test.seeds.empty() && kept) {
 		run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
 			fitted.test_predictions = api.predict("", loaded.graph, data.entity_table, trained.config, trained.weights,
 			                                      test.seeds, test.features, data.input_cutoff, run.common.threads,

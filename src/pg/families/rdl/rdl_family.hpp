@@ -24,6 +24,9 @@ struct RdlVariant {
 	bool reads_lags = true;
 	// Whether {"landscape": true} measures the trained network's loss landscape (the library's train does).
 	bool measures_landscape = true;
+	// Whether {"workers": N} trains it on N background workers (mini-batch training does; a probe's convex fit
+	// does not).
+	bool data_parallel = true;
 	// Set: every seed also carries these dense features, and the family accepts their option keys (rdl+dfs).
 	std::shared_ptr<const SeedFeatureSource> seed_features;
 };
