@@ -241,6 +241,15 @@ RdlModel pretrained_model(const Backbone &backbone, const PretrainedEncoder &enc
 	return source;
 }
 
+// The network initialised from options.seed. LibTorch's default generator is one per process: two trainings
+// initialising at once on threads of one process (data-parallel workers in a test) would interleave its draws.
+RdlModel seeded_model(const Backbone &backbone, const RdlOptions &options, int64_t outputs, int64_t feature_inputs) {
+	static std::mutex initialising;
+	std::lock_guard<std::mutex> lock(initialising);
+	torch::manual_seed(options.seed);
+	return RdlModel(backbone.layout, backbone.encodings, options, outputs, feature_inputs);
+}
+
 // The configuration predict_rdl reads; "seed_features" only for a network that reads them.
 json model_config(const Backbone &backbone, const RdlObjective &objective, const MetricSpec &metric,
                   const SeedFeatureScaler &features) {
@@ -266,8 +275,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 	const RdlOptions &options = backbone.options;
 	const RdlObjective objective = RdlObjective::fit(task.task, task.num_class, task.train.labels);
 	const SeedFeatureScaler features = SeedFeatureScaler::fit(task.train.features);
-	torch::manual_seed(options.seed);
-	RdlModel model(backbone.layout, backbone.encodings, options, objective.outputs(), features.inputs());
+	RdlModel model = seeded_model(backbone, options, objective.outputs(), features.inputs());
 	if (task.encoder) {
 		RdlModel source = pretrained_model(backbone, *task.encoder);
 		model->load_backbone(*source);

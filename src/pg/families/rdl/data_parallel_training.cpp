@@ -178,6 +178,21 @@ std::string await_result(TrainingStore &store, const TrainingWorkers &started, i
 	}
 }
 
+// Refuses a training whose transaction has written tracked tables: the workers read the committed data of
+// its snapshot, which lacks those writes. (Writes to untracked tables cannot be seen; docs/scaling.md says so.)
+void require_no_uncommitted_writes(SpiConnection &spi) {
+	const std::optional<std::string> written = spi.scalar(
+	    "SELECT string_agg(DISTINCT format('%I.%I', n.nspname, c.relname), ', ') "
+	    "FROM (SELECT relid FROM relml.table_inserts WHERE xid = pg_catalog.pg_current_xact_id_if_assigned() "
+	    "      UNION SELECT relid FROM relml.table_changes WHERE xid = pg_catalog.pg_current_xact_id_if_assigned()) w "
+	    "JOIN pg_catalog.pg_class c ON c.oid = w.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace");
+	if (written) {
+		throw NotSupportedError("option \"workers\": this transaction has uncommitted writes to " + *written +
+		                        ", and data-parallel workers read committed data only: commit them first, or "
+		                        "leave out option \"workers\"");
+	}
+}
+
 } // namespace
 
 FittedModel train_on_workers(const TrainingRun &run, const std::string &method, int workers) {
@@ -189,6 +204,7 @@ FittedModel train_on_workers(const TrainingRun &run, const std::string &method, 
 		                        "EXCEPTION block, a routed trial): call relml.train outside one");
 	}
 	require_login_for_workers(run.spi, "train as a role with LOGIN, or leave out option \"workers\"");
+	require_no_uncommitted_writes(run.spi);
 	Stopwatch watch;
 	const std::string prefix = random_store_prefix();
 	std::unique_ptr<TrainingStore> store = rdl_api().serve_training_store(prefix + "/", kWaitSeconds);
