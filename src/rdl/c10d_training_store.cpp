@@ -6,12 +6,15 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
 namespace relml {
 
 namespace {
+
+constexpr int kConnectSeconds = 10;
 
 // c10d's failures (a refused connection, a timeout) as relml's kind: the other side is another process.
 template <typename Fn>
@@ -41,13 +44,16 @@ C10dTrainingStore::C10dTrainingStore(const std::string &host, int port, bool is_
 	options.port = uint16_t(port);
 	options.isServer = is_server;
 	options.waitWorkers = false;
-	options.timeout = std::chrono::seconds(timeout_seconds);
+	// The coordinator's server is up before any worker starts, so a worker that cannot connect at once finds it
+	// gone (its training ended): it gives up soon, where a long wait would hold its snapshot and slot.
+	options.timeout = std::chrono::seconds(is_server ? timeout_seconds : std::min(timeout_seconds, kConnectSeconds));
 	store_call(is_server ? "start its store" : "reach the coordinator's store at " + host + ":" + std::to_string(port),
 	           [&] {
 		           // The server's thread must never take PostgreSQL's signals.
 		           AllSignalsBlocked blocked;
 		           auto tcp = c10::make_intrusive<c10d::TCPStore>(host, options);
 		           port_ = tcp->getPort();
+		           tcp->setTimeout(std::chrono::seconds(timeout_seconds));
 		           store_ = c10::make_intrusive<c10d::PrefixStore>(prefix, tcp);
 	           });
 }

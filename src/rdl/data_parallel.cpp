@@ -10,6 +10,7 @@
 #endif
 
 #include <chrono>
+#include <thread>
 
 namespace relml {
 
@@ -41,7 +42,8 @@ std::vector<size_t> share_of(const std::vector<size_t> &batch, int rank, int wor
 	return share;
 }
 
-DataParallel::DataParallel(const DataParallelRank &rank) : rank_(rank.rank), workers_(rank.workers) {
+DataParallel::DataParallel(const DataParallelRank &rank, const RunHooks &hooks)
+    : rank_(rank.rank), workers_(rank.workers), timeout_seconds_(rank.timeout_seconds), hooks_(hooks) {
 	if (workers_ < 1 || rank_ < 0 || rank_ >= workers_) {
 		throw InternalError("data-parallel rank " + std::to_string(rank_) + " of " + std::to_string(workers_));
 	}
@@ -53,6 +55,7 @@ DataParallel::DataParallel(const DataParallelRank &rank) : rank_(rank.rank), wor
 	if (store == nullptr) {
 		throw InternalError("a data-parallel worker needs the training's c10d store");
 	}
+	await_every_worker(*store);
 	collective("join its workers", [&] {
 		auto options = c10d::ProcessGroupGloo::Options::create();
 		options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(rank.address));
@@ -68,12 +71,44 @@ DataParallel::DataParallel(const DataParallelRank &rank) : rank_(rank.rank), wor
 #endif
 }
 
-DataParallel::~DataParallel() = default;
+DataParallel::~DataParallel() {
+	if (abandoned_) {
+		// Its threads wait for peers that will never answer, and joining them would wait for the timeout: the
+		// group is left to the process's exit, which closes its connections.
+		(void)group_.release();
+	}
+}
+
+void DataParallel::await_every_worker(TrainingStore &store) {
+	const std::string key = "joined";
+	store.add(key, 1);
+	const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds_);
+	while (store.add(key, 0) < workers_) {
+		hooks_.poll();
+		if (std::chrono::steady_clock::now() > deadline) {
+			throw WorkerError("data-parallel training: not every worker started in time");
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+}
+
+void DataParallel::finish(const char *what, const c10::intrusive_ptr<c10d::Work> &work) {
+	try {
+		while (!work->isCompleted()) {
+			hooks_.poll();
+			std::this_thread::sleep_for(std::chrono::microseconds(100));
+		}
+	} catch (...) {
+		abandoned_ = true;
+		throw;
+	}
+	collective(what, [&] { work->wait(); });
+}
 
 void DataParallel::all_reduce(torch::Tensor &tensor) {
 #ifdef RELML_WITH_GLOO
 	std::vector<torch::Tensor> tensors{tensor};
-	collective("sum across its workers", [&] { group_->allreduce(tensors)->wait(); });
+	finish("sum across its workers", group_->allreduce(tensors));
 #endif
 }
 
@@ -88,7 +123,7 @@ void DataParallel::broadcast(const std::vector<torch::Tensor> &parameters) {
 	}
 	std::vector<torch::Tensor> flat{torch::cat(flat_parts)};
 #ifdef RELML_WITH_GLOO
-	collective("share the initial network", [&] { group_->broadcast(flat)->wait(); });
+	finish("share the initial network", group_->broadcast(flat));
 #endif
 	int64_t offset = 0;
 	for (const torch::Tensor &parameter : parameters) {

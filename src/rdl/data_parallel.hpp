@@ -5,6 +5,7 @@
 // group, and every operation is the identity.
 #pragma once
 
+#include "common/hooks.hpp"
 #include "rdl/api/training_store.hpp"
 
 #include <torch/torch.h>
@@ -14,7 +15,8 @@
 
 namespace c10d {
 class ProcessGroupGloo;
-}
+class Work;
+} // namespace c10d
 
 namespace relml {
 
@@ -24,8 +26,9 @@ std::vector<size_t> share_of(const std::vector<size_t> &batch, int rank, int wor
 
 class DataParallel {
 public:
-	// Joins the group of `rank` (waits for every worker to join); alone when rank.workers is 1.
-	explicit DataParallel(const DataParallelRank &rank);
+	// Joins the group of `rank` (waits for every worker to join); alone when rank.workers is 1. Every wait for
+	// the other workers calls hooks.poll(), so a cancel lands while a worker waits for a stopped peer.
+	DataParallel(const DataParallelRank &rank, const RunHooks &hooks);
 	~DataParallel();
 
 	int rank() const {
@@ -51,10 +54,18 @@ public:
 
 private:
 	void all_reduce(torch::Tensor &tensor);
+	// Waits for `work`, polling for a cancel.
+	void finish(const char *what, const c10::intrusive_ptr<c10d::Work> &work);
+	// Waits for every worker to reach the store, polling for a cancel: ProcessGroupGloo's own rendezvous
+	// cannot be interrupted.
+	void await_every_worker(TrainingStore &store);
 
 	int rank_ = 0;
 	int workers_ = 1;
+	int timeout_seconds_ = 0;
+	RunHooks hooks_;
 	c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+	bool abandoned_ = false; // a collective was left unfinished: the group cannot be shut down cleanly
 };
 
 } // namespace relml

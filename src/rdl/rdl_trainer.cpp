@@ -282,7 +282,7 @@ RdlTrained train(const RelGraph &graph, const RdlTask &task, const RdlOptions &u
 		hooks.report("starting from the pre-trained encoder's backbone");
 	}
 	model->to(device_of(options));
-	DataParallel parallel(task.parallel);
+	DataParallel parallel(task.parallel, hooks);
 	if (parallel.workers() > 1) {
 		parallel.broadcast(model->parameters());
 		hooks.report("worker " + std::to_string(parallel.rank() + 1) + " of " + std::to_string(parallel.workers()) +
@@ -573,7 +573,7 @@ std::vector<double> predict_rdl(NetworkCache &cache, const std::string &key, con
 		                           network->encodings, network->options, input_cutoff, network->features,
 		                           samples_most_of(graph, network->options.fanouts, seeds.size()));
 		size_t peak_nodes = 0;
-		DataParallel alone{DataParallelRank()};
+		DataParallel alone(DataParallelRank(), hooks);
 		return predict_batches(network->model, builder, objective, seeds, features, network->options, hooks,
 		                       peak_nodes, alone);
 	});
