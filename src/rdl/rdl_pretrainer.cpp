@@ -24,8 +24,8 @@ const std::vector<std::string> kPretrainKeys = {"method",    "non_event_weight",
                                                 "temperature", "rows_per_epoch"};
 // RDL options that only a supervised task's training reads: its head, the weights of its labelled rows, their
 // lags, the averaging of its best epochs, and dropout (pre-training has corruption and masks).
-const std::vector<std::string> kTaskOnlyKeys = {"head", "recency_half_life_days", "lag_augmentation",
-                                                "average_checkpoints", "dropout"};
+const std::vector<std::string> kTaskOnlyKeys = {"head",    "recency_half_life_days", "lag_augmentation",
+                                                "average_checkpoints", "dropout", "workers"};
 // Pre-training's Adam step when the options give none.
 constexpr double kPretrainLearningRate = 0.005;
 // Keys of the adapter's, which builds the pre-training table from them.

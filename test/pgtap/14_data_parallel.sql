@@ -9,7 +9,7 @@
 -- session bg (dblink), whose own transactions end with them. The job's task is committed by bg and dropped.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 CREATE TEMP TABLE boot AS
 SELECT pg_postmaster_start_time() AS started, (SELECT count(*) FROM relml.models) AS models;
@@ -94,6 +94,9 @@ SELECT relml_tap.fails_with($$SELECT relml.train('churn', 'rdl', '{"workers": 65
                             'more than 64 workers are refused');
 SELECT relml_tap.fails_with($$SELECT relml.train('churn', 'dfs', '{"workers": 2}')$$, '22023', '%"workers"%',
                             'DFS does not take workers');
+SELECT relml_tap.fails_with($$SELECT relml.train('churn', 'auto', '{"rdl": {"workers": 2}}')$$, '22023',
+                            '%"workers" does not apply to routed trials%',
+                            'a route does not take workers for its trials, which run in subtransactions');
 SELECT relml_tap.fails_with($$SELECT relml.train('churn', 'rdl', pg_temp.small_rdl('{"workers": 2}'))$$, '0A000',
                             '%subtransaction%',
                             'inside a subtransaction (here an EXCEPTION block) a clear error says why and what to do');

@@ -20,8 +20,14 @@ nlohmann::json pinned_options(const std::string &family, const nlohmann::json &v
 		throw InvalidInputError(prefix + "must be an object of method " + family + "'s options, got " + shown(value));
 	}
 	const ModelFamily &target = find_family(family);
-	const std::vector<std::string> own = target.own_keys();
+	std::vector<std::string> own = target.own_keys();
+	own.erase(std::remove(own.begin(), own.end(), "workers"), own.end());
 	for (const auto &item : value.items()) {
+		if (item.key() == "workers") {
+			throw InvalidInputError(prefix + "\"workers\" does not apply to routed trials, each of which runs in a "
+			                        "subtransaction that cannot share its snapshot with workers: train with method " +
+			                        family + " and {\"workers\": N}");
+		}
 		if (std::find(own.begin(), own.end(), item.key()) == own.end()) {
 			throw InvalidInputError(prefix + "\"" + item.key() + "\" is not one of its own options (" + join(own) +
 			                        "); route-wide keys go at the top");

@@ -137,11 +137,12 @@ std::unique_ptr<ModelFamily> make_rdl_family(RdlVariant variant) {
 	return std::make_unique<RdlFamily>(std::move(variant));
 }
 
-// The network's keys (threads, device and seed are shared keys), then the feature source's.
+// The network's keys (threads, device and seed are shared keys; workers only where it trains in parallel),
+// then the feature source's.
 std::vector<std::string> RdlFamily::own_keys() const {
 	std::vector<std::string> keys;
 	for (const std::string &key : RdlOptions::accepted_keys()) {
-		if (key != "seed" && key != "threads" && key != "device") {
+		if (key != "seed" && key != "threads" && key != "device" && (key != "workers" || variant_.data_parallel)) {
 			keys.push_back(key);
 		}
 	}
@@ -178,9 +179,6 @@ std::unique_ptr<FamilyOptions> RdlFamily::parse_options(const TrainingOptions &o
 	network["threads"] = options.common.threads;
 	network["device"] = options.common.resolved_device();
 	parsed->network = RdlOptions::from_json(network);
-	if (parsed->network.workers > 1 && !variant_.data_parallel) {
-		throw InvalidInputError("method " + name() + " fits in one process: leave out option \"workers\"");
-	}
 	parsed->encoder = options.common.encoder;
 	parsed->device_given = options.common.device.has_value();
 	return parsed;
