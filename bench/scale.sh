@@ -12,6 +12,7 @@
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/lib/demo_database.sh"
 SCALE=10 DATABASE='' CLIENTS=8 SECONDS_PER_RUN=60 RATE=100 BATCH=100000 SKIP_TRAINING=0
 RDL_OPTIONS='{"epochs": 3, "max_steps_per_epoch": 400}'
 need() { [[ $2 -ge 2 ]] || { echo "scale: $1 needs a value" >&2; exit 1; }; }
@@ -62,16 +63,7 @@ timed_with_memory() {
 
 echo "relml at scale: database $DATABASE, demo scale $SCALE, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
 
-if [[ $(psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$DATABASE'") == 0 ]]; then
-	createdb "$DATABASE"
-	start=$(date +%s.%N)
-	q -c "CREATE EXTENSION relml CASCADE" -c "SELECT relml.generate_demo('demo', $SCALE, 42)" \
-	  -c "SELECT relml.register_database('demo', 'demo')" > /dev/null
-	say "generate + register seconds" "$(echo "$(date +%s.%N) - $start" | bc)"
-	start=$(date +%s.%N)
-	q -f "$HERE/../scripts/demo_churn_task.sql" > /dev/null
-	say "create_task seconds" "$(echo "$(date +%s.%N) - $start" | bc)"
-fi
+ensure_demo_database "$DATABASE" "$SCALE"
 say "database rows" "$(q -c "SELECT sum(reltuples)::int8 FROM pg_class WHERE relnamespace = 'demo'::regnamespace AND relkind = 'r'")"
 say "task rows" "$(q -c "SELECT count(*) FROM relml.task_rows")"
 say "settings" "$(q -c "LOAD 'relml'" -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
