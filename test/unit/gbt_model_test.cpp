@@ -383,3 +383,27 @@ TEST(GbtModelTest, TreeLandscapeCentresOnTheModelsValLoss) {
 
 } // namespace
 } // namespace relml
+
+namespace relml {
+namespace {
+
+// One matrix holding the training rows, then the val rows: a split read in place (MatrixRows) trains and
+// predicts exactly as a copy of its rows does.
+TEST(GbtModelTest, RowsReadInPlaceTrainAndPredictAsCopies) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 600, 21);
+	const Dataset val = make_data(TaskType::BinaryClassification, 200, 22);
+	DenseMatrix both = DenseMatrix::filled(train.x.rows + val.x.rows, kFeatures);
+	std::copy(train.x.values.begin(), train.x.values.end(), both.values.begin());
+	std::copy(val.x.values.begin(), val.x.values.end(), both.values.begin() + train.x.values.size());
+	const MatrixRows train_rows(both, 0, train.x.rows);
+	const MatrixRows val_rows(both, train.x.rows, both.rows);
+	const GbtModel copied = train_on(TaskType::BinaryClassification, train, val, fast_params(), {});
+	const GbtModel in_place = GbtModel::train(TaskType::BinaryClassification, 0, train_rows, train.y, val_rows, val.y,
+	                                          fast_params(), {});
+	EXPECT_EQ(in_place.serialize(), copied.serialize());
+	EXPECT_EQ(in_place.predict(val_rows), copied.predict(val.x));
+	EXPECT_EQ(in_place.predict(MatrixRows(both, 5, 9)), copied.predict(MatrixRows(train.x, 5, 9)));
+}
+
+} // namespace
+} // namespace relml

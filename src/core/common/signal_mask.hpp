@@ -1,6 +1,6 @@
 // Threads that a library starts inherit the signal mask of the thread that starts them. PostgreSQL's signal
-// handlers must only ever run on the main thread, so code that may start threads (a TCP store's server, Gloo's
-// connections) runs with every signal blocked.
+// handlers must only ever run on the main thread, so code that may start threads (loading LibTorch, a TCP
+// store's server, Gloo's connections) runs with every signal blocked.
 #pragma once
 
 #include "common/no_postgres.hpp"

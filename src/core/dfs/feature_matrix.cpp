@@ -107,8 +107,8 @@ void FeatureMatrixBuilder::fit_vocabularies(const std::vector<bool> &fit_rows, s
 	}
 }
 
-DenseMatrix FeatureMatrixBuilder::build() const {
-	DenseMatrix result = matrix_;
+DenseMatrix FeatureMatrixBuilder::build() && {
+	DenseMatrix result = std::move(matrix_);
 	for (auto &entry : categorical_values_) {
 		const Feature &f = feature(entry.first);
 		std::unordered_map<std::string, float> codes;
@@ -125,6 +125,8 @@ DenseMatrix FeatureMatrixBuilder::build() const {
 			}
 			result.values[r * result.cols + entry.first] = code;
 		}
+		entry.second.clear();
+		entry.second.shrink_to_fit();
 	}
 	return result;
 }

@@ -31,7 +31,9 @@ public:
 	// where fit_rows is true, and stores it in the spec. Prediction skips this and uses the saved vocabulary.
 	void fit_vocabularies(const std::vector<bool> &fit_rows, size_t max_vocab = 256);
 
-	DenseMatrix build() const;
+	// Hands over the matrix, categorical values encoded by their vocabularies, without copying it: a feature
+	// matrix can be most of a training's memory. The builder is spent afterwards.
+	DenseMatrix build() &&;
 
 private:
 	size_t row_of(int64_t row_id) const;

@@ -32,4 +32,21 @@ struct DenseMatrix {
 	bool consistent() const { return values.size() == rows * cols; }
 };
 
+// Consecutive rows of a DenseMatrix (all of them by default), read in place: a split of a matrix whose rows are
+// ordered by split goes to XGBoost without a copy.
+struct MatrixRows {
+	const float *data = nullptr;
+	size_t rows = 0;
+	size_t cols = 0;
+
+	MatrixRows() = default;
+	MatrixRows(const DenseMatrix &m) : data(m.values.data()), rows(m.rows), cols(m.cols) {} // NOLINT: a view of all
+	// Rows begin .. end - 1 of `m`.
+	MatrixRows(const DenseMatrix &m, size_t begin, size_t end)
+	    : data(m.values.data() + begin * m.cols), rows(end - begin), cols(m.cols) {}
+
+	float at(size_t r, size_t c) const { return data[r * cols + c]; }
+	size_t size() const { return rows * cols; }
+};
+
 } // namespace relml

@@ -20,6 +20,9 @@ using DMatrixPtr = std::unique_ptr<void, int (*)(void *)>;
 constexpr int kReportEvery = 50;
 constexpr const char *kPredictConfig =
     R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+// The same for in-place prediction on a dense array, whose missing value is NaN (XGBoost's JSON reads NaN).
+constexpr const char *kInplacePredictConfig = R"({"type": 0, "training": false, "iteration_begin": 0,
+    "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})";
 
 // Booster attributes that carry relml's training summary inside the serialized model.
 constexpr const char *kAttrTask = "relml_task";
@@ -55,13 +58,13 @@ void set_param(BoosterHandle booster, const char *name, const std::string &value
 
 // Feature matrices come from relml's own pipeline, so a malformed buffer is a bug; infinities come from data
 // (e.g. float8 'Infinity') and XGBoost rejects them, so they are the user's to fix.
-void check_features(const char *split, const DenseMatrix &x) {
-	if (!x.consistent()) {
-		throw InternalError(std::string(split) + " matrix holds " + std::to_string(x.values.size()) +
-		                    " values for " + std::to_string(x.rows) + " x " + std::to_string(x.cols));
+void check_features(const char *split, MatrixRows x) {
+	if (x.data == nullptr && x.size() > 0) {
+		throw InternalError(std::string(split) + " matrix of " + std::to_string(x.rows) + " x " +
+		                    std::to_string(x.cols) + " has no values");
 	}
-	for (size_t i = 0; i < x.values.size(); ++i) {
-		if (std::isinf(x.values[i])) {
+	for (size_t i = 0; i < x.size(); ++i) {
+		if (std::isinf(x.data[i])) {
 			throw InvalidInputError(std::string(split) + " feature " + std::to_string(i % x.cols) + " of row " +
 			                        std::to_string(i / x.cols) + " is infinite");
 		}
@@ -106,12 +109,17 @@ void check_labels(const char *split, TaskType task, int num_class, const std::st
 	}
 }
 
-DMatrixPtr make_dmatrix(const DenseMatrix &x, int nthread) {
+DMatrixPtr make_dmatrix(MatrixRows x, int nthread) {
 	DMatrixHandle handle = nullptr;
-	check(XGDMatrixCreateFromMat_omp(x.values.data(), x.rows, x.cols, std::numeric_limits<float>::quiet_NaN(), &handle,
-	                                 nthread),
+	check(XGDMatrixCreateFromMat_omp(x.data, x.rows, x.cols, std::numeric_limits<float>::quiet_NaN(), &handle, nthread),
 	      "XGDMatrixCreateFromMat_omp");
 	return DMatrixPtr(handle, XGDMatrixFree);
+}
+
+// XGBoost's __array_interface__ of a row-major float matrix, for in-place prediction.
+std::string array_interface(MatrixRows x) {
+	return "{\"data\": [" + std::to_string(reinterpret_cast<uintptr_t>(x.data)) + ", true], \"shape\": [" +
+	       std::to_string(x.rows) + ", " + std::to_string(x.cols) + "], \"typestr\": \"<f4\", \"version\": 3}";
 }
 
 // All trees' predictions for a DMatrix. On a DMatrix the booster has seen before, XGBoost's prediction cache
@@ -163,8 +171,8 @@ GbtModel::GbtModel(BoosterPtr booster, TaskType task, int outputs_per_row, int b
     : booster_(std::move(booster)), task_(task), outputs_per_row_(outputs_per_row), best_iteration_(best_iteration),
       best_val_metric_(best_val_metric), rounds_trained_(rounds_trained) {}
 
-GbtModel GbtModel::train(TaskType task, int num_class, const DenseMatrix &train_x, const std::vector<float> &train_y,
-                         const DenseMatrix &val_x, const std::vector<float> &val_y, const GbtParams &params,
+GbtModel GbtModel::train(TaskType task, int num_class, MatrixRows train_x, const std::vector<float> &train_y,
+                         MatrixRows val_x, const std::vector<float> &val_y, const GbtParams &params,
                          const RunHooks &hooks) {
 	params.validate_for(task);
 	const bool multiclass = task == TaskType::MulticlassClassification;
@@ -287,7 +295,7 @@ GbtModel GbtModel::deserialize(const uint8_t *data, size_t size, int nthread) {
 	return GbtModel(std::move(booster), task, outputs, best_iteration, best_value, rounds);
 }
 
-std::vector<double> GbtModel::predict(const DenseMatrix &x) const {
+std::vector<double> GbtModel::predict(MatrixRows x) const {
 	check_features("prediction", x);
 	if (x.cols != num_features()) {
 		throw InvalidInputError("the model expects " + std::to_string(num_features()) + " features, got " +
@@ -296,9 +304,21 @@ std::vector<double> GbtModel::predict(const DenseMatrix &x) const {
 	if (x.rows == 0) {
 		return {};
 	}
-	// Building the DMatrix is a copy; one thread suffices, the booster's nthread governs the prediction.
-	DMatrixPtr dmat = make_dmatrix(x, 1);
-	return predict_dmatrix(booster_.get(), dmat.get(), x.rows, outputs_per_row_);
+	const bst_ulong *shape = nullptr;
+	bst_ulong dim = 0;
+	const float *result = nullptr;
+	check(XGBoosterPredictFromDense(booster_.get(), array_interface(x).c_str(), kInplacePredictConfig, nullptr, &shape,
+	                                &dim, &result),
+	      "XGBoosterPredictFromDense");
+	size_t size = 1;
+	for (bst_ulong i = 0; i < dim; ++i) {
+		size *= shape[i];
+	}
+	if (size != x.rows * static_cast<size_t>(outputs_per_row_)) {
+		throw InternalError("XGBoost returned " + std::to_string(size) + " predictions for " + std::to_string(x.rows) +
+		                    " rows x " + std::to_string(outputs_per_row_) + " outputs");
+	}
+	return std::vector<double>(result, result + size);
 }
 
 std::vector<uint8_t> GbtModel::serialize() const {

@@ -26,8 +26,8 @@ public:
 	// of a multiclass task and is ignored otherwise. Labels: 0/1 (binary), finite values (regression; >= 0 for
 	// count:poisson and reg:tweedie), class indices in [0, num_class) (multiclass). Polls hooks every round and
 	// reports progress about every 50 rounds and at the end.
-	static GbtModel train(TaskType task, int num_class, const DenseMatrix &train_x, const std::vector<float> &train_y,
-	                      const DenseMatrix &val_x, const std::vector<float> &val_y, const GbtParams &params,
+	static GbtModel train(TaskType task, int num_class, MatrixRows train_x, const std::vector<float> &train_y,
+	                      MatrixRows val_x, const std::vector<float> &val_y, const GbtParams &params,
 	                      const RunHooks &hooks);
 	// Restores a model from serialize()'s bytes; nthread bounds the threads its predictions use.
 	static GbtModel deserialize(const uint8_t *data, size_t size, int nthread);
@@ -39,8 +39,9 @@ public:
 	~GbtModel() = default;
 
 	// Binary: probability of class 1 per row; regression: the value per row; multiclass: outputs_per_row()
-	// class probabilities per row, row-major. x must have num_features() columns; NaN = missing.
-	std::vector<double> predict(const DenseMatrix &x) const;
+	// class probabilities per row, row-major. x must have num_features() columns; NaN = missing. Reads x in
+	// place (XGBoost's in-place prediction): no copy of the rows.
+	std::vector<double> predict(MatrixRows x) const;
 	// XGBoost's UBJSON model with relml's training summary in its attributes.
 	std::vector<uint8_t> serialize() const;
 	// Total split gain per feature index, 0 for features no split uses; num_features is the result's length.

@@ -4,7 +4,7 @@
 
 namespace relml {
 
-LossLandscape tree_loss_landscape(const GbtModel &model, const DenseMatrix &val_x, const std::vector<double> &labels,
+LossLandscape tree_loss_landscape(const GbtModel &model, MatrixRows val_x, const std::vector<double> &labels,
                                   int num_class, uint64_t seed, int nthread) {
 	const GbtLeaves trees(model);
 	const std::vector<std::vector<double>> &leaves = trees.values();

@@ -15,7 +15,7 @@
 namespace relml {
 
 // The landscape of `model` on the rows `val_x` with `labels`; deterministic in `seed`.
-LossLandscape tree_loss_landscape(const GbtModel &model, const DenseMatrix &val_x, const std::vector<double> &labels,
+LossLandscape tree_loss_landscape(const GbtModel &model, MatrixRows val_x, const std::vector<double> &labels,
                                   int num_class, uint64_t seed, int nthread);
 
 } // namespace relml

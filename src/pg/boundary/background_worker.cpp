@@ -51,16 +51,22 @@ void launch_at_commit(XactEvent event, void *) {
 
 } // namespace
 
-bool launch_job_worker(int64_t job_id, Oid role) {
+BackgroundWorker relml_worker_registration(const char *function, const std::string &name, const char *type) {
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "relml");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "relml_job_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "relml training job %lld", static_cast<long long>(job_id));
-	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", kWorkerType);
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name.c_str());
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", type);
+	return worker;
+}
+
+bool launch_job_worker(int64_t job_id, Oid role) {
+	BackgroundWorker worker = relml_worker_registration(
+	    "relml_job_worker_main", "relml training job " + std::to_string(job_id), kWorkerType);
 	worker.bgw_main_arg = Int64GetDatum(job_id);
 	Oid ids[2] = {MyDatabaseId, role};
 	memcpy(worker.bgw_extra, ids, sizeof(ids));

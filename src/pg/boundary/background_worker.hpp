@@ -34,6 +34,11 @@ void warn_no_worker_slot(int64_t job_id);
 // The job id of this process when it is a relml training worker, else 0.
 int64_t job_of_this_worker();
 
+// The registration of a relml background worker: connected to a database, started once the server accepts
+// connections, never restarted; `function` is its main function in relml.so, `name` and `type` what
+// pg_stat_activity shows. bgw_extra, bgw_main_arg and bgw_notify_pid are the caller's.
+BackgroundWorker relml_worker_registration(const char *function, const std::string &name, const char *type);
+
 // std::terminate's handler in relml's background workers: a C++ exception that escapes anywhere ends the worker
 // (logged), never the server.
 void exit_on_uncaught_exception();

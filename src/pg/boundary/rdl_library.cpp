@@ -3,10 +3,9 @@
 #include "pg/boundary/pg_headers.hpp"
 
 #include "common/error.hpp"
+#include "common/signal_mask.hpp"
 
-#include <csignal>
 #include <dlfcn.h>
-#include <pthread.h>
 #include <string>
 
 namespace relml::pg {
@@ -14,25 +13,6 @@ namespace relml::pg {
 namespace {
 
 const RdlApi *loaded_api = nullptr;
-
-// Blocks every signal on this thread for the guard's life: threads that libraries start while loading inherit
-// the mask, so PostgreSQL's signals keep landing on the main thread.
-class BlockedSignals {
-public:
-	BlockedSignals() {
-		sigset_t all;
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &previous_);
-	}
-	~BlockedSignals() {
-		pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-	}
-	BlockedSignals(const BlockedSignals &) = delete;
-	BlockedSignals &operator=(const BlockedSignals &) = delete;
-
-private:
-	sigset_t previous_;
-};
 
 } // namespace
 
@@ -43,7 +23,7 @@ const RdlApi &rdl_api() {
 	std::string path = std::string(pkglib_path) + "/relml_rdl.so";
 	void *handle = nullptr;
 	{
-		BlockedSignals blocked;
+		AllSignalsBlocked blocked;
 		handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
 	}
 	if (!handle) {

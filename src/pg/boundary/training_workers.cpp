@@ -28,16 +28,11 @@ bool is_training_worker = false;
 
 TrainingWorkers::TrainingWorkers(const TrainingWorkerTicket &ticket) {
 	for (int rank = 0; rank < ticket.workers; ++rank) {
-		BackgroundWorker worker;
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "relml");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "relml_training_worker_main");
-		snprintf(worker.bgw_name, BGW_MAXLEN, "relml training worker %d of %d for pid %d", rank + 1, ticket.workers,
-		         MyProcPid);
-		snprintf(worker.bgw_type, BGW_MAXLEN, "%s", kTrainingWorkerType);
+		BackgroundWorker worker = relml_worker_registration(
+		    "relml_training_worker_main",
+		    "relml training worker " + std::to_string(rank + 1) + " of " + std::to_string(ticket.workers) +
+		        " for pid " + std::to_string(MyProcPid),
+		    kTrainingWorkerType);
 		TrainingWorkerTicket own = ticket;
 		own.rank = rank;
 		memcpy(worker.bgw_extra, &own, sizeof(own));

@@ -26,13 +26,15 @@ FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const st
 
 DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &graph,
                              const std::vector<int64_t> &row_ids, const SeedRelation &seeds,
-                             const std::vector<bool> *fit_rows, const RunHooks &hooks) {
+                             const std::vector<bool> *fit_rows, const RunHooks &hooks, double also_mb,
+                             const std::string &also_what) {
 	double megabytes = double(row_ids.size()) * double(spec.feature_count()) * sizeof(float) / (1024.0 * 1024.0);
-	if (megabytes > max_feature_mb_setting) {
+	if (megabytes + also_mb > max_feature_mb_setting) {
 		throw ResourceError("the feature matrix would take " + std::to_string(long(megabytes)) + " MB (" +
 		                    std::to_string(row_ids.size()) + " rows x " + std::to_string(spec.feature_count()) +
-		                    " features), more than relml.max_feature_memory (" + std::to_string(max_feature_mb_setting) +
-		                    " MB)");
+		                    " features)" +
+		                    (also_mb > 0 ? " and " + also_what + " up to " + std::to_string(long(also_mb)) + " MB" : "") +
+		                    ", more than relml.max_feature_memory (" + std::to_string(max_feature_mb_setting) + " MB)");
 	}
 	FeatureMatrixBuilder builder(spec, row_ids);
 	std::vector<FeatureQuery> queries =
@@ -65,7 +67,7 @@ DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const Schema
 	if (fit_rows) {
 		builder.fit_vocabularies(*fit_rows);
 	}
-	return builder.build();
+	return std::move(builder).build();
 }
 
 void check_schema_unchanged(SpiConnection &spi, const FeatureSpec &spec, const SchemaGraph &graph,

@@ -18,11 +18,14 @@ namespace relml::pg {
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,
                           const DfsOptions &options, const std::string &profile_until);
 
-// Computes the matrix for the seeds `row_ids` of `seeds` (rows ordered by row_id). With fit_rows, categorical
-// vocabularies are fitted on those rows and stored in `spec`; without, the spec's vocabularies are used.
+// Computes the matrix for the seeds `row_ids` of `seeds` (matrix rows in the order of row_ids). With fit_rows,
+// categorical vocabularies are fitted on those rows and stored in `spec`; without, the spec's vocabularies are
+// used. ResourceError before any query when the matrix and `also_mb` (what the caller will add on top of it,
+// such as a model's copies of the rows) would exceed relml.max_feature_memory.
 DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &graph,
                              const std::vector<int64_t> &row_ids, const SeedRelation &seeds,
-                             const std::vector<bool> *fit_rows, const RunHooks &hooks);
+                             const std::vector<bool> *fit_rows, const RunHooks &hooks, double also_mb = 0,
+                             const std::string &also_what = "");
 
 // Fails naming the table and column when the live schema no longer has what `graph`'s features read.
 void check_schema_unchanged(SpiConnection &spi, const FeatureSpec &spec, const SchemaGraph &graph,

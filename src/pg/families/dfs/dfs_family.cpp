@@ -26,12 +26,10 @@ bool is_feature_key(const std::string &key) {
 	return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-DenseMatrix take_rows(const DenseMatrix &m, const std::vector<size_t> &rows) {
-	DenseMatrix out = DenseMatrix::filled(rows.size(), m.cols);
-	for (size_t i = 0; i < rows.size(); ++i) {
-		std::copy_n(m.values.begin() + rows[i] * m.cols, m.cols, out.values.begin() + i * m.cols);
-	}
-	return out;
+// What XGBoost holds besides relml's matrix while it trains, at most: its own copy of the training and val rows
+// (8 bytes per value present: index and value) and the training rows' histogram bins (up to 4 bytes a value).
+double xgboost_training_bytes(size_t train_rows, size_t val_rows, size_t features) {
+	return (12.0 * double(train_rows) + 8.0 * double(val_rows)) * double(features);
 }
 
 std::vector<float> float_labels(const TaskRows &rows, const std::vector<size_t> &positions) {
@@ -125,36 +123,50 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	run.hooks.report("features: planned " + std::to_string(spec.feature_count()) + " features over " +
 	                 std::to_string(spec.paths.size()) + " paths and " +
 	                 std::to_string(spec.window_days.size() + 1) + " windows");
-	std::vector<bool> is_train(run.rows.size(), false);
-	for (size_t position : run.rows.train) {
-		is_train[position] = true;
+	// The matrix holds the training rows first, then val, then test, so that each split goes to XGBoost in
+	// place: the matrix is held once.
+	std::vector<int64_t> split_ordered;
+	std::vector<bool> is_train;
+	for (const std::vector<size_t> *split : {&run.rows.train, &run.rows.val, &run.rows.test}) {
+		for (size_t position : *split) {
+			split_ordered.push_back(row_ids[position]);
+			is_train.push_back(split == &run.rows.train);
+		}
 	}
-	DenseMatrix x = compute_features(run.spi, spec, graph, row_ids, seed_table_relation(), &is_train, run.hooks);
+	const size_t train_end = run.rows.train.size();
+	const size_t val_end = train_end + run.rows.val.size();
+	const double xgboost_mb = xgboost_training_bytes(train_end, val_end - train_end, spec.feature_count()) / 1048576.0;
+	DenseMatrix x = compute_features(run.spi, spec, graph, split_ordered, seed_table_relation(), &is_train, run.hooks,
+	                                 xgboost_mb, "XGBoost's copies of the training and val rows");
 	drop_seed_table(run.spi);
 	fitted.timings["features"] = phase.lap();
 	run.hooks.report("features: " + std::to_string(x.rows) + " x " + std::to_string(x.cols) + " matrix in " +
 	                 Stopwatch::format(fitted.timings["features"].get<double>()));
 
+	const MatrixRows train_x(x, 0, train_end);
+	const MatrixRows val_x(x, train_end, val_end);
 	ensure_thread_pool(params.nthread);
-	GbtModel model = GbtModel::train(run.task.type, run.task.num_classes, take_rows(x, run.rows.train),
-	                                 float_labels(run.rows, run.rows.train), take_rows(x, run.rows.val),
-	                                 float_labels(run.rows, run.rows.val), params, run.hooks);
+	GbtModel model = GbtModel::train(run.task.type, run.task.num_classes, train_x, float_labels(run.rows, run.rows.train),
+	                                 val_x, float_labels(run.rows, run.rows.val), params, run.hooks);
 	fitted.timings["train"] = phase.lap();
 
-	fitted.val_predictions = model.predict(take_rows(x, run.rows.val));
-	fitted.test_predictions = model.predict(take_rows(x, run.rows.test));
-	fitted.train_predictions = model.predict(take_rows(x, run.rows.train));
+	fitted.val_predictions = model.predict(val_x);
+	fitted.test_predictions = model.predict(MatrixRows(x, val_end, x.rows));
+	fitted.train_predictions = model.predict(train_x);
 	fitted.metrics = {{"best_iteration", model.best_iteration()},
 	                  {"rounds_trained", model.rounds_trained()},
 	                  {"feature_importance", feature_importance(model, spec, x.cols)},
 	                  {"features", x.cols}};
 	if (run.common.landscape && !run.rows.val.empty()) {
+		const std::vector<size_t> picked = landscape_rows(run.rows.val.size());
+		DenseMatrix landscape_x = DenseMatrix::filled(picked.size(), x.cols);
 		std::vector<size_t> rows;
-		for (size_t k : landscape_rows(run.rows.val.size())) {
-			rows.push_back(run.rows.val[k]);
+		for (size_t i = 0; i < picked.size(); ++i) {
+			std::copy_n(val_x.data + picked[i] * x.cols, x.cols, landscape_x.values.begin() + i * x.cols);
+			rows.push_back(run.rows.val[picked[i]]);
 		}
 		run.hooks.report("measuring the loss landscape on " + std::to_string(rows.size()) + " val rows");
-		const LossLandscape landscape = tree_loss_landscape(model, take_rows(x, rows), run.rows.labels_at(rows),
+		const LossLandscape landscape = tree_loss_landscape(model, landscape_x, run.rows.labels_at(rows),
 		                                                    run.task.num_classes, uint64_t(params.seed), params.nthread);
 		fitted.metrics["landscape"] = landscape_json(landscape, landscape_loss_name(run.task.type), rows.size());
 	}
