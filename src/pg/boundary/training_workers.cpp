@@ -39,8 +39,14 @@ TrainingWorkers::TrainingWorkers(const TrainingWorkerTicket &ticket) {
 		worker.bgw_notify_pid = MyProcPid; // our latch is set when it starts or stops
 		BackgroundWorkerHandle *handle = nullptr;
 		bool registered = false;
-		pg_call([&] { registered = RegisterDynamicBackgroundWorker(&worker, &handle); });
+		try {
+			pg_call([&] { registered = RegisterDynamicBackgroundWorker(&worker, &handle); });
+		} catch (...) {
+			terminate_all();
+			throw;
+		}
 		if (!registered) {
+			terminate_all(); // the destructor of a half-built object does not run
 			throw ResourceError("no background worker slot is free for data-parallel training worker " +
 			                    std::to_string(rank + 1) + " of " + std::to_string(ticket.workers) +
 			                    ": raise max_worker_processes (and restart the server), or train with fewer "
@@ -51,6 +57,10 @@ TrainingWorkers::TrainingWorkers(const TrainingWorkerTicket &ticket) {
 }
 
 TrainingWorkers::~TrainingWorkers() {
+	terminate_all();
+}
+
+void TrainingWorkers::terminate_all() {
 	for (BackgroundWorkerHandle *handle : handles_) {
 		try {
 			pg_call([&] { TerminateBackgroundWorker(handle); });

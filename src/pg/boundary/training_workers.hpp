@@ -44,6 +44,9 @@ public:
 	static void wait(long milliseconds);
 
 private:
+	// Asks every worker started to stop (terminating one that has exited is a no-op).
+	void terminate_all();
+
 	std::vector<BackgroundWorkerHandle *> handles_;
 };
 
