@@ -75,7 +75,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	                    {"threads", 2},           {"device", "cpu"},        {"head", "linear"},
 	                    {"absolute_year", true},  {"recency_half_life_days", 365.0},
 	                    {"degree_features", false}, {"lag_augmentation", 0.0},
-	                    {"average_checkpoints", false}, {"dropout", 0.25}};
+	                    {"average_checkpoints", false}, {"dropout", 0.25}, {"workers", 3}};
 	const RdlOptions options = RdlOptions::from_json(given);
 	EXPECT_EQ(options.channels, 32);
 	EXPECT_EQ(options.encoder_layers, 0);
@@ -97,6 +97,7 @@ TEST(RdlOptionsTest, ReadsEveryKeyAndRoundTrips) {
 	EXPECT_EQ(options.lag_augmentation, 0);
 	EXPECT_FALSE(options.average_checkpoints);
 	EXPECT_DOUBLE_EQ(options.dropout, 0.25);
+	EXPECT_EQ(options.workers, 3);
 	EXPECT_EQ(options.to_json(), given);
 	EXPECT_EQ(RdlOptions::from_json(options.to_json()).to_json(), given);
 }
