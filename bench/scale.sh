@@ -4,7 +4,7 @@
 # COPY ... TO, absorbs new orders into the cached graph, then serves: relml.predict latency (p50 / p99 over warm
 # calls) from concurrent pgbench clients while a training job runs, and predict_batch throughput, per family.
 #   bench/scale.sh --scale 100 [--database relml_scale100] [--clients 8] [--seconds 60] [--rate 100]
-#                  [--batch 100000] [--rdl-options JSON] [--skip-training]
+#                  [--batch 100000] [--rdl-options JSON] [--skip-training | --training-only]
 # Latency is measured twice per family: with the clients calling back to back (as fast as the machine serves),
 # and at --rate calls per second in all (an application's steady load).
 # Scale 100 is about 10 million rows (3 M orders, 6 M order items); scale 10 gives quick runs. Connects through
@@ -13,7 +13,7 @@ set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/demo_database.sh"
-SCALE=10 DATABASE='' CLIENTS=8 SECONDS_PER_RUN=60 RATE=100 BATCH=100000 SKIP_TRAINING=0
+SCALE=10 DATABASE='' CLIENTS=8 SECONDS_PER_RUN=60 RATE=100 BATCH=100000 SKIP_TRAINING=0 TRAINING_ONLY=0
 RDL_OPTIONS='{"epochs": 3, "max_steps_per_epoch": 400}'
 need() { [[ $2 -ge 2 ]] || { echo "scale: $1 needs a value" >&2; exit 1; }; }
 while [[ $# -gt 0 ]]; do
@@ -26,6 +26,7 @@ while [[ $# -gt 0 ]]; do
 		--rate) need "$1" $#; RATE=$2; shift 2 ;;
 		--rdl-options) need "$1" $#; RDL_OPTIONS=$2; shift 2 ;;
 		--skip-training) SKIP_TRAINING=1; shift ;;
+		--training-only) TRAINING_ONLY=1; shift ;;
 		-h|--help) sed -n 2,11p "$0"; exit 0 ;;
 		*) echo "scale: unknown argument: $1" >&2; exit 1 ;;
 	esac
@@ -75,6 +76,7 @@ if [[ $SKIP_TRAINING == 0 ]]; then
 	timed_with_memory "rdl training" \
 		"SELECT relml.train('customer_churn', 'rdl', '$(jq -c '. + {"deploy": "never"}' <<< "$RDL_OPTIONS")')"
 fi
+[[ $TRAINING_ONLY == 0 ]] || exit 0
 DFS_MODEL=$(q -c "SELECT max(model_id) FROM relml.models WHERE method = 'dfs'")
 RDL_MODEL=$(q -c "SELECT max(model_id) FROM relml.models WHERE method = 'rdl'")
 [[ -n $DFS_MODEL && -n $RDL_MODEL ]] || { echo "scale: train a dfs and an rdl model first" >&2; exit 1; }
