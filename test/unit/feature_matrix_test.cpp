@@ -206,6 +206,27 @@ TEST(FeatureMatrixTest, PredictionUsesTheSavedVocabulary) {
 	EXPECT_EQ(m.at(2, 6), 1.0f);
 }
 
+// A feature query's rows arrive in batches: a later batch leaves the rows of an earlier one as they were.
+TEST(FeatureMatrixTest, RowsSetInBatchesAccumulate) {
+	FeatureSpec spec = small_spec();
+	FeatureMatrixBuilder builder(spec, {1, 2, 3, 4});
+	using V = std::optional<std::string>;
+	builder.set_categorical(6, {1, 2}, {V("a"), V("b")});
+	builder.set_categorical(6, {4}, {V("a")});
+	builder.set_numeric(5, {3}, {2.5});
+	builder.set_numeric(5, {1}, {-1.0});
+	builder.fit_vocabularies({true, true, true, true});
+	EXPECT_EQ(spec.paths[1].features[0].vocab, (std::vector<std::string>{"a", "b"}));
+	DenseMatrix m = std::move(builder).build();
+	EXPECT_EQ(m.at(0, 6), 0.0f);
+	EXPECT_EQ(m.at(1, 6), 1.0f);
+	EXPECT_TRUE(std::isnan(m.at(2, 6)));
+	EXPECT_EQ(m.at(3, 6), 0.0f);
+	EXPECT_EQ(m.at(0, 5), -1.0f);
+	EXPECT_TRUE(std::isnan(m.at(1, 5)));
+	EXPECT_EQ(m.at(2, 5), 2.5f);
+}
+
 TEST(FeatureMatrixTest, BuildHandsOverEncodedValues) {
 	FeatureSpec spec = small_spec();
 	FeatureMatrixBuilder builder(spec, kRows);

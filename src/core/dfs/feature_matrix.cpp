@@ -81,7 +81,9 @@ void FeatureMatrixBuilder::set_numeric(size_t column, const std::vector<int64_t>
 void FeatureMatrixBuilder::set_categorical(size_t column, const std::vector<int64_t> &row_ids,
                                            const std::vector<std::optional<std::string>> &values) {
 	auto &stored = categorical_values_[column];
-	stored.assign(matrix_.rows, std::nullopt);
+	if (stored.empty()) {
+		stored.resize(matrix_.rows);
+	}
 	for (size_t i = 0; i < row_ids.size(); ++i) {
 		stored[row_of(row_ids[i])] = values[i];
 	}

@@ -23,6 +23,7 @@ public:
 	size_t query_offset(size_t query_index) const;
 	bool is_categorical(size_t column) const;
 
+	// A query's rows may come in several batches: each call sets the rows it names and leaves the others.
 	void set_numeric(size_t column, const std::vector<int64_t> &row_ids, const std::vector<double> &values);
 	void set_categorical(size_t column, const std::vector<int64_t> &row_ids,
 	                     const std::vector<std::optional<std::string>> &values);

@@ -351,11 +351,22 @@ void SpiConnection::drop_temp_table(const std::string &name) {
 
 namespace relml::pg {
 
-SpiCursor::SpiCursor(const std::string &sql) : exceptions_at_entry_(std::uncaught_exceptions()) {
+SpiCursor::SpiCursor(const std::string &sql, const SqlParams &params)
+    : exceptions_at_entry_(std::uncaught_exceptions()) {
+	int nargs = static_cast<int>(params.size());
+	std::vector<Oid> types(nargs, TEXTOID);
+	std::vector<Datum> values(nargs, 0);
+	std::vector<char> nulls(nargs, ' ');
 	const char *query = sql.c_str();
 	pg_call([&] {
-		portal_ = SPI_cursor_open_with_args(nullptr, query, 0, nullptr, nullptr, nullptr, false, CURSOR_OPT_NO_SCROLL);
+		bind_text_params(params, values.data(), nulls.data());
+		portal_ = SPI_cursor_open_with_args(nullptr, query, nargs, types.data(), values.data(), nulls.data(), false,
+		                                    CURSOR_OPT_NO_SCROLL);
 	});
+}
+
+size_t SpiCursor::columns() const {
+	return static_cast<size_t>(portal_->tupDesc->natts);
 }
 
 SpiCursor::~SpiCursor() {

@@ -88,11 +88,12 @@ private:
 	int exceptions_at_entry_;
 };
 
-// A server-side cursor over a query without parameters, read in batches of binary datums: bulk reads that
-// never go through the types' text output functions. Open only inside an SpiConnection.
+// A server-side cursor over a query ($1..$n bound to `params`, all text), read in batches of binary datums:
+// bulk reads that hold one batch at a time and never go through the types' text output functions. Open only
+// inside an SpiConnection.
 class SpiCursor {
 public:
-	explicit SpiCursor(const std::string &sql);
+	explicit SpiCursor(const std::string &sql, const SqlParams &params = {});
 	~SpiCursor();
 	SpiCursor(const SpiCursor &) = delete;
 	SpiCursor &operator=(const SpiCursor &) = delete;
@@ -102,6 +103,8 @@ public:
 	SPITupleTable *batch() const {
 		return batch_;
 	}
+	// Columns of the query's rows.
+	size_t columns() const;
 
 private:
 	Portal portal_ = nullptr;

@@ -11,6 +11,30 @@
 
 namespace relml::pg {
 
+namespace {
+
+// Rows a feature query hands over at a time: PostgreSQL's copy of the rows and relml's decoded columns then
+// take a batch's worth of memory beside the matrix, not a second matrix's worth.
+constexpr long kFeatureBatchRows = 50000;
+
+// Puts one result batch of a feature query (row_id, then its features) into the matrix columns from `offset`.
+void add_query_rows(FeatureMatrixBuilder &builder, size_t offset, const SpiResult &result) {
+	std::vector<int64_t> ids(result.rows());
+	for (size_t r = 0; r < result.rows(); ++r) {
+		ids[r] = result.integer(r, 0);
+	}
+	for (size_t c = 1; c < result.columns(); ++c) {
+		const SpiColumn &column = result.column(c);
+		if (builder.is_categorical(offset + c - 1)) {
+			builder.set_categorical(offset + c - 1, ids, column.texts);
+		} else {
+			builder.set_numeric(offset + c - 1, ids, column.numbers);
+		}
+	}
+}
+
+} // namespace
+
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,
                           const DfsOptions &options, const std::string &profile_until) {
 	TopValuesFn top_values = [&](const Table &table, const Column &column, long limit) {
@@ -44,24 +68,27 @@ DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const Schema
 		Stopwatch watch;
 		SqlParams params = seeds.params;
 		params.insert(params.end(), queries[q].parameters.begin(), queries[q].parameters.end());
-		SpiResult result = seeds.repeated ? spi.query_kept(queries[q].sql, params) : spi.query(queries[q].sql, params);
-		size_t offset = builder.query_offset(q);
-		std::vector<int64_t> ids(result.rows());
-		for (size_t r = 0; r < result.rows(); ++r) {
-			ids[r] = result.integer(r, 0);
-		}
-		for (size_t c = 1; c < result.columns(); ++c) {
-			const SpiColumn &column = result.column(c);
-			if (builder.is_categorical(offset + c - 1)) {
-				builder.set_categorical(offset + c - 1, ids, column.texts);
-			} else {
-				builder.set_numeric(offset + c - 1, ids, column.numbers);
+		const size_t offset = builder.query_offset(q);
+		size_t rows = 0;
+		size_t columns = 0;
+		if (seeds.repeated) {
+			SpiResult result = spi.query_kept(queries[q].sql, params);
+			add_query_rows(builder, offset, result);
+			rows = result.rows();
+			columns = result.columns();
+		} else {
+			SpiCursor cursor(queries[q].sql, params);
+			columns = cursor.columns();
+			while (uint64 fetched = cursor.fetch(kFeatureBatchRows)) {
+				add_query_rows(builder, offset, SpiResult::copy_from(cursor.batch(), fetched));
+				rows += fetched;
+				hooks.poll();
 			}
 		}
 		hooks.step("features", double(q + 1) / queries.size(), static_cast<long>(q + 1));
 		const FeaturePath &path = *queries[q].path;
 		hooks.report("features: " + (queries[q].own ? spec.entity_table + " (own columns)" : path.name) + ", " +
-		             std::to_string(result.columns() - 1) + " features, " + std::to_string(result.rows()) + " rows in " +
+		             std::to_string(columns - 1) + " features, " + std::to_string(rows) + " rows in " +
 		             Stopwatch::format(watch.seconds()));
 	}
 	if (fit_rows) {
