@@ -7,7 +7,7 @@
 -- that the fixture's deployment history is not involved.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(54);
+SELECT plan(56);
 -- One XGBoost thread: faster on a small shared CI machine, and bit-for-bit repeatable (01 and the
 -- fixture cover the default thread pool).
 SET LOCAL relml.threads = 1;
@@ -109,6 +109,18 @@ SELECT is((SELECT count(*) FROM relml.predict_batch('tap_churn', 'SELECT custome
           'predict_batch of no seeds returns no rows');
 SELECT ok((SELECT count(DISTINCT prediction) FROM relml.predict_batch('tap_churn', 'SELECT customer_id, as_of FROM seeds')) > 10,
           'predictions vary across entities and times');
+-- More seeds than one batch of a feature query's rows (50,000): the rows of every batch land in their seeds' rows.
+CREATE TEMP TABLE many_seeds AS
+SELECT c.customer_id, d.as_of
+FROM demo.customers c, generate_series(timestamp '2024-01-01', timestamp '2024-09-16', interval '1 day') d (as_of);
+CREATE TEMP TABLE many_predictions AS
+SELECT * FROM relml.predict_batch('tap_churn', 'SELECT customer_id, as_of FROM many_seeds ORDER BY as_of, customer_id');
+SELECT is((SELECT count(*) FROM many_predictions), (SELECT count(*) FROM many_seeds),
+          'predict_batch of more seeds than a feature batch returns every seed');
+SELECT is((SELECT count(*) FROM many_predictions
+           WHERE entity_key::bigint % 40 = 0
+             AND prediction IS DISTINCT FROM relml.predict('tap_churn', entity_key, as_of)),
+          0::bigint, 'and each agrees with predict of its seed, in the first batch and after it');
 
 CREATE TEMP TABLE evaluated AS SELECT * FROM relml.evaluate((SELECT model_id FROM m1));
 SELECT set_eq('SELECT DISTINCT split FROM evaluated', ARRAY['train', 'val', 'test'], 'evaluate returns train, val and test rows');

@@ -27,7 +27,8 @@ bool is_feature_key(const std::string &key) {
 }
 
 // What XGBoost holds besides relml's matrix while it trains, at most: its own copy of the training and val rows
-// (8 bytes per value present: index and value) and the training rows' histogram bins (up to 4 bytes a value).
+// (8 bytes per value present: index and value) and the training rows' histogram index (dense: a bin and a
+// missing flag per value, up to 4 bytes). At scale 100 of the demo it took 2.1 GB where this allows 2.6 GB.
 double xgboost_training_bytes(size_t train_rows, size_t val_rows, size_t features) {
 	return (12.0 * double(train_rows) + 8.0 * double(val_rows)) * double(features);
 }
