@@ -67,7 +67,7 @@ echo "relml at scale: database $DATABASE, demo scale $SCALE, $(nproc) cores, $(f
 ensure_demo_database "$DATABASE" "$SCALE"
 say "database rows" "$(q -c "SELECT sum(reltuples)::int8 FROM pg_class WHERE relnamespace = 'demo'::regnamespace AND relkind = 'r'")"
 say "task rows" "$(q -c "SELECT count(*) FROM relml.task_rows")"
-say "settings" "$(q -c "LOAD 'relml'" -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
+say "settings" "$(q -c "LOAD 'relml'" -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name)
                       FROM pg_settings WHERE name IN ('relml.max_feature_memory', 'relml.max_graph_memory',
                       'relml.threads', 'shared_buffers', 'work_mem')")"
 
