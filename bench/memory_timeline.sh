@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One SQL statement's backend memory over time: its NOTICEs (relml's progress) with the elapsed seconds and the
-# backend's resident size when each arrived, then the peak and where it came. Polls /proc, so it runs on the
+# backend's resident size when each arrived, then its peak (VmHWM, the kernel's high-water mark) and when it was
+# last raised. Polls /proc, so it runs on the
 # database server's host, as a user that may read the backend's /proc entry.
 #   bench/memory_timeline.sh DATABASE "SELECT relml.train('customer_churn', 'dfs', '{\"deploy\": \"never\"}')"
 set -Eeuo pipefail
@@ -28,9 +29,10 @@ show_new_lines() {
 while kill -0 "$client" 2>/dev/null; do
 	pid=${pid:-$(head -n 1 "$WORK/out" 2>/dev/null || true)}
 	rss=-
-	if [[ -n $pid ]] && v=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) && [[ -n $v ]]; then
+	if [[ -n $pid ]] && read -r v hwm < <(awk '/VmRSS/ {r = $2} /VmHWM/ {h = $2} END {if (r) print r, h}' \
+			"/proc/$pid/status" 2>/dev/null); then
 		rss=$((v / 1024))
-		if [[ $rss -gt $peak ]]; then peak=$rss peak_at=$(elapsed); fi
+		if [[ $((hwm / 1024)) -gt $peak ]]; then peak=$((hwm / 1024)) peak_at=$(elapsed); fi
 	fi
 	show_new_lines "$rss"
 	sleep 0.5

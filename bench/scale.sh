@@ -42,24 +42,14 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE" "$@"; }
 say() { printf '%-34s %s\n' "$1:" "$2"; }
 
 # Runs `sql` in its own session and reports its wall time and the backend's peak resident memory (VmHWM, which
-# counts the shared buffers it touched too), polled every 0.2 s; the statement's result is not shown.
+# counts the shared buffers it touched too), from bench/memory_timeline.sh; the statement's result is not shown.
 timed_with_memory() {
-	local label=$1 sql=$2 pidfile="$WORK/pid" start end pid peak=0 v
-	rm -f "$pidfile"
+	local label=$1 sql=$2 start end
 	start=$(date +%s.%N)
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE" -c "SELECT pg_backend_pid()" -c "$sql" > "$WORK/out" 2> "$WORK/err" &
-	local client=$!
-	while kill -0 "$client" 2>/dev/null; do
-		pid=${pid:-$(head -n 1 "$WORK/out" 2>/dev/null || true)}
-		if [[ -n ${pid:-} ]] && v=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null) && [[ -n $v ]]; then
-			peak=$v
-		fi
-		sleep 0.2
-	done
-	wait "$client" || { cat "$WORK/err" >&2; exit 1; }
+	"$HERE/memory_timeline.sh" "$DATABASE" "$sql" > "$WORK/timeline"
 	end=$(date +%s.%N)
 	say "$label seconds" "$(echo "$end - $start" | bc)"
-	say "$label peak backend RSS (MB)" "$((peak / 1024))"
+	say "$label peak backend RSS (MB)" "$(awk '/^peak/ {print $2}' "$WORK/timeline")"
 }
 
 echo "relml at scale: database $DATABASE, demo scale $SCALE, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"

@@ -35,16 +35,41 @@ double datum_to_double(Datum value, Oid type) {
 	}
 }
 
-// Text datums of `params` for SPI, NULLs flagged 'n'. Called inside pg_call.
-void bind_text_params(const SqlParams &params, Datum *values, char *nulls) {
-	for (size_t i = 0; i < params.size(); ++i) {
-		if (params[i]) {
-			values[i] = CStringGetTextDatum(params[i]->c_str());
-		} else {
-			nulls[i] = 'n';
+// $1..$n as SPI takes them: every parameter typed text, NULLs flagged 'n'.
+class TextParams {
+public:
+	explicit TextParams(const SqlParams &params)
+	    : params_(params), types_(params.size(), TEXTOID), values_(params.size(), 0), nulls_(params.size(), ' ') {
+	}
+	// Makes the text datums in the current memory context: called inside pg_call.
+	void bind() {
+		for (size_t i = 0; i < params_.size(); ++i) {
+			if (params_[i]) {
+				values_[i] = CStringGetTextDatum(params_[i]->c_str());
+			} else {
+				nulls_[i] = 'n';
+			}
 		}
 	}
-}
+	int count() const {
+		return static_cast<int>(params_.size());
+	}
+	Oid *types() {
+		return types_.data();
+	}
+	Datum *values() {
+		return values_.data();
+	}
+	const char *nulls() const {
+		return nulls_.data();
+	}
+
+private:
+	const SqlParams &params_;
+	std::vector<Oid> types_;
+	std::vector<Datum> values_;
+	std::vector<char> nulls_;
+};
 
 void check_spi_result(int result, const std::string &sql) {
 	if (result < 0) {
@@ -55,15 +80,12 @@ void check_spi_result(int result, const std::string &sql) {
 // Runs SPI_execute_with_args with every parameter typed text. Returns the SPI result code.
 // Never read-only: relml's queries must see the rows its earlier statements in the same call wrote.
 int run(const std::string &sql, const SqlParams &params) {
-	int nargs = static_cast<int>(params.size());
-	std::vector<Oid> types(nargs, TEXTOID);
-	std::vector<Datum> values(nargs, 0);
-	std::vector<char> nulls(nargs, ' ');
+	TextParams args(params);
 	const char *query = sql.c_str();
 	int result = 0;
 	pg_call([&] {
-		bind_text_params(params, values.data(), nulls.data());
-		result = SPI_execute_with_args(query, nargs, types.data(), values.data(), nulls.data(), false, 0);
+		args.bind();
+		result = SPI_execute_with_args(query, args.count(), args.types(), args.values(), args.nulls(), false, 0);
 	});
 	check_spi_result(result, sql);
 	return result;
@@ -104,12 +126,11 @@ LruCache<KeptPlan> &kept_plans() {
 
 // run() through the session's kept plan of `sql`, prepared on first use.
 int run_kept(const std::string &sql, const SqlParams &params) {
-	int nargs = static_cast<int>(params.size());
-	std::shared_ptr<KeptPlan> plan = kept_plans().get(std::to_string(nargs) + ":" + sql, [&] {
-		std::vector<Oid> types(nargs, TEXTOID);
+	TextParams args(params);
+	std::shared_ptr<KeptPlan> plan = kept_plans().get(std::to_string(args.count()) + ":" + sql, [&] {
 		SPIPlanPtr prepared = nullptr;
 		pg_call([&] {
-			prepared = SPI_prepare(sql.c_str(), nargs, types.data());
+			prepared = SPI_prepare(sql.c_str(), args.count(), args.types());
 			if (prepared) {
 				SPI_keepplan(prepared);
 			}
@@ -119,12 +140,10 @@ int run_kept(const std::string &sql, const SqlParams &params) {
 		}
 		return KeptPlan(prepared);
 	});
-	std::vector<Datum> values(nargs, 0);
-	std::vector<char> nulls(nargs, ' ');
 	int result = 0;
 	pg_call([&] {
-		bind_text_params(params, values.data(), nulls.data());
-		result = SPI_execute_plan(plan->get(), values.data(), nulls.data(), false, 0);
+		args.bind();
+		result = SPI_execute_plan(plan->get(), args.values(), args.nulls(), false, 0);
 	});
 	check_spi_result(result, sql);
 	return result;
@@ -353,15 +372,12 @@ namespace relml::pg {
 
 SpiCursor::SpiCursor(const std::string &sql, const SqlParams &params)
     : exceptions_at_entry_(std::uncaught_exceptions()) {
-	int nargs = static_cast<int>(params.size());
-	std::vector<Oid> types(nargs, TEXTOID);
-	std::vector<Datum> values(nargs, 0);
-	std::vector<char> nulls(nargs, ' ');
+	TextParams args(params);
 	const char *query = sql.c_str();
 	pg_call([&] {
-		bind_text_params(params, values.data(), nulls.data());
-		portal_ = SPI_cursor_open_with_args(nullptr, query, nargs, types.data(), values.data(), nulls.data(), false,
-		                                    CURSOR_OPT_NO_SCROLL);
+		args.bind();
+		portal_ = SPI_cursor_open_with_args(nullptr, query, args.count(), args.types(), args.values(), args.nulls(),
+		                                    false, CURSOR_OPT_NO_SCROLL);
 	});
 }
 
