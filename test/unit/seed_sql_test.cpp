@@ -44,6 +44,7 @@ TEST(SeedSqlTest, UnknownEntitiesQuoteTheEntityTableAndKey) {
 TEST(SeedSqlTest, SeedsReadBackInRowOrderWithTheirTimeInMicroseconds) {
 	const std::string sql = read_seeds_sql();
 	EXPECT_TRUE(contains(sql, "(extract(epoch FROM seed_time) * 1000000)::int8")) << sql;
+	EXPECT_TRUE(contains(sql, "(extract(epoch FROM obs_time) * 1000000)::int8")) << sql;
 	EXPECT_TRUE(contains(sql, "ORDER BY row_id")) << sql;
 	EXPECT_TRUE(contains(seed_row_ids_sql(), "ORDER BY row_id"));
 }

@@ -26,7 +26,8 @@ std::string seed_row_ids_sql() {
 
 std::string read_seeds_sql() {
 	return std::string("SELECT row_id, entity_key::text, seed_time::text, "
-	                   "(extract(epoch FROM seed_time) * 1000000)::int8, obs_time::text FROM ") +
+	                   "(extract(epoch FROM seed_time) * 1000000)::int8, obs_time::text, "
+	                   "(extract(epoch FROM obs_time) * 1000000)::int8 FROM ") +
 	       kSeedTable + " ORDER BY row_id";
 }
 

@@ -25,7 +25,7 @@ std::string analyze_seed_table_sql();
 std::string seed_row_ids_sql();
 
 // The seeds in row_id order: row_id, entity_key as text, seed_time as text, seed_time in microseconds since 1970,
-// obs_time as text.
+// obs_time as text and in microseconds.
 std::string read_seeds_sql();
 
 // A seed relation of one seed and no table (a prediction of one entity creates nothing): $1..$4 are its row_id,

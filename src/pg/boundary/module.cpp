@@ -15,6 +15,16 @@ char *fault_injection_setting = nullptr;
 int max_training_jobs_setting = 2;
 int max_graph_mb_setting = 2048;
 char *device_setting = nullptr;
+int dfs_batch_features_setting = DFS_BATCH_FEATURES_AUTO;
+
+namespace {
+
+const struct config_enum_entry dfs_batch_features_options[] = {{"auto", DFS_BATCH_FEATURES_AUTO, false},
+                                                               {"sql", DFS_BATCH_FEATURES_SQL, false},
+                                                               {"graph", DFS_BATCH_FEATURES_GRAPH, false},
+                                                               {nullptr, 0, false}};
+
+} // namespace
 
 } // namespace relml::pg
 
@@ -36,6 +46,14 @@ void _PG_init(void) {
 	                           "cuda needs a LibTorch build with CUDA and a GPU; the option \"device\" of relml.train "
 	                           "overrides it for one model.",
 	                           &relml::pg::device_setting, "cpu", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+	DefineCustomEnumVariable("relml.dfs_batch_features",
+	                         "Where batch predictions of DFS models compute their features: auto, sql or graph.",
+	                         "graph computes them in memory from the relational graph (loaded once per backend and kept "
+	                         "while the data is unchanged, within relml.max_graph_memory) after checking a sample "
+	                         "of the batch against SQL; sql runs the feature queries; auto uses the graph for "
+	                         "batches of 10000 seeds or more.",
+	                         &relml::pg::dfs_batch_features_setting, relml::pg::DFS_BATCH_FEATURES_AUTO,
+	                         relml::pg::dfs_batch_features_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("relml.max_training_jobs", "Training jobs that run at once in one database.",
 	                        "Jobs beyond it wait in the queue (state queued) and start when a running one ends.",
 	                        &relml::pg::max_training_jobs_setting, 2, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

@@ -11,5 +11,9 @@ extern char *fault_injection_setting; // relml.fault_injection
 extern int max_training_jobs_setting; // relml.max_training_jobs
 extern int max_graph_mb_setting;      // relml.max_graph_memory
 extern char *device_setting;          // relml.device
+extern int dfs_batch_features_setting; // relml.dfs_batch_features: one of DfsBatchFeatures
+
+// Where predict_batch computes a DFS model's features.
+enum DfsBatchFeatures { DFS_BATCH_FEATURES_AUTO, DFS_BATCH_FEATURES_SQL, DFS_BATCH_FEATURES_GRAPH };
 
 } // namespace relml::pg

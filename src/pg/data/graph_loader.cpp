@@ -287,8 +287,10 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
                               GraphLoadStats *stats) {
 	Stopwatch watch;
 	GraphLoadStats local;
+	// The graph holds timestamps with time zone as the session's time zone shows them.
 	std::string key = std::to_string(database_id) + "/" + std::to_string(max_graph_mb_setting) + "/" +
-	                  current_role(spi) + "/" + schema.to_json().dump();
+	                  current_role(spi) + "/" + spi.query_kept("SELECT current_setting('TimeZone')").text(0, 0) + "/" +
+	                  schema.to_json().dump();
 	DataVersion version = read_table_versions(spi, schema, hooks);
 	std::string fingerprint = data_fingerprint(version.tables);
 	const bool same_schema = cached_graph && cached_graph->key == key;

@@ -100,6 +100,7 @@ SeedFrame load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const 
 		frame.as_of.push_back(rows.text(r, 2));
 		frame.times.push_back(rows.integer(r, 3));
 		frame.obs_time.push_back(rows.text(r, 4));
+		frame.obs_times.push_back(rows.integer(r, 5));
 	}
 	return frame;
 }

@@ -35,6 +35,7 @@ struct SeedFrame {
 	std::vector<std::string> as_of;    // seed times as text
 	std::vector<EpochMicros> times;    // seed times as the graph counts time
 	std::vector<std::string> obs_time; // seed times capped at the input cutoff, as text
+	std::vector<EpochMicros> obs_times; // the same as the graph counts time (filled for seeds in the seed table)
 	std::string key_type;
 	bool in_seed_table = false; // else one seed, held here only
 

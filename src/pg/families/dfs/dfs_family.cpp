@@ -2,6 +2,7 @@
 
 #include "pg/catalog/database_catalog.hpp"
 #include "pg/data/feature_runner.hpp"
+#include "pg/data/graph_feature_runner.hpp"
 
 #include "common/lru_cache.hpp"
 #include "common/stopwatch.hpp"
@@ -198,7 +199,8 @@ ServedDfsModel load_served_model(const PredictionRun &run) {
 
 } // namespace
 
-// Runs the stored feature specification's queries over the seed relation and the stored trees on the matrix.
+// Computes the stored feature specification's features (from the graph for large batches, see
+// graph_feature_runner.hpp; else by its queries over the seed relation) and runs the stored trees on the matrix.
 // A model read from its row is kept for the session (an ensemble's member comes with its bytes, and is not).
 PredictionValues DfsFamily::predict(const PredictionRun &run) const {
 	static auto *served = new LruCache<ServedDfsModel>(kServedDfsModels);
@@ -212,8 +214,11 @@ PredictionValues DfsFamily::predict(const PredictionRun &run) const {
 	}
 	FeatureSpec spec = model->spec;
 	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
-	DenseMatrix x = compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, run.seeds.relation(), nullptr,
-	                                 run.hooks);
+	std::optional<DenseMatrix> from_graph = features_from_graph(run.spi, spec, run.model_graph, run.task,
+	                                                            run.model.model_id, run.seeds, run.threads, run.hooks);
+	DenseMatrix x = from_graph ? std::move(*from_graph)
+	                           : compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids,
+	                                              run.seeds.relation(), nullptr, run.hooks);
 	ensure_thread_pool(run.threads);
 	return {model->trees.predict(x), model->trees.outputs_per_row()};
 }
