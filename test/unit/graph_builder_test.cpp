@@ -187,6 +187,7 @@ void expect_same_graph(const RelGraph &a, const RelGraph &b) {
 			EXPECT_EQ(x.codes, y.codes) << x.name;
 			EXPECT_EQ(x.dictionary, y.dictionary) << x.name;
 			EXPECT_EQ(x.numbers.size(), y.numbers.size()) << x.name;
+			EXPECT_EQ(x.non_finite, y.non_finite) << x.name;
 		}
 	}
 	ASSERT_EQ(a.adjacencies.size(), b.adjacencies.size());

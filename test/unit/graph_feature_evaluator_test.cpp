@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 #include <tuple>
@@ -427,6 +428,17 @@ TEST_F(GraphFeatureEvaluatorTest, RefusesWhatTheGraphCannotComputeAsSql) {
 	EXPECT_NE(local.unsupported_reason().find("customers.signup_at"), std::string::npos) << local.unsupported_reason();
 	GraphFeatureEvaluator utc(spec, zoned, zoned_graph, true);
 	EXPECT_EQ(utc.unsupported_reason(), "");
+
+	GraphBuilder infinite(schema, GraphBuildOptions{});
+	infinite.table("customers").begin_row();
+	infinite.table("customers").set_primary_key(int64_t(1));
+	infinite.table("customers").set_number(1, std::numeric_limits<double>::infinity());
+	const RelGraph infinite_graph = infinite.finish();
+	EXPECT_EQ(infinite_graph.tables[0].columns[1].non_finite, 1u);
+	EXPECT_TRUE(std::isnan(infinite_graph.tables[0].columns[1].numbers[0])) << "held as missing";
+	GraphFeatureEvaluator propagating(spec, schema, infinite_graph, false);
+	EXPECT_NE(propagating.unsupported_reason().find("customers.age holds 1 NaN or infinite"), std::string::npos)
+	    << propagating.unsupported_reason();
 
 	FeatureSpec missing = spec;
 	missing.paths[0].features[5].column = "discount";

@@ -193,6 +193,11 @@ bool GraphFeatureEvaluator::resolve_input(const Feature &feature, const Table &t
 	}
 	input.values = &held.columns[index];
 	input.decimal_scale = decimal_scale(source->data_type);
+	if (input.values->non_finite > 0) {
+		refuse("column " + table.name + "." + feature.column + " holds " + std::to_string(input.values->non_finite) +
+		       " NaN or infinite values, which SQL's aggregates propagate and the graph holds as missing");
+		return false;
+	}
 	const GraphColumnKind kind = input.values->kind;
 	const bool numbers = kind == GraphColumnKind::Numerical || kind == GraphColumnKind::Boolean;
 	bool fits = false;

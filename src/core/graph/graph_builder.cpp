@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -425,6 +426,10 @@ void GraphBuilder::TableLoader::set_number(size_t column, double value) {
 	if (!holds_numbers(target.kind)) {
 		throw InternalError("set_number on " + std::string(kind_name(target.kind)) + " column \"" + target.name +
 		                    "\" of table \"" + state_->table.name + "\"");
+	}
+	if (!std::isfinite(value)) {
+		++target.non_finite;
+		value = std::nan("");
 	}
 	target.numbers[row] = value;
 }

@@ -65,7 +65,8 @@ public:
 		void set_foreign_key(size_t slot, std::string_view key);
 		void set_time(EpochMicros time);
 		// `column` is the index in TableLayout::feature_columns.
-		void set_number(size_t column, double value); // Numerical, Boolean (0/1), Timestamp (epoch seconds)
+		// Numerical, Boolean (0/1), Timestamp (epoch seconds); NaN and infinities are held as missing, and counted.
+		void set_number(size_t column, double value);
 		void set_category(size_t column, std::string_view value);
 		void set_text(size_t column, std::string_view value);
 		size_t rows() const;

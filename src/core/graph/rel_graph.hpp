@@ -26,6 +26,8 @@ struct GraphColumn {
 	GraphColumnKind kind = GraphColumnKind::Numerical;
 	// Numerical, Boolean (0/1) and Timestamp (epoch seconds) values; NaN where missing.
 	std::vector<double> numbers;
+	// Values that arrived as NaN or infinite, held as missing (SQL's aggregates would propagate them).
+	size_t non_finite = 0;
 	// Categorical: index into `dictionary` per row, -1 where missing. The dictionary is in first-seen order.
 	std::vector<int32_t> codes;
 	std::vector<std::string> dictionary;

@@ -59,7 +59,8 @@ void _PG_init(void) {
 	                        &relml::pg::max_training_jobs_setting, 2, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomStringVariable("relml.fault_injection", "Makes relml fail on purpose, for testing its error handling.",
 	                           "'cxx_exception_after_polls:N' throws a C++ exception at the N-th interrupt poll of a "
-	                           "call, deep inside training. Superuser only; empty disables it.",
+	                           "call, deep inside training; 'graph_features_differ' changes a DFS feature computed from the "
+	                           "graph before its check against SQL. Superuser only; empty disables it.",
 	                           &relml::pg::fault_injection_setting, "", PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
 	                           nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("relml");

@@ -48,18 +48,21 @@ FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const st
 	return plan_dfs(graph, entity_table, options, top_values);
 }
 
+void check_feature_memory(size_t rows, size_t features, double also_mb, const std::string &also_what) {
+	double megabytes = double(rows) * double(features) * sizeof(float) / (1024.0 * 1024.0);
+	if (megabytes + also_mb > max_feature_mb_setting) {
+		throw ResourceError("the feature matrix would take " + std::to_string(long(megabytes)) + " MB (" +
+		                    std::to_string(rows) + " rows x " + std::to_string(features) + " features)" +
+		                    (also_mb > 0 ? " and " + also_what + " up to " + std::to_string(long(also_mb)) + " MB" : "") +
+		                    ", more than relml.max_feature_memory (" + std::to_string(max_feature_mb_setting) + " MB)");
+	}
+}
+
 DenseMatrix compute_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &graph,
                              const std::vector<int64_t> &row_ids, const SeedRelation &seeds,
                              const std::vector<bool> *fit_rows, const RunHooks &hooks, double also_mb,
                              const std::string &also_what) {
-	double megabytes = double(row_ids.size()) * double(spec.feature_count()) * sizeof(float) / (1024.0 * 1024.0);
-	if (megabytes + also_mb > max_feature_mb_setting) {
-		throw ResourceError("the feature matrix would take " + std::to_string(long(megabytes)) + " MB (" +
-		                    std::to_string(row_ids.size()) + " rows x " + std::to_string(spec.feature_count()) +
-		                    " features)" +
-		                    (also_mb > 0 ? " and " + also_what + " up to " + std::to_string(long(also_mb)) + " MB" : "") +
-		                    ", more than relml.max_feature_memory (" + std::to_string(max_feature_mb_setting) + " MB)");
-	}
+	check_feature_memory(row_ids.size(), spec.feature_count(), also_mb, also_what);
 	FeatureMatrixBuilder builder(spec, row_ids);
 	std::vector<FeatureQuery> queries =
 	    build_feature_queries(spec, graph, seeds.sql, static_cast<int>(seeds.params.size()) + 1);

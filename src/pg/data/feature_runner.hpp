@@ -18,6 +18,10 @@ namespace relml::pg {
 FeatureSpec plan_features(SpiConnection &spi, const SchemaGraph &graph, const std::string &entity_table,
                           const DfsOptions &options, const std::string &profile_until);
 
+// ResourceError when a matrix of `rows` x `features` floats and `also_mb` (what the caller adds on top of it,
+// `also_what`) would exceed relml.max_feature_memory.
+void check_feature_memory(size_t rows, size_t features, double also_mb = 0, const std::string &also_what = "");
+
 // Computes the matrix for the seeds `row_ids` of `seeds` (matrix rows in the order of row_ids). With fit_rows,
 // categorical vocabularies are fitted on those rows and stored in `spec`; without, the spec's vocabularies are
 // used. ResourceError before any query when the matrix and `also_mb` (what the caller will add on top of it,

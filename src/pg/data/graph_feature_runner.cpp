@@ -12,6 +12,7 @@
 #include "task/seed_sql.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
 namespace relml::pg {
@@ -119,6 +120,20 @@ std::optional<std::string> first_difference(SpiConnection &spi, const FeatureSpe
 	return std::nullopt;
 }
 
+// relml.fault_injection = 'graph_features_differ': the first seed's first present feature is off by one, so
+// that tests can prove the check against SQL catches a difference.
+void inject_difference(DenseMatrix &matrix) {
+	if (!fault_injection_setting || strcmp(fault_injection_setting, "graph_features_differ") != 0) {
+		return;
+	}
+	for (size_t c = 0; c < matrix.cols && matrix.rows > 0; ++c) {
+		if (!std::isnan(matrix.at(0, c))) {
+			matrix.at(0, c) += 1.0f;
+			return;
+		}
+	}
+}
+
 // Tells the user why a batch that the setting sent to the graph goes to SQL instead; under auto a progress line.
 void explain_sql_fallback(const std::string &reason, const RunHooks &hooks) {
 	const std::string message = "relml: DFS features of this batch are computed by SQL: " + reason;
@@ -142,6 +157,7 @@ std::optional<DenseMatrix> features_from_graph(SpiConnection &spi, const Feature
 		explain_sql_fallback("its graph features differed from SQL earlier in this session", hooks);
 		return std::nullopt;
 	}
+	check_feature_memory(seeds.size(), spec.feature_count());
 	const SchemaGraph schema = load_schema_graph(spi, task.database_id);
 	const LoadedGraph *loaded = nullptr;
 	try {
@@ -172,6 +188,7 @@ std::optional<DenseMatrix> features_from_graph(SpiConnection &spi, const Feature
 		graph_seeds.entity_rows.push_back(row);
 	}
 	DenseMatrix matrix = evaluator.compute_all(graph_seeds, threads, hooks);
+	inject_difference(matrix);
 	std::vector<size_t> positions;
 	for (size_t i = 0; i < std::min(kCheckedSeeds, seeds.size()); ++i) {
 		positions.push_back(i * seeds.size() / std::min(kCheckedSeeds, seeds.size()));

@@ -139,11 +139,9 @@ void feed_batch(const DecodedBatch &batch, const TableLoadPlan &plan, GraphBuild
 			case LoadSlot::Time:
 				loader.set_time(to_epoch_micros(DatumGetTimestamp(value)));
 				break;
-			case LoadSlot::Number: {
-				double number = DatumGetFloat8(value);
-				loader.set_number(column.index, std::isfinite(number) ? number : std::nan(""));
+			case LoadSlot::Number:
+				loader.set_number(column.index, DatumGetFloat8(value));
 				break;
-			}
 			case LoadSlot::Category:
 				loader.set_category(column.index, text);
 				break;
