@@ -124,13 +124,16 @@ LruCache<KeptPlan> &kept_plans() {
 	return *plans;
 }
 
-// run() through the session's kept plan of `sql`, prepared on first use.
-int run_kept(const std::string &sql, const SqlParams &params) {
+// run() through the session's kept plan of `sql`, prepared on first use; `generic` makes PostgreSQL's plan cache
+// keep one plan for all parameter values instead of choosing between custom and generic plans.
+int run_kept(const std::string &sql, const SqlParams &params, bool generic) {
 	TextParams args(params);
-	std::shared_ptr<KeptPlan> plan = kept_plans().get(std::to_string(args.count()) + ":" + sql, [&] {
+	const std::string key = std::string(generic ? "g" : "c") + std::to_string(args.count()) + ":" + sql;
+	std::shared_ptr<KeptPlan> plan = kept_plans().get(key, [&] {
 		SPIPlanPtr prepared = nullptr;
 		pg_call([&] {
-			prepared = SPI_prepare(sql.c_str(), args.count(), args.types());
+			prepared = SPI_prepare_cursor(sql.c_str(), args.count(), args.types(),
+			                              generic ? CURSOR_OPT_GENERIC_PLAN : 0);
 			if (prepared) {
 				SPI_keepplan(prepared);
 			}
@@ -337,7 +340,12 @@ SpiResult SpiConnection::query(const std::string &sql, const SqlParams &params) 
 }
 
 SpiResult SpiConnection::query_kept(const std::string &sql, const SqlParams &params) {
-	run_kept(sql, params);
+	run_kept(sql, params, false);
+	return take_result();
+}
+
+SpiResult SpiConnection::query_generic(const std::string &sql, const SqlParams &params) {
+	run_kept(sql, params, true);
 	return take_result();
 }
 

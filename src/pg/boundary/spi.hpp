@@ -77,6 +77,9 @@ public:
 	// query() through a plan the session keeps for `sql` (prepared on first use, replanned by PostgreSQL when what
 	// it reads changes): for the queries every prediction runs, whose planning would cost more than running them.
 	SpiResult query_kept(const std::string &sql, const SqlParams &params = {});
+	// query_kept() with one generic plan for every parameter value: for a statement whose best plan does not
+	// depend on them, which PostgreSQL would otherwise plan anew on every call (a custom plan per call).
+	SpiResult query_generic(const std::string &sql, const SqlParams &params = {});
 	// Runs a statement, returns the number of rows it processed.
 	uint64 execute(const std::string &sql, const SqlParams &params = {});
 	// Drops a temporary table of this session if it exists, without a NOTICE.

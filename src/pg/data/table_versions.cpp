@@ -15,7 +15,8 @@ constexpr int64_t kFoldAfterRows = 1000;
 // The versions of `tables` of `schema` in order, and how many change rows are not folded yet.
 DataVersion read_versions(SpiConnection &spi, const std::string &schema, const std::vector<std::string> &tables,
                           int64_t *unfolded) {
-	SpiResult rows = spi.query_kept(table_versions_sql(), {schema, text_array_param(tables)});
+	// Its custom plans (0.8 ms to plan, 0.15 ms to run) would cost an RDL prediction more than the rest of the check.
+	SpiResult rows = spi.query_generic(table_versions_sql(), {schema, text_array_param(tables)});
 	DataVersion data;
 	data.tables.resize(rows.rows());
 	data.snapshot = rows.rows() > 0 ? rows.text(0, 9) : std::string();
