@@ -1,6 +1,7 @@
 -- DFS batch features from the relational graph (relml.dfs_batch_features): predict_batch computed from the
 -- graph equals predict_batch computed by the feature queries, for a classification and a regression model, every
--- demo customer at four times (a leap day among them); auto leaves small batches to SQL; a graph over
+-- demo customer at four times (a leap day among them); auto leaves small batches to SQL and loads the graph for
+-- large ones; a graph over
 -- relml.max_graph_memory and features that differ from SQL (a NaN price, which SQL's aggregates propagate and the
 -- graph holds as missing) send the batch to SQL; so does a sample that differs from SQL (relml.fault_injection),
 -- and the model's later batches too.
@@ -11,7 +12,7 @@
 -- This session works in one transaction, rolled back at the end.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 -- The task's predictions for every customer at four times, with features computed as `source` says.
 CREATE FUNCTION pg_temp.predictions(task text, source text)
@@ -66,6 +67,12 @@ SELECT is((SELECT count(*) FROM relml.predict_batch('churn', 'SELECT customer_id
           200::bigint, 'auto: a batch of 200 seeds is predicted');
 SELECT is((SELECT reused FROM relml.load_graph('demo')), false,
           'auto: a batch under 10,000 seeds computes its features by SQL and leaves the graph alone');
+SELECT pg_temp.touch_demo();
+SELECT is((SELECT count(*) FROM relml.predict_batch('churn', $$SELECT customer_id, timestamp '2024-01-01' + t * interval '1 week'
+                                                               FROM demo.customers, generate_series(0, 49) AS t$$)),
+          10000::bigint, 'auto: a batch of 10,000 seeds is predicted');
+SELECT is((SELECT reused FROM relml.load_graph('demo')), true,
+          'auto: a batch of 10,000 seeds, at least one per 200 rows of the data, loads the graph');
 SELECT pg_temp.touch_demo();
 SELECT is((SELECT count(*) FROM pg_temp.predictions('churn', 'graph')), 800::bigint, 'graph: the batch is predicted');
 SELECT is((SELECT reused FROM relml.load_graph('demo')), true, 'graph: the batch loaded the current graph');

@@ -51,7 +51,7 @@ void _PG_init(void) {
 	                         "graph computes them in memory from the relational graph (loaded once per backend and kept "
 	                         "while the data is unchanged, within relml.max_graph_memory) after checking a sample "
 	                         "of the batch against SQL; sql runs the feature queries; auto uses the graph for "
-	                         "batches of 10000 seeds or more.",
+	                         "batches of 10000 seeds or more, and loads it for one of at least a seed per 200 rows.",
 	                         &relml::pg::dfs_batch_features_setting, relml::pg::DFS_BATCH_FEATURES_AUTO,
 	                         relml::pg::dfs_batch_features_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("relml.max_training_jobs", "Training jobs that run at once in one database.",

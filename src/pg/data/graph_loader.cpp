@@ -328,6 +328,10 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 	return cached_graph->loaded;
 }
 
+bool holds_graph_of(int database_id) {
+	return cached_graph && cached_graph->loaded.database_id == database_id;
+}
+
 void clear_graph_cache() {
 	cached_graph.reset();
 }

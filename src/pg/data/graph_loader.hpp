@@ -57,6 +57,9 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, const SchemaGraph &schema,
                                        const RunHooks &hooks, GraphLoadStats &stats);
 
+// Whether this backend holds a graph of database `database_id` (current or not).
+bool holds_graph_of(int database_id);
+
 // Frees the cached graph (relml.clear_graph_cache).
 void clear_graph_cache();
 
