@@ -231,6 +231,23 @@ TEST(GraphBuilderTest, AnExtendedGraphIsTheGraphOfAllItsRows) {
 	expect_same_graph(extending.finish(), expected);
 }
 
+// Reserving is a hint: the graph is the same with a close, a short or an absurd estimate, and an estimate past
+// the memory budget reserves no more than the budget allows.
+TEST(GraphBuilderTest, ReservedRowsChangeNothingButCapacity) {
+	const std::vector<Order> orders = {{100, 1, "a", 30}, {101, 2, "b", 10}, {102, -1, "", 20}};
+	const RelGraph expected = shop_graph({1, 2}, {"a", "b"}, orders);
+	for (size_t estimate : {size_t(0), size_t(2), size_t(1000), size_t(1) << 40}) {
+		GraphBuilder builder(shop_schema(), {1 << 20, "relml.max_graph_memory"});
+		for (const char *table : {"users", "items", "orders"}) {
+			builder.table(table).reserve(estimate);
+		}
+		add_users(builder, {1, 2});
+		add_items(builder, {"a", "b"});
+		add_orders(builder, orders);
+		expect_same_graph(builder.finish(), expected);
+	}
+}
+
 // Foreign keys whose child table gained no rows keep their adjacencies; new parents start with no children.
 TEST(GraphBuilderTest, AppendingParentsOnlyKeepsTheChildrensEdges) {
 	const std::vector<Order> orders = {{100, 1, "a", 30}, {101, 2, "b", 10}};

@@ -58,6 +58,8 @@ public:
 	// value seen twice in a table is an InvalidInputError.
 	class TableLoader {
 	public:
+		// Makes room for about `rows` more rows (an estimate; at most what the memory budget allows).
+		void reserve(size_t rows);
 		void begin_row();
 		void set_primary_key(int64_t key);
 		void set_primary_key(std::string_view key);

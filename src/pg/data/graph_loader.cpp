@@ -61,16 +61,19 @@ void decode_batch(SPITupleTable *tuples, size_t rows, const TableLoadPlan &plan,
 	int *text_length = batch.text_length.data();
 	const char *kinds = is_text.data();
 	size_t columns = batch.columns;
+	std::unique_ptr<bool[]> row_nulls = std::make_unique<bool[]>(columns);
+	bool *deformed_nulls = row_nulls.get();
 	pg_call([&] {
 		MemoryContext previous = MemoryContextSwitchTo(memory);
 		TupleDesc desc = tuples->tupdesc;
 		for (size_t r = 0; r < rows; ++r) {
+			// One pass over the row: heap_getattr per column walks it again from the start after any text.
+			heap_deform_tuple(tuples->vals[r], desc, values + r * columns, deformed_nulls);
 			for (size_t c = 0; c < columns; ++c) {
 				size_t cell = r * columns + c;
-				bool is_null = false;
-				Datum value = heap_getattr(tuples->vals[r], static_cast<int>(c) + 1, desc, &is_null);
+				bool is_null = deformed_nulls[c];
+				Datum value = values[cell];
 				nulls[cell] = is_null;
-				values[cell] = value;
 				if (!is_null && kinds[c]) {
 					text *detoasted = DatumGetTextPP(value);
 					text_data[cell] = VARDATA_ANY(detoasted);
@@ -193,11 +196,33 @@ LoadedGraph finished_graph(GraphBuilder &builder, const std::vector<TableLoadPla
 	return loaded;
 }
 
-LoadedGraph build_graph(const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
+// The planner's estimate of each table's rows (pg_class.reltuples, no scan), 0 where it has none.
+std::vector<size_t> estimated_rows(SpiConnection &spi, const SchemaGraph &schema,
+                                   const std::vector<TableLayout> &layouts) {
+	std::vector<std::string> tables;
+	for (const TableLayout &layout : layouts) {
+		tables.push_back(layout.table);
+	}
+	SpiResult rows = spi.query_kept(
+	    "SELECT coalesce(greatest(c.reltuples, 0), 0)::int8 FROM unnest($2::name[]) WITH ORDINALITY AS t(name, position) "
+	    "LEFT JOIN pg_class c ON c.relname = t.name "
+	    "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) ORDER BY t.position",
+	    {schema.schema(), text_array_param(tables)});
+	std::vector<size_t> estimates;
+	for (size_t t = 0; t < rows.rows(); ++t) {
+		estimates.push_back(size_t(rows.integer(t, 0)));
+	}
+	return estimates;
+}
+
+LoadedGraph build_graph(SpiConnection &spi, const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
 	GraphBuilder builder(schema, build_options());
 	std::vector<TableLoadPlan> plans = plan_graph_load(schema, builder.layouts());
+	const std::vector<size_t> estimates = estimated_rows(spi, schema, builder.layouts());
 	for (size_t t = 0; t < builder.layouts().size(); ++t) {
-		stats.rows += stream_rows(plans[t].sql, plans[t], builder.table(builder.layouts()[t].table), false, hooks);
+		GraphBuilder::TableLoader &loader = builder.table(builder.layouts()[t].table);
+		loader.reserve(estimates.at(t));
+		stats.rows += stream_rows(plans[t].sql, plans[t], loader, false, hooks);
 	}
 	return finished_graph(builder, plans);
 }
@@ -315,7 +340,7 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 		fresh->key = key;
 		fresh->version = std::move(version);
 		fresh->fingerprint = std::move(fingerprint);
-		fresh->loaded = build_graph(schema, hooks, local);
+		fresh->loaded = build_graph(spi, schema, hooks, local);
 		fresh->loaded.database_id = database_id;
 		cached_graph = std::move(fresh);
 	}
