@@ -36,6 +36,12 @@ SELECT e.split, abs(e.value - CASE e.split WHEN 'val' THEN m.val_metric ELSE m.t
 FROM relml.evaluate((SELECT min(model_id) FROM relml.models WHERE method = 'rdl+dfs')) e
 JOIN relml.models m ON m.model_id = (SELECT min(model_id) FROM relml.models WHERE method = 'rdl+dfs')
 WHERE e.metric = 'auroc' AND e.split IN ('val', 'test') ORDER BY e.split;
+-- The same with its DFS features computed from the relational graph (relml.dfs_batch_features).
+SET LOCAL relml.dfs_batch_features = 'graph';
+SELECT e.split, abs(e.value - CASE e.split WHEN 'val' THEN m.val_metric ELSE m.test_metric END) < 1e-6 AS matches_training
+FROM relml.evaluate((SELECT min(model_id) FROM relml.models WHERE method = 'rdl+dfs')) e
+JOIN relml.models m ON m.model_id = (SELECT min(model_id) FROM relml.models WHERE method = 'rdl+dfs')
+WHERE e.metric = 'auroc' AND e.split IN ('val', 'test') ORDER BY e.split;
 ROLLBACK;
 
 -- Regression reads the same features.

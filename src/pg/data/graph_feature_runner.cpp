@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <set>
 
 namespace relml::pg {
@@ -160,8 +161,8 @@ void explain_sql_fallback(const std::string &reason, const RunHooks &hooks) {
 	}
 }
 
-} // namespace
-
+// The feature matrix of `seeds` (in the seed table) for model `model_id`, computed from the graph; nothing when
+// SQL must compute it (see prediction_features).
 std::optional<DenseMatrix> features_from_graph(SpiConnection &spi, const FeatureSpec &spec,
                                                const SchemaGraph &model_graph, const TaskInfo &task, int64_t model_id,
                                                const SeedFrame &seeds, int threads, const RunHooks &hooks) {
@@ -226,6 +227,18 @@ std::optional<DenseMatrix> features_from_graph(SpiConnection &spi, const Feature
 	hooks.report("features: " + std::to_string(matrix.rows) + " seeds x " + std::to_string(matrix.cols) +
 	             " features from the graph, " + std::to_string(positions.size()) + " of them checked against SQL");
 	return matrix;
+}
+
+} // namespace
+
+DenseMatrix prediction_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &model_graph,
+                                const TaskInfo &task, int64_t model_id, const SeedFrame &seeds, int threads,
+                                const RunHooks &hooks) {
+	if (std::optional<DenseMatrix> from_graph =
+	        features_from_graph(spi, spec, model_graph, task, model_id, seeds, threads, hooks)) {
+		return std::move(*from_graph);
+	}
+	return compute_features(spi, spec, model_graph, seeds.row_ids, seeds.relation(), nullptr, hooks);
 }
 
 } // namespace relml::pg

@@ -15,15 +15,14 @@
 #include "schema/schema_graph.hpp"
 
 #include <cstdint>
-#include <optional>
 
 namespace relml::pg {
 
-// The feature matrix of `seeds` (in the seed table) for model `model_id`, computed from the graph; nothing when
-// SQL must compute it (a small batch under auto, the setting sql, features the graph cannot reproduce, a graph
-// over relml.max_graph_memory, or a sample that differs).
-std::optional<DenseMatrix> features_from_graph(SpiConnection &spi, const FeatureSpec &spec,
-                                               const SchemaGraph &model_graph, const TaskInfo &task, int64_t model_id,
-                                               const SeedFrame &seeds, int threads, const RunHooks &hooks);
+// The features of prediction seeds for model `model_id`: from the graph when the setting allows it and the
+// graph computes them as SQL does (a large batch in the seed table, features the graph can reproduce, a graph within
+// relml.max_graph_memory, a checked sample that agrees), else by the feature queries over the seeds' relation.
+DenseMatrix prediction_features(SpiConnection &spi, FeatureSpec &spec, const SchemaGraph &model_graph,
+                                const TaskInfo &task, int64_t model_id, const SeedFrame &seeds, int threads,
+                                const RunHooks &hooks);
 
 } // namespace relml::pg

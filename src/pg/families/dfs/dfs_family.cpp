@@ -214,11 +214,8 @@ PredictionValues DfsFamily::predict(const PredictionRun &run) const {
 	}
 	FeatureSpec spec = model->spec;
 	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
-	std::optional<DenseMatrix> from_graph = features_from_graph(run.spi, spec, run.model_graph, run.task,
-	                                                            run.model.model_id, run.seeds, run.threads, run.hooks);
-	DenseMatrix x = from_graph ? std::move(*from_graph)
-	                           : compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids,
-	                                              run.seeds.relation(), nullptr, run.hooks);
+	DenseMatrix x = prediction_features(run.spi, spec, run.model_graph, run.task, run.model.model_id, run.seeds,
+	                                    run.threads, run.hooks);
 	ensure_thread_pool(run.threads);
 	return {model->trees.predict(x), model->trees.outputs_per_row()};
 }

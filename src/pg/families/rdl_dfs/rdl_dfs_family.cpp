@@ -1,6 +1,7 @@
 #include "pg/families/rdl_dfs/rdl_dfs_family.hpp"
 
 #include "pg/data/feature_runner.hpp"
+#include "pg/data/graph_feature_runner.hpp"
 #include "pg/families/rdl/rdl_family.hpp"
 
 #include "common/stopwatch.hpp"
@@ -79,12 +80,13 @@ SeedFeatures DfsSeedFeatures::for_training(const TrainingRun &run, const SchemaG
 	return seed_features(std::move(x));
 }
 
-// The stored plan's queries over the prediction seeds' relation, as the dfs family predicts.
+// The stored plan's features of the prediction seeds, computed as the dfs family computes them (from the graph
+// for a large batch).
 SeedFeatures DfsSeedFeatures::for_prediction(const PredictionRun &run) const {
 	FeatureSpec spec = FeatureSpec::from_json(run.model.feature_spec.at("dfs"));
 	check_schema_unchanged(run.spi, spec, run.model_graph, "model " + std::to_string(run.model.model_id));
-	return seed_features(compute_features(run.spi, spec, run.model_graph, run.seeds.row_ids, run.seeds.relation(), nullptr,
-	                                     run.hooks));
+	return seed_features(prediction_features(run.spi, spec, run.model_graph, run.task, run.model.model_id, run.seeds,
+	                                         run.threads, run.hooks));
 }
 
 // How many features, over which windows and path depth.
