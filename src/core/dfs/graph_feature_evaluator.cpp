@@ -27,12 +27,16 @@ bool ends_with(const std::string &text, const std::string &suffix) {
 	return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// A date or a timestamp without time zone: the graph's microseconds compare with seed times as SQL compares them.
+bool is_local_time_type(const std::string &type) {
+	return type == "date" || (starts_with(type, "timestamp") && ends_with(type, "without time zone"));
+}
+
 // Types whose text form is equal exactly when their values are, so that distinct counts and modes over the
-// graph's text dictionary agree with SQL's typed comparisons (numeric does not: 1.0 = 1.00).
+// graph's text dictionary agree with SQL's typed comparisons (not numeric, where 1.0 = 1.00, nor citext).
 bool text_identifies_value(const std::string &type) {
-	return type == "text" || type == "smallint" || type == "integer" || type == "bigint" || type == "boolean" ||
-	       type == "date" || type == "uuid" || starts_with(type, "character varying") ||
-	       starts_with(type, "character") || (starts_with(type, "timestamp") && ends_with(type, "without time zone"));
+	return (is_text_type(type) && type != "citext") || is_integer_type(type) || type == "boolean" ||
+	       type == "uuid" || is_local_time_type(type);
 }
 
 // An interval of `days` days as PostgreSQL subtracts it from a timestamp without time zone: whole days, then the
@@ -70,18 +74,9 @@ const Column *schema_column(const Table &table, const std::string &name) {
 	return name.empty() ? nullptr : table.find_column(name);
 }
 
-int graph_column_index(const GraphTable &table, const std::string &name) {
-	for (size_t c = 0; c < table.columns.size(); ++c) {
-		if (table.columns[c].name == name) {
-			return int(c);
-		}
-	}
-	return -1;
-}
-
 // The decimal places of an exact numeric type (0 for integers, s for numeric(p, s)); -1 for other types.
 int decimal_scale(const std::string &type) {
-	if (type == "smallint" || type == "integer" || type == "bigint") {
+	if (is_integer_type(type)) {
 		return 0;
 	}
 	const size_t comma = type.find(',');
@@ -115,7 +110,6 @@ GraphFeatureEvaluator::GraphFeatureEvaluator(const FeatureSpec &spec, const Sche
 	}
 }
 
-
 void GraphFeatureEvaluator::refuse(const std::string &reason) {
 	if (unsupported_.empty()) {
 		unsupported_ = reason;
@@ -136,7 +130,7 @@ void GraphFeatureEvaluator::set_value_order(size_t index, std::vector<int32_t> r
 bool GraphFeatureEvaluator::time_comparable(const Table &table, const std::string &column, bool utc_session) {
 	const Column *source = schema_column(table, column);
 	const std::string type = source ? source->data_type : "";
-	if (type == "date" || (starts_with(type, "timestamp") && ends_with(type, "without time zone"))) {
+	if (is_local_time_type(type)) {
 		return true;
 	}
 	if (starts_with(type, "timestamp") && ends_with(type, "with time zone") && utc_session) {
@@ -186,12 +180,12 @@ bool GraphFeatureEvaluator::resolve_input(const Feature &feature, const Table &t
 		input.row_time = true;
 		return time_comparable(table, feature.column, utc_session);
 	}
-	const int index = graph_column_index(held, feature.column);
-	if (index < 0) {
+	input.values = held.find_column(feature.column);
+	if (!input.values) {
 		refuse("the graph does not hold column " + table.name + "." + feature.column);
 		return false;
 	}
-	input.values = &held.columns[index];
+	const int index = int(input.values - held.columns.data());
 	input.decimal_scale = decimal_scale(source->data_type);
 	if (input.values->non_finite > 0) {
 		refuse("column " + table.name + "." + feature.column + " holds " + std::to_string(input.values->non_finite) +
@@ -327,6 +321,8 @@ void GraphFeatureEvaluator::collect_rows(const Path &path, int32_t entity_row, E
                                          Scratch &scratch) const {
 	auto &rows = scratch.rows;
 	rows.clear();
+	scratch.numbers = NumberSummary{};
+	scratch.tallied = nullptr;
 	EpochMicros start_time = kNoTime;
 	if (path.entity_joined) {
 		start_time = graph_.tables[entity_table_].times[entity_row];
@@ -355,13 +351,70 @@ void GraphFeatureEvaluator::collect_rows(const Path &path, int32_t entity_row, E
 	std::sort(rows.begin(), rows.end());
 }
 
+// The numbers of `column` over rows first .. end (a window), computed once for all of its aggregates: the
+// planner asks sum, mean, min, max and stddev of each column and window one after the other.
+const GraphFeatureEvaluator::NumberSummary &GraphFeatureEvaluator::summarize_numbers(const GraphColumn &column,
+                                                                                     Scratch &scratch,
+                                                                                     size_t first) const {
+	NumberSummary &summary = scratch.numbers;
+	if (summary.column == &column && summary.first == first) {
+		return summary;
+	}
+	summary = NumberSummary{&column, first};
+	for (size_t i = first; i < scratch.rows.size(); ++i) {
+		const double value = column.numbers[scratch.rows[i].second];
+		if (!std::isnan(value)) {
+			++summary.present;
+			summary.sum += value;
+			summary.low = std::min(summary.low, value);
+			summary.high = std::max(summary.high, value);
+		}
+	}
+	if (summary.present >= 2 && summary.low != summary.high) {
+		const long double mean = summary.sum / summary.present;
+		for (size_t i = first; i < scratch.rows.size(); ++i) {
+			const double value = column.numbers[scratch.rows[i].second];
+			if (!std::isnan(value)) {
+				summary.squares += (value - mean) * (value - mean);
+			}
+		}
+	}
+	return summary;
+}
+
+// How many rows first .. end hold each category of `column` (scratch.counts, the codes seen in scratch.touched),
+// counted once for the column's shares, mode and distinct count in that window.
+size_t GraphFeatureEvaluator::tally_categories(const GraphColumn &column, Scratch &scratch, size_t first) const {
+	if (scratch.tallied == &column && scratch.tallied_first == first) {
+		return scratch.tallied_present;
+	}
+	for (int32_t code : scratch.touched) {
+		scratch.counts[code] = 0;
+	}
+	scratch.touched.clear();
+	scratch.counts.resize(std::max(scratch.counts.size(), column.dictionary.size()), 0);
+	size_t present = 0;
+	for (size_t i = first; i < scratch.rows.size(); ++i) {
+		const int32_t code = column.codes[scratch.rows[i].second];
+		if (code >= 0) {
+			++present;
+			if (scratch.counts[code]++ == 0) {
+				scratch.touched.push_back(code);
+			}
+		}
+	}
+	scratch.tallied = &column;
+	scratch.tallied_first = first;
+	scratch.tallied_present = present;
+	return present;
+}
+
 // One aggregate over rows first .. end of the seed's sorted rows (its window).
 float GraphFeatureEvaluator::aggregate(const Input &input, Scratch &scratch, size_t first) const {
 	const auto &rows = scratch.rows;
-	const size_t count = rows.size() - first;
 	switch (input.aggregate) {
 	case Aggregate::Count:
-		return float(count);
+		return float(rows.size() - first);
 	case Aggregate::DaysSinceLast:
 		return float(days_between(scratch.obs_time, rows.back().first));
 	case Aggregate::DaysSinceFirst:
@@ -371,96 +424,51 @@ float GraphFeatureEvaluator::aggregate(const Input &input, Scratch &scratch, siz
 	case Aggregate::Min:
 	case Aggregate::Max:
 	case Aggregate::Stddev: {
-		const std::vector<double> &numbers = input.values->numbers;
-		long double sum = 0;
-		double low = std::numeric_limits<double>::infinity();
-		double high = -low;
-		size_t present = 0;
-		for (size_t i = first; i < rows.size(); ++i) {
-			const double value = numbers[rows[i].second];
-			if (std::isnan(value)) {
-				continue;
-			}
-			++present;
-			sum += value;
-			low = std::min(low, value);
-			high = std::max(high, value);
-		}
-		if (present == 0) {
+		const NumberSummary &summary = summarize_numbers(*input.values, scratch, first);
+		if (summary.present == 0) {
 			return kMissing;
 		}
 		switch (input.aggregate) {
-		case Aggregate::Sum:
+		case Aggregate::Sum: {
 			// SQL sums integers and numeric(p, s) exactly: the exact sum is the nearest multiple of 10^-s.
+			long double sum = summary.sum;
 			if (input.decimal_scale >= 0) {
 				const long double unit = std::pow(10.0L, input.decimal_scale);
 				sum = std::round(sum * unit) / unit;
 			}
 			return float(double(sum));
+		}
 		case Aggregate::Mean:
-			return float(double(sum / present));
+			return float(double(summary.sum / summary.present));
 		case Aggregate::Min:
-			return float(low);
+			return float(summary.low);
 		case Aggregate::Max:
-			return float(high);
+			return float(summary.high);
 		default:
-			break;
+			// SQL's exact arithmetic gives 0 for equal values, where a rounded mean would leave a residue.
+			return summary.present < 2 ? kMissing : float(std::sqrt(double(summary.squares / (summary.present - 1))));
 		}
-		if (present < 2) {
-			return kMissing;
-		}
-		if (low == high) {
-			return 0.0f; // SQL's exact arithmetic gives 0 for equal values; a rounded mean would not
-		}
-		const long double mean = sum / present;
-		long double squares = 0;
-		for (size_t i = first; i < rows.size(); ++i) {
-			const double value = numbers[rows[i].second];
-			if (!std::isnan(value)) {
-				squares += (value - mean) * (value - mean);
-			}
-		}
-		return float(std::sqrt(double(squares / (present - 1))));
 	}
 	case Aggregate::Share: {
-		const std::vector<int32_t> &codes = input.values->codes;
-		size_t present = 0;
-		size_t matching = 0;
-		for (size_t i = first; i < rows.size(); ++i) {
-			const int32_t code = codes[rows[i].second];
-			present += code >= 0 ? 1 : 0;
-			matching += code >= 0 && code == input.share_code ? 1 : 0;
-		}
+		const size_t present = tally_categories(*input.values, scratch, first);
+		const size_t matching = input.share_code >= 0 ? scratch.counts[input.share_code] : 0;
 		return present == 0 ? kMissing : float(double(matching) / double(present));
 	}
-	case Aggregate::Mode:
-	case Aggregate::CountDistinct: {
-		const std::vector<int32_t> &codes = input.values->codes;
-		scratch.counts.resize(std::max(scratch.counts.size(), input.values->dictionary.size()), 0);
-		scratch.touched.clear();
-		for (size_t i = first; i < rows.size(); ++i) {
-			const int32_t code = codes[rows[i].second];
-			if (code >= 0 && scratch.counts[code]++ == 0) {
-				scratch.touched.push_back(code);
-			}
-		}
-		float result = float(scratch.touched.size());
-		if (input.aggregate == Aggregate::Mode) {
-			// The most frequent value; among equally frequent ones the first in SQL's order of the column.
-			const std::vector<int32_t> &order = value_order_[input.compared];
-			int32_t best = -1;
-			for (int32_t code : scratch.touched) {
-				if (best < 0 || scratch.counts[code] > scratch.counts[best] ||
-				    (scratch.counts[code] == scratch.counts[best] && order[code] < order[best])) {
-					best = code;
-				}
-			}
-			result = best < 0 ? kMissing : input.vocab_codes[best];
-		}
+	case Aggregate::CountDistinct:
+		tally_categories(*input.values, scratch, first);
+		return float(scratch.touched.size());
+	case Aggregate::Mode: {
+		tally_categories(*input.values, scratch, first);
+		// The most frequent value; among equally frequent ones the first in SQL's order of the column.
+		const std::vector<int32_t> &order = value_order_[input.compared];
+		int32_t best = -1;
 		for (int32_t code : scratch.touched) {
-			scratch.counts[code] = 0;
+			if (best < 0 || scratch.counts[code] > scratch.counts[best] ||
+			    (scratch.counts[code] == scratch.counts[best] && order[code] < order[best])) {
+				best = code;
+			}
 		}
-		return result;
+		return best < 0 ? kMissing : input.vocab_codes[best];
 	}
 	default:
 		throw InternalError("aggregate " + to_string(input.aggregate) + " over a path's rows");

@@ -14,6 +14,7 @@
 #include "schema/schema_graph.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -98,12 +99,28 @@ private:
 		bool aggregated = false;
 		std::vector<Input> inputs;
 	};
+	// A window's numbers of one column: count, sum, extremes and squared deviations from the mean (kept 0 when
+	// all values are equal, as SQL's exact arithmetic gives).
+	struct NumberSummary {
+		const GraphColumn *column = nullptr;
+		size_t first = 0;
+		size_t present = 0;
+		long double sum = 0;
+		double low = std::numeric_limits<double>::infinity();
+		double high = -std::numeric_limits<double>::infinity();
+		long double squares = 0;
+	};
 	// Per thread: a path's rows for the seed in hand (the time its windows compare, the target table's row),
-	// where each window starts among them, and counts per dictionary code.
+	// where each window starts among them, and what its aggregates share: the last window's number summary and
+	// category counts (counts per dictionary code, the codes seen, the rows with a category).
 	struct Scratch {
 		EpochMicros obs_time = 0;
 		std::vector<std::pair<EpochMicros, int32_t>> rows;
 		std::vector<size_t> window_first;
+		NumberSummary numbers;
+		const GraphColumn *tallied = nullptr;
+		size_t tallied_first = 0;
+		size_t tallied_present = 0;
 		std::vector<uint32_t> counts;
 		std::vector<int32_t> touched;
 	};
@@ -118,6 +135,8 @@ private:
 	void collect_rows(const Path &path, int32_t entity_row, EpochMicros obs_time, Scratch &scratch) const;
 	void compute_path(const Path &path, Scratch &scratch, float *row) const;
 	float aggregate(const Input &input, Scratch &scratch, size_t first) const;
+	const NumberSummary &summarize_numbers(const GraphColumn &column, Scratch &scratch, size_t first) const;
+	size_t tally_categories(const GraphColumn &column, Scratch &scratch, size_t first) const;
 	float value_of(const Input &input, int32_t graph_row, EpochMicros row_time, EpochMicros obs_time) const;
 	void compute_own(int32_t entity_row, EpochMicros obs_time, EpochMicros seed_time, float *row) const;
 
