@@ -8,11 +8,11 @@
 
 #include "common/error.hpp"
 #include "dfs/graph_feature_evaluator.hpp"
-#include "sql/identifier.hpp"
 #include "task/seed_sql.hpp"
 
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <optional>
 #include <set>
 
@@ -139,18 +139,6 @@ void inject_difference(DenseMatrix &matrix) {
 	}
 }
 
-// Rows of the registered tables, as the planner's statistics estimate them (no scan).
-double estimated_rows(SpiConnection &spi, const SchemaGraph &schema) {
-	std::vector<std::string> tables;
-	for (const Table &table : schema.tables()) {
-		tables.push_back(table.name);
-	}
-	return spi.query_kept("SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::float8 FROM pg_class c "
-	                      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY ($2::name[])",
-	                      {schema.schema(), text_array_param(tables)})
-	    .number(0, 0);
-}
-
 // Tells the user why a batch that the setting sent to the graph goes to SQL instead; under auto a progress line.
 void explain_sql_fallback(const std::string &reason, const RunHooks &hooks) {
 	const std::string message = "relml: DFS features of this batch are computed by SQL: " + reason;
@@ -176,8 +164,12 @@ std::optional<DenseMatrix> features_from_graph(SpiConnection &spi, const Feature
 	}
 	check_feature_memory(seeds.size(), spec.feature_count());
 	const SchemaGraph schema = load_schema_graph(spi, task.database_id);
+	const auto rows_of_data = [&] {
+		const std::vector<size_t> rows = estimated_table_rows(spi, schema);
+		return std::accumulate(rows.begin(), rows.end(), 0.0);
+	};
 	if (dfs_batch_features_setting == DFS_BATCH_FEATURES_AUTO && !holds_graph_of(task.database_id) &&
-	    double(seeds.size()) < kAutoLoadSeedsPerRow * estimated_rows(spi, schema)) {
+	    double(seeds.size()) < kAutoLoadSeedsPerRow * rows_of_data()) {
 		hooks.report("features: by SQL: " + std::to_string(seeds.size()) +
 		             " seeds would not pay for loading the graph of " + task.database_name);
 		return std::nullopt;

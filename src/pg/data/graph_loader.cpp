@@ -196,32 +196,13 @@ LoadedGraph finished_graph(GraphBuilder &builder, const std::vector<TableLoadPla
 	return loaded;
 }
 
-// The planner's estimate of each table's rows (pg_class.reltuples, no scan), 0 where it has none.
-std::vector<size_t> estimated_rows(SpiConnection &spi, const SchemaGraph &schema,
-                                   const std::vector<TableLayout> &layouts) {
-	std::vector<std::string> tables;
-	for (const TableLayout &layout : layouts) {
-		tables.push_back(layout.table);
-	}
-	SpiResult rows = spi.query_kept(
-	    "SELECT coalesce(greatest(c.reltuples, 0), 0)::int8 FROM unnest($2::name[]) WITH ORDINALITY AS t(name, position) "
-	    "LEFT JOIN pg_class c ON c.relname = t.name "
-	    "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) ORDER BY t.position",
-	    {schema.schema(), text_array_param(tables)});
-	std::vector<size_t> estimates;
-	for (size_t t = 0; t < rows.rows(); ++t) {
-		estimates.push_back(size_t(rows.integer(t, 0)));
-	}
-	return estimates;
-}
-
 LoadedGraph build_graph(SpiConnection &spi, const SchemaGraph &schema, const RunHooks &hooks, GraphLoadStats &stats) {
 	GraphBuilder builder(schema, build_options());
 	std::vector<TableLoadPlan> plans = plan_graph_load(schema, builder.layouts());
-	const std::vector<size_t> estimates = estimated_rows(spi, schema, builder.layouts());
+	const std::vector<size_t> estimates = estimated_table_rows(spi, schema);
 	for (size_t t = 0; t < builder.layouts().size(); ++t) {
 		GraphBuilder::TableLoader &loader = builder.table(builder.layouts()[t].table);
-		loader.reserve(estimates.at(t));
+		loader.reserve(estimates.at(schema.table_position(builder.layouts()[t].table)));
 		stats.rows += stream_rows(plans[t].sql, plans[t], loader, false, hooks);
 	}
 	return finished_graph(builder, plans);
@@ -351,6 +332,23 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 		*stats = local;
 	}
 	return cached_graph->loaded;
+}
+
+std::vector<size_t> estimated_table_rows(SpiConnection &spi, const SchemaGraph &schema) {
+	std::vector<std::string> tables;
+	for (const Table &table : schema.tables()) {
+		tables.push_back(table.name);
+	}
+	SpiResult rows = spi.query_kept(
+	    "SELECT coalesce(greatest(c.reltuples, 0), 0)::int8 FROM unnest($2::name[]) WITH ORDINALITY AS t(name, position) "
+	    "LEFT JOIN pg_class c ON c.relname = t.name "
+	    "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) ORDER BY t.position",
+	    {schema.schema(), text_array_param(tables)});
+	std::vector<size_t> estimates;
+	for (size_t t = 0; t < rows.rows(); ++t) {
+		estimates.push_back(size_t(rows.integer(t, 0)));
+	}
+	return estimates;
 }
 
 bool holds_graph_of(int database_id) {

@@ -57,6 +57,10 @@ const LoadedGraph &load_graph(SpiConnection &spi, int database_id, const SchemaG
 const LoadedGraph &load_graph_reported(SpiConnection &spi, int database_id, const SchemaGraph &schema,
                                        const RunHooks &hooks, GraphLoadStats &stats);
 
+// The planner's estimate of the rows of each table of `schema`, in its order (pg_class.reltuples, no scan; 0
+// where it has none).
+std::vector<size_t> estimated_table_rows(SpiConnection &spi, const SchemaGraph &schema);
+
 // Whether this backend holds a graph of database `database_id` (current or not).
 bool holds_graph_of(int database_id);
 
