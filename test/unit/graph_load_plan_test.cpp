@@ -65,7 +65,7 @@ TEST(GraphLoadPlanTest, IntegerAndTextKeys) {
 	EXPECT_TRUE(plans[0].integer_keys);
 	EXPECT_EQ(plans[0].sql, "SELECT (\"id\")::int8, (\"country\")::text FROM \"shop\".\"users\"");
 	EXPECT_FALSE(plans[1].integer_keys);
-	EXPECT_EQ(plans[1].sql, "SELECT (\"sku\")::text, (\"price\")::float8 FROM \"shop\".\"items\"");
+	EXPECT_EQ(plans[1].sql, "SELECT (\"sku\")::text, (\"price\") FROM \"shop\".\"items\"");
 	EXPECT_TRUE(plans[2].columns[1].integer);  // user_id -> users
 	EXPECT_FALSE(plans[2].columns[2].integer); // sku -> items
 	EXPECT_FALSE(plans[3].integer_keys);
@@ -89,6 +89,26 @@ TEST(GraphLoadPlanTest, TextArrivesForTextKeysCategoriesAndText) {
 	EXPECT_FALSE((LoadColumn{LoadSlot::Number, 2}.arrives_as_text()));
 	EXPECT_TRUE((LoadColumn{LoadSlot::Category, 3}.arrives_as_text()));
 	EXPECT_TRUE((LoadColumn{LoadSlot::Text, 4}.arrives_as_text()));
+}
+
+// numeric and numeric(p, s) columns arrive as they are stored, for the loader to convert; other numbers as float8.
+TEST(GraphLoadPlanTest, NumericColumnsArriveUncast) {
+	std::vector<Table> tables = {{"lines",
+	                              "",
+	                              "",
+	                              {{"price", "numeric(10,2)", R::Numerical},
+	                               {"weight", "numeric", R::Numerical},
+	                               {"count", "integer", R::Numerical},
+	                               {"ratio", "double precision", R::Numerical}}}};
+	const TableLoadPlan lines = plans_of(SchemaGraph("shop", tables, {}))[0];
+	EXPECT_EQ(lines.sql, "SELECT (\"price\"), (\"weight\"), (\"count\")::float8, (\"ratio\")::float8 "
+	                     "FROM \"shop\".\"lines\"");
+	const std::vector<bool> numeric = {true, true, false, false};
+	ASSERT_EQ(lines.columns.size(), numeric.size());
+	for (size_t c = 0; c < numeric.size(); ++c) {
+		EXPECT_EQ(lines.columns[c].slot, LoadSlot::Number) << c;
+		EXPECT_EQ(lines.columns[c].numeric, numeric[c]) << c;
+	}
 }
 
 TEST(GraphLoadPlanTest, IdentifiersAreQuoted) {

@@ -1,6 +1,7 @@
 #include "graph/graph_builder.hpp"
 
 #include "common/error.hpp"
+#include "common/huge_pages.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -114,7 +115,7 @@ struct GraphBuilder::TableLoader::State {
 	MemoryBudget &budget;
 	std::string loading; // "loading table \"name\"", for the budget message
 	GraphTable table;
-	std::unordered_map<int64_t, int32_t> rows_by_int_key;
+	IntegerKeyIndex rows_by_int_key;
 	std::unordered_map<std::string, int32_t> rows_by_text_key;
 	std::vector<ForeignKeyValues> foreign_keys; // per slot
 	std::vector<std::unordered_map<std::string, int32_t>> category_codes; // per feature column
@@ -149,8 +150,7 @@ struct GraphBuilder::TableLoader::State {
 	int32_t referenced_row(const ForeignKeyValues &values, size_t row) const {
 		switch (values.kinds[row]) {
 		case KeyKind::Integer: {
-			auto it = rows_by_int_key.find(values.values[row]);
-			return it == rows_by_int_key.end() ? -1 : it->second;
+			return rows_by_int_key.find(values.values[row]);
 		}
 		case KeyKind::Text: {
 			auto it = rows_by_text_key.find(values.text_keys[values.values[row]]);
@@ -388,28 +388,28 @@ void GraphBuilder::TableLoader::reserve(size_t rows) {
 	}
 	GraphTable &table = state_->table;
 	if (!state_->layout.time_column.empty()) {
-		table.times.reserve(table.rows + rows);
+		reserve_on_huge_pages(table.times, table.rows + rows);
 	}
 	for (auto &fk : state_->foreign_keys) {
-		fk.kinds.reserve(fk.kinds.size() + rows);
-		fk.values.reserve(fk.values.size() + rows);
+		reserve_on_huge_pages(fk.kinds, fk.kinds.size() + rows);
+		reserve_on_huge_pages(fk.values, fk.values.size() + rows);
 	}
 	for (auto &column : table.columns) {
 		if (column.kind == GraphColumnKind::Categorical) {
-			column.codes.reserve(table.rows + rows);
+			reserve_on_huge_pages(column.codes, table.rows + rows);
 		} else if (column.kind != GraphColumnKind::Text) {
-			column.numbers.reserve(table.rows + rows);
+			reserve_on_huge_pages(column.numbers, table.rows + rows);
 		}
 	}
 	if (!state_->layout.primary_key.empty()) {
-		state_->rows_by_int_key.reserve(state_->rows_by_int_key.size() + rows);
+		state_->rows_by_int_key.reserve(rows);
 	}
 }
 
 // Children reference the row through this key once the graph is finished.
 void GraphBuilder::TableLoader::set_primary_key(int64_t key) {
 	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
-	state_->register_key(state_->rows_by_int_key.emplace(key, row).second, std::to_string(key));
+	state_->register_key(state_->rows_by_int_key.insert(key, row), std::to_string(key));
 }
 
 void GraphBuilder::TableLoader::set_primary_key(std::string_view key) {
@@ -510,7 +510,7 @@ size_t GraphBuilder::TableLoader::rows() const {
 }
 
 bool GraphBuilder::TableLoader::has_key(int64_t key) const {
-	return state_->rows_by_int_key.count(key) > 0;
+	return state_->rows_by_int_key.contains(key);
 }
 
 bool GraphBuilder::TableLoader::has_key(std::string_view key) const {
@@ -519,10 +519,12 @@ bool GraphBuilder::TableLoader::has_key(std::string_view key) const {
 
 namespace {
 
-// Child row -> the parent row it references: at most one neighbour per row.
-Adjacency forward_adjacency(const std::vector<int32_t> &parent_of, const GraphTable &parent) {
+// Child row -> the parent row it references: at most one neighbour per row, `edges` in all.
+Adjacency forward_adjacency(const std::vector<int32_t> &parent_of, const GraphTable &parent, size_t edges) {
 	Adjacency adjacency;
-	adjacency.offsets.reserve(parent_of.size() + 1);
+	reserve_on_huge_pages(adjacency.offsets, parent_of.size() + 1);
+	reserve_on_huge_pages(adjacency.neighbors, edges);
+	reserve_on_huge_pages(adjacency.neighbor_times, edges);
 	adjacency.offsets.push_back(0);
 	for (int32_t parent_row : parent_of) {
 		if (parent_row >= 0) {
@@ -538,6 +540,7 @@ Adjacency forward_adjacency(const std::vector<int32_t> &parent_of, const GraphTa
 Adjacency reverse_adjacency(const std::vector<int32_t> &parent_of, const GraphTable &parent,
                             const GraphTable &child) {
 	Adjacency adjacency;
+	reserve_on_huge_pages(adjacency.offsets, parent.rows + 1);
 	adjacency.offsets.assign(parent.rows + 1, 0);
 	for (int32_t parent_row : parent_of) {
 		if (parent_row >= 0) {
@@ -547,8 +550,11 @@ Adjacency reverse_adjacency(const std::vector<int32_t> &parent_of, const GraphTa
 	for (size_t r = 0; r < parent.rows; ++r) {
 		adjacency.offsets[r + 1] += adjacency.offsets[r];
 	}
+	reserve_on_huge_pages(adjacency.neighbors, adjacency.offsets.back());
 	adjacency.neighbors.resize(adjacency.offsets.back());
-	std::vector<int64_t> fill(adjacency.offsets.begin(), adjacency.offsets.end() - 1);
+	std::vector<int64_t> fill;
+	reserve_on_huge_pages(fill, parent.rows);
+	fill.assign(adjacency.offsets.begin(), adjacency.offsets.end() - 1);
 	for (size_t child_row = 0; child_row < parent_of.size(); ++child_row) {
 		if (parent_of[child_row] >= 0) {
 			adjacency.neighbors[fill[parent_of[child_row]]++] = static_cast<int32_t>(child_row);
@@ -556,14 +562,18 @@ Adjacency reverse_adjacency(const std::vector<int32_t> &parent_of, const GraphTa
 	}
 	fill = {};
 	if (child.has_time()) {
+		const auto earlier = [&](int32_t a, int32_t b) { return child.times[a] < child.times[b]; };
 		for (size_t r = 0; r < parent.rows; ++r) {
-			// Rows are already ascending, so a stable sort by time alone breaks ties by row.
-			std::stable_sort(adjacency.neighbors.begin() + adjacency.offsets[r],
-			                 adjacency.neighbors.begin() + adjacency.offsets[r + 1],
-			                 [&](int32_t a, int32_t b) { return child.times[a] < child.times[b]; });
+			// Rows are already ascending, so a stable sort by time alone breaks ties by row. Tables stored in
+			// time order need none, and std::stable_sort allocates a buffer per call.
+			const auto first = adjacency.neighbors.begin() + adjacency.offsets[r];
+			const auto last = adjacency.neighbors.begin() + adjacency.offsets[r + 1];
+			if (!std::is_sorted(first, last, earlier)) {
+				std::stable_sort(first, last, earlier);
+			}
 		}
 	}
-	adjacency.neighbor_times.reserve(adjacency.neighbors.size());
+	reserve_on_huge_pages(adjacency.neighbor_times, adjacency.neighbors.size());
 	for (int32_t child_row : adjacency.neighbors) {
 		adjacency.neighbor_times.push_back(child.time_of(child_row));
 	}
@@ -607,7 +617,9 @@ RelGraph GraphBuilder::finish(std::vector<TableKeys> *keys) {
 		const GraphTable &child = graph.tables[link.child];
 		const GraphTable &parent = graph.tables[link.parent];
 		const ForeignKeyValues &values = impl_->states[link.child]->foreign_keys[link.slot];
-		std::vector<int32_t> parent_of(child.rows);
+		std::vector<int32_t> parent_of;
+		reserve_on_huge_pages(parent_of, child.rows);
+		parent_of.resize(child.rows);
 		size_t edges = 0;
 		size_t unresolved = link.unresolved_before;
 		for (size_t row = 0; row < child.rows; ++row) {
@@ -620,7 +632,7 @@ RelGraph GraphBuilder::finish(std::vector<TableKeys> *keys) {
 		size_t bytes = (child.rows + parent.rows + 2) * sizeof(int64_t) + 2 * edge_bytes;
 		impl_->budget.charge(bytes, "linking foreign key " + name, "tables");
 
-		Adjacency forward = forward_adjacency(parent_of, parent);
+		Adjacency forward = forward_adjacency(parent_of, parent, edges);
 		Adjacency reverse = reverse_adjacency(parent_of, parent, child);
 		forward.name = name;
 		forward.unresolved = unresolved;

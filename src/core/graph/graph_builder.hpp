@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/no_postgres.hpp"
+#include "graph/integer_key_index.hpp"
 #include "graph/rel_graph.hpp"
 #include "schema/schema_graph.hpp"
 
@@ -24,7 +25,7 @@ struct GraphBuildOptions {
 // A table's primary keys and the row each names: what resolves children's foreign keys, and what turns users'
 // entity keys into nodes.
 struct TableKeys {
-	std::unordered_map<int64_t, int32_t> integers;
+	IntegerKeyIndex integers;
 	std::unordered_map<std::string, int32_t> texts;
 };
 

@@ -27,12 +27,17 @@ std::string key_expression(const std::string &column, bool integer) {
 	return "(" + quote_ident(column) + (integer ? ")::int8" : ")::text");
 }
 
-// The select-list expression of a feature column: everything arrives as float8 or text.
+// Whether a numerical column is PostgreSQL's numeric, which arrives as it is and is converted by the loader.
+bool arrives_as_numeric(const Column &column) {
+	return column.role == ColumnRole::Numerical && column.data_type.rfind("numeric", 0) == 0;
+}
+
+// The select-list expression of a feature column: everything arrives as float8 or text, but numeric.
 std::string feature_expression(const Column &column) {
 	std::string name = "(" + quote_ident(column.name) + ")";
 	switch (column.role) {
 	case ColumnRole::Numerical:
-		return float8_expression(name, false);
+		return arrives_as_numeric(column) ? name : float8_expression(name, false);
 	case ColumnRole::Boolean:
 		return float8_expression(name, column.data_type == "boolean");
 	case ColumnRole::Timestamp:
@@ -78,7 +83,9 @@ TableLoadPlan plan_table(const SchemaGraph &schema, const TableLayout &layout, c
 	}
 	for (size_t c = 0; c < layout.feature_columns.size(); ++c) {
 		select.push_back(feature_expression(layout.feature_columns[c]));
-		plan.columns.push_back({feature_slot(layout.feature_columns[c]), c});
+		LoadColumn load{feature_slot(layout.feature_columns[c]), c};
+		load.numeric = arrives_as_numeric(layout.feature_columns[c]);
+		plan.columns.push_back(load);
 	}
 	std::string list;
 	for (const std::string &item : select) {

@@ -1,6 +1,7 @@
 // The queries that load a registered database into the relational graph, one per table in the order of
 // GraphBuilder::layouts(), and what each column of their rows feeds in the builder. Keys arrive as int8 or
-// text, times as timestamp, numbers (booleans and timestamps included) as float8, categories and text as text.
+// text, times as timestamp, numbers (booleans and timestamps included) as float8 but numeric columns as numeric
+// (the loader converts them: PostgreSQL 15's cast goes through text), categories and text as text.
 #pragma once
 
 #include "common/no_postgres.hpp"
@@ -20,8 +21,9 @@ struct LoadColumn {
 	LoadSlot slot;
 	size_t index = 0;     // foreign-key slot or feature column
 	bool integer = false; // keys: int8 rather than text
+	bool numeric = false; // numbers: numeric rather than float8
 
-	// Whether the column's values arrive as text (the rest are int8, timestamp or float8).
+	// Whether the column's values arrive as text (the rest are int8, timestamp, float8 or numeric).
 	bool arrives_as_text() const;
 };
 

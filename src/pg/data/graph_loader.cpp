@@ -8,6 +8,7 @@
 #include "graph/data_fingerprint_sql.hpp"
 #include "graph/graph_builder.hpp"
 #include "graph/graph_load_plan.hpp"
+#include "sql/numeric_binary.hpp"
 #include "sql/identifier.hpp"
 
 #include <cmath>
@@ -42,6 +43,18 @@ struct DecodedBatch {
 	std::vector<int> text_length;
 };
 
+// How the loader reads a column of a fetched row.
+enum class Arrival : char { AsIs, Text, Numeric };
+
+// A numeric value as PostgreSQL's numeric -> float8 cast gives it, without its round trip through text where one
+// exact operation yields the same double (numeric_payload_to_double).
+double numeric_to_double(Datum value) {
+	struct varlena *numeric = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(value)));
+	std::optional<double> fast = numeric_payload_to_double(reinterpret_cast<const unsigned char *>(VARDATA_ANY(numeric)),
+	                                                       VARSIZE_ANY_EXHDR(numeric));
+	return fast ? *fast : DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
+}
+
 void decode_batch(SPITupleTable *tuples, size_t rows, const TableLoadPlan &plan, MemoryContext memory,
                   DecodedBatch &batch) {
 	batch.rows = rows;
@@ -51,21 +64,29 @@ void decode_batch(SPITupleTable *tuples, size_t rows, const TableLoadPlan &plan,
 	batch.nulls.assign(cells, 0);
 	batch.text_data.assign(cells, nullptr);
 	batch.text_length.assign(cells, 0);
-	std::vector<char> is_text(batch.columns);
+	std::vector<Arrival> arrivals(batch.columns);
 	for (size_t c = 0; c < batch.columns; ++c) {
-		is_text[c] = plan.columns[c].arrives_as_text();
+		arrivals[c] = plan.columns[c].arrives_as_text() ? Arrival::Text
+		              : plan.columns[c].numeric         ? Arrival::Numeric
+		                                                : Arrival::AsIs;
 	}
 	Datum *values = batch.values.data();
 	char *nulls = batch.nulls.data();
 	const char **text_data = batch.text_data.data();
 	int *text_length = batch.text_length.data();
-	const char *kinds = is_text.data();
+	const Arrival *kinds = arrivals.data();
 	size_t columns = batch.columns;
 	std::unique_ptr<bool[]> row_nulls = std::make_unique<bool[]>(columns);
 	bool *deformed_nulls = row_nulls.get();
 	pg_call([&] {
 		MemoryContext previous = MemoryContextSwitchTo(memory);
 		TupleDesc desc = tuples->tupdesc;
+		for (size_t c = 0; c < columns; ++c) {
+			if (kinds[c] == Arrival::Numeric && TupleDescAttr(desc, c)->atttypid != NUMERICOID) {
+				elog(ERROR, "relml: graph load column %zu arrived as type %u, not numeric", c + 1,
+				     TupleDescAttr(desc, c)->atttypid);
+			}
+		}
 		for (size_t r = 0; r < rows; ++r) {
 			// One pass over the row: heap_getattr per column walks it again from the start after any text.
 			heap_deform_tuple(tuples->vals[r], desc, values + r * columns, deformed_nulls);
@@ -74,7 +95,12 @@ void decode_batch(SPITupleTable *tuples, size_t rows, const TableLoadPlan &plan,
 				bool is_null = deformed_nulls[c];
 				Datum value = values[cell];
 				nulls[cell] = is_null;
-				if (!is_null && kinds[c]) {
+				if (is_null || kinds[c] == Arrival::AsIs) {
+					continue;
+				}
+				if (kinds[c] == Arrival::Numeric) {
+					values[cell] = Float8GetDatum(numeric_to_double(value));
+				} else {
 					text *detoasted = DatumGetTextPP(value);
 					text_data[cell] = VARDATA_ANY(detoasted);
 					text_length[cell] = static_cast<int>(VARSIZE_ANY_EXHDR(detoasted));
@@ -267,8 +293,7 @@ int32_t KeyIndex::find(const std::string &key) const {
 	if (key.empty() || errno != 0 || *end != '\0') {
 		return -1;
 	}
-	auto it = integers.find(value);
-	return it == integers.end() ? -1 : it->second;
+	return integers.find(value);
 }
 
 int32_t LoadedGraph::require_row(int table, const std::string &key, const std::string &table_name) const {

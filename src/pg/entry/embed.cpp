@@ -33,9 +33,7 @@ std::vector<EntityRow> all_entities(const LoadedGraph &loaded, int table, EpochM
 	const GraphTable &rows = loaded.graph.tables[table];
 	std::vector<EntityRow> out;
 	if (keys.integer_keys) {
-		std::vector<std::pair<int64_t, int32_t>> sorted(keys.integers.begin(), keys.integers.end());
-		std::sort(sorted.begin(), sorted.end());
-		for (const auto &entry : sorted) {
+		for (const auto &entry : keys.integers.sorted_entries()) {
 			if (rows.time_of(entry.second) <= as_of) {
 				out.push_back({std::to_string(entry.first), entry.second});
 			}
