@@ -128,7 +128,6 @@ struct GraphBuilder::TableLoader::State {
 		foreign_keys.resize(layout.foreign_keys.size());
 		category_codes.resize(layout.feature_columns.size());
 		bytes_per_row = layout.time_column.empty() ? 0 : sizeof(EpochMicros);
-		bytes_per_row += layout.primary_key.empty() ? 0 : kHashEntryBytes;
 		bytes_per_row += layout.foreign_keys.size() * (sizeof(KeyKind) + sizeof(int64_t));
 		for (auto &column : layout.feature_columns) {
 			GraphColumn graph_column;
@@ -294,7 +293,7 @@ GraphBuilder::GraphBuilder(const SchemaGraph &schema, GraphBuildOptions options,
 		state.table = std::move(graph.tables[t]);
 		state.rows_by_int_key = std::move(keys[t].integers);
 		state.rows_by_text_key = std::move(keys[t].texts);
-		state.charge((state.rows_by_int_key.size() + state.rows_by_text_key.size()) * kHashEntryBytes);
+		state.charge(state.rows_by_int_key.memory_bytes() + state.rows_by_text_key.size() * kHashEntryBytes);
 		for (size_t c = 0; c < state.table.columns.size(); ++c) {
 			const std::vector<std::string> &dictionary = state.table.columns[c].dictionary;
 			for (size_t code = 0; code < dictionary.size(); ++code) {
@@ -383,8 +382,10 @@ void GraphBuilder::TableLoader::begin_row() {
 // Growing the key index rehashes every key it holds: at 10 million rows that was a tenth of a load.
 void GraphBuilder::TableLoader::reserve(size_t rows) {
 	const MemoryBudget &budget = state_->budget;
-	if (budget.limit != 0 && state_->bytes_per_row > 0) {
-		rows = std::min(rows, (budget.limit - std::min(budget.used, budget.limit)) / state_->bytes_per_row);
+	const size_t row_bytes =
+	    state_->bytes_per_row + (state_->layout.primary_key.empty() ? 0 : IntegerKeyIndex::kBytesPerKey);
+	if (budget.limit != 0 && row_bytes > 0) {
+		rows = std::min(rows, (budget.limit - std::min(budget.used, budget.limit)) / row_bytes);
 	}
 	GraphTable &table = state_->table;
 	if (!state_->layout.time_column.empty()) {
@@ -409,12 +410,15 @@ void GraphBuilder::TableLoader::reserve(size_t rows) {
 // Children reference the row through this key once the graph is finished.
 void GraphBuilder::TableLoader::set_primary_key(int64_t key) {
 	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
+	const size_t before = state_->rows_by_int_key.memory_bytes();
 	state_->register_key(state_->rows_by_int_key.insert(key, row), std::to_string(key));
+	// The index grows by whole reservations of its window and by hash map entries: charged as they come.
+	state_->charge(state_->rows_by_int_key.memory_bytes() - before);
 }
 
 void GraphBuilder::TableLoader::set_primary_key(std::string_view key) {
 	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
-	state_->charge(string_heap_bytes(key));
+	state_->charge(kHashEntryBytes + string_heap_bytes(key));
 	state_->register_key(state_->rows_by_text_key.emplace(std::string(key), row).second,
 	                     "\"" + std::string(key) + "\"");
 }

@@ -8,10 +8,9 @@ namespace relml {
 
 namespace {
 
-// Slots per expected key: room for gaps of deleted or rolled-back serials at 4 bytes a slot, still under the
-// hash map's 48 bytes a key.
-constexpr size_t kSlotsPerKey = 2;
 constexpr size_t kMinimumSlots = size_t(1) << 20;
+// A hash map entry: the node with its key, row and cached hash, the allocator's header, the bucket pointer.
+constexpr size_t kScatteredEntryBytes = 48;
 
 } // namespace
 
@@ -19,9 +18,20 @@ void IntegerKeyIndex::reserve(size_t more) {
 	expected_keys_ = std::max(expected_keys_, size() + more);
 	if (!placed_) {
 		window_slots_ = std::max(kMinimumSlots, kSlotsPerKey * expected_keys_);
+	} else {
+		reserve_window();
 	}
-	reserve_on_huge_pages(window_, std::min(window_slots_, expected_keys_ + expected_keys_ / 8 + 1));
-	scattered_.reserve(std::min(expected_keys_, size_t(1) << 16));
+}
+
+void IntegerKeyIndex::reserve_window() {
+	const size_t wanted = std::min(window_slots_, expected_keys_ + expected_keys_ / 8 + 1);
+	if (wanted > window_.capacity()) {
+		reserve_on_huge_pages(window_, wanted);
+	}
+}
+
+size_t IntegerKeyIndex::memory_bytes() const {
+	return window_.capacity() * sizeof(int32_t) + scattered_.size() * kScatteredEntryBytes;
 }
 
 int64_t IntegerKeyIndex::window_slot(int64_t key) const {
@@ -36,6 +46,7 @@ bool IntegerKeyIndex::insert(int64_t key, int32_t row) {
 	if (!placed_) {
 		start_ = key >= 0 && uint64_t(key) < window_slots_ / kSlotsPerKey ? 0 : key;
 		placed_ = true;
+		reserve_window();
 	}
 	const int64_t slot = window_slot(key);
 	if (slot < 0) {

@@ -15,7 +15,13 @@ namespace relml {
 
 class IntegerKeyIndex {
 public:
-	// Makes room for about `more` keys beyond those held; only before the first insert does it size the window.
+	// Window slots per expected key: room for the gaps of deleted or rolled-back serials.
+	static constexpr size_t kSlotsPerKey = 2;
+	// What the window costs per expected key, against about 48 bytes in a hash map.
+	static constexpr size_t kBytesPerKey = kSlotsPerKey * sizeof(int32_t);
+
+	// Expects about `more` keys beyond those held: the first insert sizes the window for them (so an index that
+	// never gets a key allocates nothing), later calls make room in it.
 	void reserve(size_t more);
 	// Maps `key` to `row`; false, changing nothing, when the index holds the key already.
 	bool insert(int64_t key, int32_t row);
@@ -27,12 +33,16 @@ public:
 	size_t size() const {
 		return window_keys_ + scattered_.size();
 	}
+	// What the index holds in memory: the window's capacity and the hash map's entries.
+	size_t memory_bytes() const;
 	// Every (key, row), ordered by key.
 	std::vector<std::pair<int64_t, int32_t>> sorted_entries() const;
 
 private:
 	// Slot of `key` in the window, or -1 when the key falls outside it.
 	int64_t window_slot(int64_t key) const;
+	// The window's capacity for the expected keys, on huge pages.
+	void reserve_window();
 
 	bool placed_ = false;  // the window's start is fixed by the first insert
 	int64_t start_ = 0;
