@@ -452,5 +452,21 @@ TEST(DfsQueryBuilderTest, NoSeedDatePartsWhenDisabled) {
 	EXPECT_EQ(select_list(queries[0].sql).size(), 1 + spec.own.features.size());
 }
 
+// The observation lag is the own query's last column; the other queries do not change.
+TEST(DfsQueryBuilderTest, ObservationLagEndsTheOwnQuery) {
+	SchemaGraph g = f1_graph();
+	FeatureSpec spec = plan(g, "drivers");
+	const std::vector<FeatureQuery> without = build_feature_queries(spec, g, kSeeds);
+	spec.observation_lag = true;
+	const std::vector<FeatureQuery> with = build_feature_queries(spec, g, kSeeds);
+	const std::vector<std::string> items = select_list(with[0].sql);
+	ASSERT_EQ(items.size(), 1 + spec.own.features.size() + 3);
+	EXPECT_EQ(items.back(), "(extract(epoch FROM s.seed_time - s.obs_time) / 86400.0)::float8");
+	ASSERT_EQ(with.size(), without.size());
+	for (size_t q = 1; q < with.size(); ++q) {
+		EXPECT_EQ(with[q].sql, without[q].sql);
+	}
+}
+
 } // namespace
 } // namespace relml

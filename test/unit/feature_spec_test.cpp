@@ -116,6 +116,20 @@ TEST(FeatureSpecTest, FeatureNamesOrder) {
 	EXPECT_EQ(spec.feature_names().size(), names.size() - 2);
 }
 
+// The observation lag comes after the date parts; models stored before it existed read back without it.
+TEST(FeatureSpecTest, ObservationLag) {
+	FeatureSpec spec = planned();
+	const size_t before = spec.feature_count();
+	spec.observation_lag = true;
+	ASSERT_EQ(spec.feature_count(), before + 1);
+	const std::vector<std::string> names = spec.feature_names();
+	EXPECT_EQ(names[spec.own.features.size() + 2], "seed.observation_lag_days");
+	EXPECT_TRUE(FeatureSpec::from_json(spec.to_json()).observation_lag);
+	nlohmann::json stored_earlier = spec.to_json();
+	stored_earlier.erase("observation_lag");
+	EXPECT_FALSE(FeatureSpec::from_json(stored_earlier).observation_lag);
+}
+
 TEST(FeatureSpecTest, WindowLabels) {
 	FeatureSpec spec;
 	spec.window_days = {30, 91.5, 365};

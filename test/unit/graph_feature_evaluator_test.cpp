@@ -291,6 +291,18 @@ TEST_F(GraphFeatureEvaluatorTest, OwnColumnsAndDatePartsOfTheSeed) {
 	EXPECT_EQ(second["customers.age_days(last_seen)"], 27.0f);
 }
 
+// The observation lag, as the own query computes it (seed time minus observation time, in days), comes after the
+// date parts, whether or not the entity row is visible; paths end at the observation time.
+TEST_F(GraphFeatureEvaluatorTest, ObservationLagInDays) {
+	spec.observation_lag = true;
+	auto late = features_of(1, day(30), day(30) + 10 * kDay + kDay / 4);
+	EXPECT_EQ(late["seed.observation_lag_days"], 10.25f);
+	EXPECT_EQ(late["customers.age"], 30.0f);
+	EXPECT_EQ(late["orders.count.all"], features_of(1, day(30))["orders.count.all"]);
+	EXPECT_EQ(features_of(1, day(30))["seed.observation_lag_days"], 0.0f);
+	EXPECT_EQ(features_of(3, day(30), day(70))["seed.observation_lag_days"], 40.0f) << "entity row not visible";
+}
+
 TEST_F(GraphFeatureEvaluatorTest, AnEntityRowAfterTheObservationTimeIsNotSeen) {
 	auto f = features_of(3, day(30));
 	EXPECT_TRUE(std::isnan(f["customers.region"]));

@@ -165,6 +165,9 @@ std::vector<FeatureQuery> build_feature_queries(const FeatureSpec &spec, const S
 		if (spec.seed_date_parts) {
 			select += ", extract(month FROM s.seed_time)::float8, extract(isodow FROM s.seed_time)::float8";
 		}
+		if (spec.observation_lag) {
+			select += ", (extract(epoch FROM s.seed_time - s.obs_time) / 86400.0)::float8";
+		}
 		std::string on = "e." + quote_ident(entity.primary_key) + " = s.entity_key";
 		if (entity.has_time()) {
 			on += " AND e." + quote_ident(entity.time_column) + " <= s.obs_time";

@@ -21,6 +21,9 @@ FeatureMatrixBuilder::FeatureMatrixBuilder(FeatureSpec &spec, const std::vector<
 		features_.push_back(nullptr);
 		features_.push_back(nullptr);
 	}
+	if (spec_.observation_lag) {
+		features_.push_back(nullptr);
+	}
 	for (auto &path : spec_.paths) {
 		query_offsets_.push_back(features_.size());
 		for (auto &f : path.features) {

@@ -87,7 +87,7 @@ Aggregate parse_aggregate(const std::string &text) {
 }
 
 size_t FeatureSpec::feature_count() const {
-	size_t count = own.features.size() + (seed_date_parts ? 2 : 0);
+	size_t count = own.features.size() + (seed_date_parts ? 2 : 0) + (observation_lag ? 1 : 0);
 	for (auto &path : paths) {
 		count += path.features.size();
 	}
@@ -102,6 +102,9 @@ std::vector<std::string> FeatureSpec::feature_names() const {
 	if (seed_date_parts) {
 		names.push_back("seed.month");
 		names.push_back("seed.day_of_week");
+	}
+	if (observation_lag) {
+		names.push_back("seed.observation_lag_days");
 	}
 	for (auto &path : paths) {
 		for (auto &f : path.features) {
@@ -126,7 +129,7 @@ nlohmann::json FeatureSpec::to_json() const {
 	}
 	return {{"schema", schema},           {"entity_table", entity_table}, {"entity_key", entity_key},
 	        {"window_days", window_days}, {"own", path_to_json(own)},     {"paths", paths_json},
-	        {"seed_date_parts", seed_date_parts}};
+	        {"seed_date_parts", seed_date_parts}, {"observation_lag", observation_lag}};
 }
 
 FeatureSpec FeatureSpec::from_json(const nlohmann::json &json) {
@@ -140,6 +143,8 @@ FeatureSpec FeatureSpec::from_json(const nlohmann::json &json) {
 		spec.paths.push_back(path_from_json(path));
 	}
 	spec.seed_date_parts = json.at("seed_date_parts").get<bool>();
+	// Models stored before observation lags existed have none.
+	spec.observation_lag = json.value("observation_lag", false);
 	return spec;
 }
 

@@ -54,6 +54,9 @@ struct FeatureSpec {
 	FeaturePath own;                 // the entity row's own columns (hops empty)
 	std::vector<FeaturePath> paths;
 	bool seed_date_parts = true; // month and day of week of the seed time
+	// The seed's observation lag in days (seed time minus observation time), for models trained with rows
+	// observed late: a row after the task's input cutoff is observed at the cutoff.
+	bool observation_lag = false;
 
 	size_t feature_count() const;
 	std::vector<std::string> feature_names() const;

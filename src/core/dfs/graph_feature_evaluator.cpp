@@ -92,6 +92,7 @@ GraphFeatureEvaluator::GraphFeatureEvaluator(const FeatureSpec &spec, const Sche
                                              bool utc_session)
     : graph_(graph) {
 	date_parts_ = spec.seed_date_parts;
+	observation_lag_ = spec.observation_lag;
 	for (double days : spec.window_days) {
 		window_micros_.push_back(window_micros(days));
 	}
@@ -263,7 +264,7 @@ void GraphFeatureEvaluator::resolve_own(const FeatureSpec &spec, const SchemaGra
 		}
 		own_.push_back(std::move(input));
 	}
-	columns_ += date_parts_ ? 2 : 0;
+	columns_ += (date_parts_ ? 2 : 0) + (observation_lag_ ? 1 : 0);
 }
 
 void GraphFeatureEvaluator::resolve_path(const FeatureSpec &spec, const FeaturePath &path, const SchemaGraph &schema,
@@ -535,6 +536,9 @@ void GraphFeatureEvaluator::compute_own(int32_t entity_row, EpochMicros obs_time
 		const auto [month, isodow] = month_and_isodow(seed_time);
 		row[own_.size()] = float(month);
 		row[own_.size() + 1] = float(isodow);
+	}
+	if (observation_lag_) {
+		row[own_.size() + (date_parts_ ? 2 : 0)] = float(days_between(seed_time, obs_time));
 	}
 }
 

@@ -147,6 +147,7 @@ private:
 	std::vector<int64_t> window_micros_;
 	int entity_table_ = -1;
 	bool date_parts_ = true;
+	bool observation_lag_ = false;
 	size_t columns_ = 0;
 	std::vector<Input> own_;
 	std::vector<Path> paths_;

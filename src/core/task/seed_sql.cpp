@@ -16,6 +16,13 @@ std::string fill_seed_table_sql(const std::string &select_sql, const std::string
 	       ", q.seed_time::timestamp)) FROM (" + select_sql + ") AS q (row_id, entity_key, seed_time)";
 }
 
+std::string add_seed_copies_sql() {
+	return std::string("INSERT INTO ") + kSeedTable +
+	       " SELECT c.row_id, s.entity_key, s.seed_time, timestamp '1970-01-01' + c.obs_micros * interval '1 microsecond'"
+	       " FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS c (row_id, source_row_id, obs_micros) JOIN " +
+	       kSeedTable + " s ON s.row_id = c.source_row_id";
+}
+
 std::string analyze_seed_table_sql() {
 	return std::string("ANALYZE ") + kSeedTable;
 }

@@ -18,6 +18,10 @@ std::string create_seed_table_sql(const std::string &key_type);
 // parameters $1..$(n-1); $n is the input cutoff (timestamp, NULL for none).
 std::string fill_seed_table_sql(const std::string &select_sql, const std::string &key_type, int cutoff_parameter);
 
+// Adds copies of seeds observed at other times: $1 their row ids, $2 the row ids of the seeds they copy, $3 their
+// observation times in microseconds since 1970 (all int8[] of one length).
+std::string add_seed_copies_sql();
+
 // Refreshes the planner's statistics of the filled seed relation.
 std::string analyze_seed_table_sql();
 

@@ -224,6 +224,14 @@ std::string float8_array_param(const std::vector<double> &values) {
 	return text + "}";
 }
 
+std::string int8_array_param(const std::vector<int64_t> &values) {
+	std::string text = "{";
+	for (size_t i = 0; i < values.size(); ++i) {
+		text += (i ? "," : "") + std::to_string(values[i]);
+	}
+	return text + "}";
+}
+
 std::string text_array_param(const std::vector<std::string> &values) {
 	std::string text = "{";
 	for (size_t i = 0; i < values.size(); ++i) {

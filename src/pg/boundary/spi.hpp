@@ -19,6 +19,9 @@ SqlParam number_param(const std::optional<double> &value);
 // A float8[] parameter's text, each value exact.
 std::string float8_array_param(const std::vector<double> &values);
 
+// An int8[] parameter's text.
+std::string int8_array_param(const std::vector<int64_t> &values);
+
 // A text[] (or name[]) parameter's text: every element double-quoted, its quotes and backslashes escaped.
 std::string text_array_param(const std::vector<std::string> &values);
 

@@ -3,23 +3,34 @@
 #include "pg/catalog/database_catalog.hpp"
 #include "pg/data/feature_runner.hpp"
 #include "pg/data/graph_feature_runner.hpp"
+#include "pg/data/seed_table.hpp"
+#include "pg/data/sql_text.hpp"
 
+#include "common/json_options.hpp"
 #include "common/lru_cache.hpp"
 #include "common/stopwatch.hpp"
 #include "common/thread_pool.hpp"
 #include "model/gbt_model.hpp"
 #include "model/gbt_params.hpp"
 #include "relatron/tree_landscape.hpp"
+#include "task/late_observation.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace relml::pg {
 
 namespace {
 
+// The share of training rows copied as late observations for tasks whose test rows lie past the input cutoff
+// (late_observation.hpp), as the RDL family's lag_augmentation; 0 turns it off.
+constexpr const char *kLagAugmentationKey = "lag_augmentation";
+constexpr double kDefaultLagAugmentation = 0.25;
+
 struct DfsFamilyOptions : FamilyOptions {
 	DfsOptions features;
 	GbtParams trees;
+	double lag_augmentation = kDefaultLagAugmentation;
 };
 
 bool is_feature_key(const std::string &key) {
@@ -55,6 +66,54 @@ nlohmann::json feature_importance(const GbtModel &model, const FeatureSpec &spec
 	return importance;
 }
 
+// Late copies of training rows in the seed relation: their row ids and the positions of the rows they copy.
+struct LateSeeds {
+	std::vector<int64_t> row_ids;
+	std::vector<size_t> sources;
+};
+
+// When the task's test rows lie past its input cutoff, copies of a `fraction` of the training rows observed up to
+// the test rows' largest lag before their seed time (late_observation.hpp), added to the seed relation; none
+// otherwise. The copies' count and the lag go into the model's metrics.
+LateSeeds add_late_seeds(const TrainingRun &run, double fraction, int seed, FittedModel &fitted) {
+	LateSeeds late;
+	if (fraction <= 0 || !run.task.input_cutoff) {
+		return late;
+	}
+	const EpochMicros cutoff = epoch_micros(run.spi, run.task.input_cutoff);
+	std::vector<EpochMicros> test_times, train_times;
+	for (size_t position : run.rows.test) {
+		test_times.push_back(run.rows.times[position]);
+	}
+	for (size_t position : run.rows.train) {
+		train_times.push_back(run.rows.times[position]);
+	}
+	const EpochMicros max_lag = largest_observation_lag(test_times, cutoff);
+	const std::vector<LateCopy> copies = late_observed_copies(train_times, cutoff, max_lag, fraction, uint64_t(seed));
+	if (copies.empty()) {
+		return late;
+	}
+	const int64_t first_id = *std::max_element(run.rows.row_ids.begin(), run.rows.row_ids.end()) + 1;
+	std::vector<int64_t> source_ids, obs_times;
+	for (size_t i = 0; i < copies.size(); ++i) {
+		const size_t position = run.rows.train[copies[i].source];
+		late.row_ids.push_back(first_id + int64_t(i));
+		late.sources.push_back(position);
+		source_ids.push_back(run.rows.row_ids[position]);
+		obs_times.push_back(copies[i].obs_time);
+	}
+	run.spi.execute(add_seed_copies_sql(),
+	                {int8_array_param(late.row_ids), int8_array_param(source_ids), int8_array_param(obs_times)});
+	run.spi.execute(analyze_seed_table_sql());
+	const double lag_days = double(max_lag) / 86400e6;
+	fitted.metrics["late_training_rows"] = late.row_ids.size();
+	fitted.metrics["max_training_lag_days"] = lag_days;
+	run.hooks.report("late observation: the test rows lie up to " + std::to_string(std::lround(lag_days)) +
+	                 " days past the input cutoff; " + std::to_string(late.row_ids.size()) +
+	                 " copies of training rows observed up to that long before their time");
+	return late;
+}
+
 class DfsFamily : public ModelFamily {
 public:
 	// Trees take a seed and have a loss landscape (of their leaf values); nothing runs on a GPU and no encoder
@@ -80,9 +139,10 @@ std::unique_ptr<ModelFamily> make_dfs_family() {
 	return std::make_unique<DfsFamily>();
 }
 
-// The feature planner's keys, then the trees'.
+// The feature planner's keys, late observations, then the trees'.
 std::vector<std::string> DfsFamily::own_keys() const {
 	std::vector<std::string> keys = DfsOptions::accepted_keys();
+	keys.push_back(kLagAugmentationKey);
 	for (const std::string &key : GbtParams::accepted_keys()) {
 		if (key != "seed") {
 			keys.push_back(key);
@@ -95,8 +155,10 @@ std::vector<std::string> DfsFamily::own_keys() const {
 std::unique_ptr<FamilyOptions> DfsFamily::parse_options(const TrainingOptions &options, const TaskInfo &task) const {
 	nlohmann::json features = nlohmann::json::object();
 	nlohmann::json trees = nlohmann::json::object();
+	nlohmann::json late = nlohmann::json::object();
 	for (const auto &item : options.own.items()) {
-		(is_feature_key(item.key()) ? features : trees)[item.key()] = item.value();
+		(item.key() == kLagAugmentationKey ? late : is_feature_key(item.key()) ? features : trees)[item.key()] =
+		    item.value();
 	}
 	if (options.common.seed) {
 		trees["seed"] = *options.common.seed;
@@ -105,6 +167,7 @@ std::unique_ptr<FamilyOptions> DfsFamily::parse_options(const TrainingOptions &o
 	parsed->features = DfsOptions::from_json(features, task.horizon_days);
 	parsed->trees = GbtParams::from_json(trees);
 	parsed->trees.validate_for(task.type);
+	parsed->lag_augmentation = read_number(late, kLagAugmentationKey, 0, false, 1, kDefaultLagAugmentation);
 	return parsed;
 }
 
@@ -122,11 +185,13 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 		throw_training_table_hidden(run.spi, run.task);
 	}
 	FeatureSpec spec = plan_features(run.spi, graph, run.task.entity_table, options.features, run.fit_cutoff);
+	const LateSeeds late = add_late_seeds(run, options.lag_augmentation, params.seed, fitted);
+	spec.observation_lag = !late.row_ids.empty();
 	run.hooks.report("features: planned " + std::to_string(spec.feature_count()) + " features over " +
 	                 std::to_string(spec.paths.size()) + " paths and " +
 	                 std::to_string(spec.window_days.size() + 1) + " windows");
-	// The matrix holds the training rows first, then val, then test, so that each split goes to XGBoost in
-	// place: the matrix is held once.
+	// The matrix holds the training rows first (late copies last), then val, then test, so that each split goes
+	// to XGBoost in place: the matrix is held once.
 	std::vector<int64_t> split_ordered;
 	std::vector<bool> is_train;
 	for (const std::vector<size_t> *split : {&run.rows.train, &run.rows.val, &run.rows.test}) {
@@ -134,8 +199,15 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 			split_ordered.push_back(row_ids[position]);
 			is_train.push_back(split == &run.rows.train);
 		}
+		if (split == &run.rows.train) {
+			split_ordered.insert(split_ordered.end(), late.row_ids.begin(), late.row_ids.end());
+			is_train.insert(is_train.end(), late.row_ids.size(), true);
+		}
 	}
-	const size_t train_end = run.rows.train.size();
+	std::vector<float> train_labels = float_labels(run.rows, run.rows.train);
+	const std::vector<float> late_labels = float_labels(run.rows, late.sources);
+	train_labels.insert(train_labels.end(), late_labels.begin(), late_labels.end());
+	const size_t train_end = train_labels.size();
 	const size_t val_end = train_end + run.rows.val.size();
 	const double xgboost_mb = xgboost_training_bytes(train_end, val_end - train_end, spec.feature_count()) / 1048576.0;
 	DenseMatrix x = compute_features(run.spi, spec, graph, split_ordered, seed_table_relation(), &is_train, run.hooks,
@@ -148,17 +220,17 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	const MatrixRows train_x(x, 0, train_end);
 	const MatrixRows val_x(x, train_end, val_end);
 	ensure_thread_pool(params.nthread);
-	GbtModel model = GbtModel::train(run.task.type, run.task.num_classes, train_x, float_labels(run.rows, run.rows.train),
-	                                 val_x, float_labels(run.rows, run.rows.val), params, run.hooks);
+	GbtModel model = GbtModel::train(run.task.type, run.task.num_classes, train_x, train_labels, val_x,
+	                                 float_labels(run.rows, run.rows.val), params, run.hooks);
 	fitted.timings["train"] = phase.lap();
 
 	fitted.val_predictions = model.predict(val_x);
 	fitted.test_predictions = model.predict(MatrixRows(x, val_end, x.rows));
-	fitted.train_predictions = model.predict(train_x);
-	fitted.metrics = {{"best_iteration", model.best_iteration()},
-	                  {"rounds_trained", model.rounds_trained()},
-	                  {"feature_importance", feature_importance(model, spec, x.cols)},
-	                  {"features", x.cols}};
+	fitted.train_predictions = model.predict(MatrixRows(x, 0, run.rows.train.size()));
+	fitted.metrics.update({{"best_iteration", model.best_iteration()},
+	                       {"rounds_trained", model.rounds_trained()},
+	                       {"feature_importance", feature_importance(model, spec, x.cols)},
+	                       {"features", x.cols}});
 	if (run.common.landscape && !run.rows.val.empty()) {
 		const std::vector<size_t> picked = landscape_rows(run.rows.val.size());
 		DenseMatrix landscape_x = DenseMatrix::filled(picked.size(), x.cols);
@@ -174,6 +246,7 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	}
 	fitted.timings["evaluate"] = phase.lap();
 	fitted.options = {{"dfs", options.features.to_json()}, {"gbt", options.trees.to_json()}};
+	fitted.options["dfs"][kLagAugmentationKey] = options.lag_augmentation;
 	fitted.feature_spec = {{"dfs", spec.to_json()}, {"graph", graph.to_json()}};
 	fitted.bytes = model.serialize();
 	return fitted;

@@ -1,0 +1,37 @@
+#include "task/late_observation.hpp"
+
+#include <algorithm>
+#include <random>
+
+namespace relml {
+
+EpochMicros largest_observation_lag(const std::vector<EpochMicros> &times, EpochMicros input_cutoff) {
+	EpochMicros lag = 0;
+	for (EpochMicros time : times) {
+		lag = std::max(lag, time - input_cutoff);
+	}
+	return lag;
+}
+
+std::vector<LateCopy> late_observed_copies(const std::vector<EpochMicros> &train_times, EpochMicros input_cutoff,
+                                           EpochMicros max_lag, double fraction, uint64_t seed) {
+	std::vector<LateCopy> copies;
+	if (max_lag <= 0 || fraction <= 0) {
+		return copies;
+	}
+	std::mt19937_64 random(seed);
+	std::uniform_real_distribution<double> unit(0.0, 1.0);
+	for (size_t row = 0; row < train_times.size(); ++row) {
+		const double chosen = unit(random);
+		// (0, 1]: a copy is always observed strictly before its seed time.
+		const double share_of_lag = 1.0 - unit(random);
+		if (chosen >= fraction) {
+			continue;
+		}
+		const EpochMicros lag = std::max<EpochMicros>(1, EpochMicros(double(max_lag) * share_of_lag));
+		copies.push_back({row, std::min(train_times[row] - lag, input_cutoff)});
+	}
+	return copies;
+}
+
+} // namespace relml
