@@ -190,13 +190,11 @@ struct GraphBuilder::TableLoader::State {
 		return foreign_keys[slot];
 	}
 
-	// A key held twice would make every child's parent ambiguous.
-	void register_key(bool inserted, const std::string &key_text) {
-		if (!inserted) {
-			throw InvalidInputError("primary key column \"" + layout.primary_key + "\" of table \"" + table.name +
-			                        "\" holds the value " + key_text +
-			                        " twice; relml links rows through unique keys");
-		}
+	// A key held twice would make every child's parent ambiguous. Its text is only built then: keys arrive by
+	// the million.
+	[[noreturn]] void duplicate_key(const std::string &key_text) const {
+		throw InvalidInputError("primary key column \"" + layout.primary_key + "\" of table \"" + table.name +
+		                        "\" holds the value " + key_text + " twice; relml links rows through unique keys");
 	}
 
 	// Everything a row adds counts against the budget of the whole graph.
@@ -411,7 +409,9 @@ void GraphBuilder::TableLoader::reserve(size_t rows) {
 void GraphBuilder::TableLoader::set_primary_key(int64_t key) {
 	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
 	const size_t before = state_->rows_by_int_key.memory_bytes();
-	state_->register_key(state_->rows_by_int_key.insert(key, row), std::to_string(key));
+	if (!state_->rows_by_int_key.insert(key, row)) {
+		state_->duplicate_key(std::to_string(key));
+	}
 	// The index grows by whole reservations of its window and by hash map entries: charged as they come.
 	state_->charge(state_->rows_by_int_key.memory_bytes() - before);
 }
@@ -419,8 +419,9 @@ void GraphBuilder::TableLoader::set_primary_key(int64_t key) {
 void GraphBuilder::TableLoader::set_primary_key(std::string_view key) {
 	auto row = static_cast<int32_t>(state_->current_row("set_primary_key"));
 	state_->charge(kHashEntryBytes + string_heap_bytes(key));
-	state_->register_key(state_->rows_by_text_key.emplace(std::string(key), row).second,
-	                     "\"" + std::string(key) + "\"");
+	if (!state_->rows_by_text_key.emplace(std::string(key), row).second) {
+		state_->duplicate_key("\"" + std::string(key) + "\"");
+	}
 }
 
 // Kept as a key until finish(), because the referenced table may not be loaded yet.
