@@ -231,6 +231,26 @@ TEST(GraphBuilderTest, AnExtendedGraphIsTheGraphOfAllItsRows) {
 	expect_same_graph(extending.finish(), expected);
 }
 
+// A primary key held twice is bad input that names the table, the column and the value, integer or text.
+TEST(GraphBuilderTest, DuplicateKeysAreRefusedByName) {
+	GraphBuilder integers(shop_schema(), {});
+	try {
+		add_users(integers, {1, 2, 1});
+		FAIL() << "a duplicate integer key was accepted";
+	} catch (const InvalidInputError &error) {
+		EXPECT_EQ(std::string(error.what()), "primary key column \"id\" of table \"users\" holds the value 1 twice; "
+		                                     "relml links rows through unique keys");
+	}
+	GraphBuilder texts(shop_schema(), {});
+	try {
+		add_items(texts, {"a", "b", "b"});
+		FAIL() << "a duplicate text key was accepted";
+	} catch (const InvalidInputError &error) {
+		EXPECT_EQ(std::string(error.what()), "primary key column \"sku\" of table \"items\" holds the value \"b\" "
+		                                     "twice; relml links rows through unique keys");
+	}
+}
+
 // Reserving is a hint: the graph is the same with a close, a short or an absurd estimate, and an estimate past
 // the memory budget reserves no more than the budget allows.
 TEST(GraphBuilderTest, ReservedRowsChangeNothingButCapacity) {
