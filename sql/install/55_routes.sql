@@ -34,6 +34,10 @@ CREATE TABLE relml.trials (
 	test_metric      float8,
 	val_predictions  float8[],             -- per val and test row in row_id order (class-major for multiclass)
 	test_predictions float8[],
+	-- when the task's test rows lie past its input cutoff: the val rows observed as late as the test rows are,
+	-- what a route compares (docs/routing.md)
+	late_val_metric      float8,
+	late_val_predictions float8[],
 	seconds          float8 NOT NULL,
 	model_id         bigint REFERENCES relml.models ON DELETE SET NULL,
 	trained_by       name NOT NULL DEFAULT current_user,
@@ -45,7 +49,7 @@ GRANT SELECT ON relml.routes, relml.trials TO PUBLIC;
 -- Predictions are derived from the task owner's labels and data: only the owner reads them, as task_rows.
 REVOKE SELECT ON relml.trials FROM PUBLIC;
 GRANT SELECT (trial_id, task_id, route_id, method, options, signals, state, error, metric, val_metric, test_metric,
-              seconds, model_id, trained_by, trained_at) ON relml.trials TO PUBLIC;
+              late_val_metric, seconds, model_id, trained_by, trained_at) ON relml.trials TO PUBLIC;
 
 CREATE FUNCTION relml.explain_route(task text)
 RETURNS TABLE (line text)

@@ -67,5 +67,37 @@ TEST(LateObservationTest, NoneWithoutLagOrFraction) {
 	EXPECT_EQ(late_observed_copies(times, 60 * kDay, 10 * kDay, 1, 1).size(), times.size());
 }
 
+// rel-f1's shape: val from day 0, test and the cutoff from day 100, test rows up to 30 days past it. Val rows
+// are observed at day 0, one period before the cutoff, but at most 30 days before their own time.
+TEST(LateObservationTest, ValObservedAsTheTestRowsAre) {
+	const std::vector<EpochMicros> val = {0, 10 * kDay, 30 * kDay, 80 * kDay};
+	const std::vector<EpochMicros> test = {100 * kDay, 120 * kDay, 130 * kDay};
+	const std::vector<EpochMicros> observed = late_validation_times(val, test, 100 * kDay, 0, 100 * kDay);
+	ASSERT_EQ(observed.size(), val.size());
+	EXPECT_EQ(observed[0], 0);
+	EXPECT_EQ(observed[1], 0);
+	EXPECT_EQ(observed[2], 0);
+	EXPECT_EQ(observed[3], 50 * kDay) << "no later than the test rows' largest lag";
+}
+
+// A cutoff past the test start freezes val data as far past the val start; rows before that are on time.
+TEST(LateObservationTest, ValBeforeTheShiftedCutoffIsOnTime) {
+	const std::vector<EpochMicros> val = {0, 15 * kDay, 40 * kDay};
+	const std::vector<EpochMicros> observed =
+	    late_validation_times(val, {110 * kDay, 150 * kDay}, 120 * kDay, 0, 100 * kDay);
+	ASSERT_EQ(observed.size(), val.size());
+	EXPECT_EQ(observed[0], 0);
+	EXPECT_EQ(observed[1], 15 * kDay);
+	EXPECT_EQ(observed[2], 20 * kDay);
+}
+
+TEST(LateObservationTest, NoLateValWithoutLateTestRows) {
+	const std::vector<EpochMicros> val = {10 * kDay, 20 * kDay};
+	EXPECT_TRUE(late_validation_times(val, {90 * kDay, 100 * kDay}, 100 * kDay, 0, 50 * kDay).empty());
+	EXPECT_TRUE(late_validation_times(val, {}, 100 * kDay, 0, 50 * kDay).empty());
+	// Test rows past the cutoff, but the shifted cutoff lies after every val row.
+	EXPECT_TRUE(late_validation_times(val, {110 * kDay}, 100 * kDay, 0, 50 * kDay).empty());
+}
+
 } // namespace
 } // namespace relml

@@ -98,6 +98,20 @@ TEST(RoutePlan, TheWinnerIsTheBestValUnlessOnlyTinyAhead) {
 	EXPECT_THROW(choose_winner("dfs", {}, true), InternalError);
 }
 
+// A route that compares the late val says so in its reasons.
+TEST(RoutePlan, ReasonsNameWhatWasCompared) {
+	RouteDecision decision;
+	decision.favoured = "rdl";
+	decision.families = {"dfs", "rdl"};
+	const FamilyChoice choice =
+	    choose_searched_family(decision, {{"dfs", true, 3.7}, {"rdl", true, 3.9}}, false, "late val");
+	EXPECT_EQ(choice.family, "dfs");
+	EXPECT_NE(choice.reason.find("late val 3.7000"), std::string::npos) << choice.reason;
+	const WinnerChoice winner = choose_winner("dfs", {{"dfs", 3.70}, {"ensemble", 3.69}}, false, "late val");
+	EXPECT_EQ(winner.index, 0u);
+	EXPECT_NE(winner.reason.find("(late val 3.6900)"), std::string::npos) << winner.reason;
+}
+
 TEST(RoutePlan, MethodsGroupIntoFamilies) {
 	EXPECT_EQ(route_family("rdl+dfs"), "rdl");
 	EXPECT_EQ(route_family("probe"), "rdl");

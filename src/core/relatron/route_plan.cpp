@@ -52,7 +52,7 @@ bool clearly_better(double a, double b, bool higher_is_better) {
 }
 
 FamilyChoice choose_searched_family(const RouteDecision &decision, const std::vector<TrialSummary> &trials,
-                                    bool higher_is_better) {
+                                    bool higher_is_better, const std::string &compared) {
 	const std::string &favoured = decision.favoured;
 	const std::string other = other_family(favoured);
 	const std::optional<double> mine = best_val(trials, favoured, higher_is_better);
@@ -64,11 +64,11 @@ FamilyChoice choose_searched_family(const RouteDecision &decision, const std::ve
 		return {favoured, "the selector's favourite " + favoured + " is searched"};
 	}
 	if (clearly_better(*theirs, *mine, higher_is_better)) {
-		return {other, "the pilot overrode the selector: " + other + " reached val " + shown(*theirs) + " against " +
+		return {other, "the pilot overrode the selector: " + other + " reached " + compared + " " + shown(*theirs) + " against " +
 		                   shown(*mine) + " for " + favoured + ", more than the 0.5% margin that counts as noise"};
 	}
-	return {favoured, "the pilot confirmed or did not clearly contradict the selector: " + favoured + " val " +
-	                      shown(*mine) + ", " + other + " val " + shown(*theirs) +
+	return {favoured, "the pilot confirmed or did not clearly contradict the selector: " + favoured + " " + compared +
+	                      " " + shown(*mine) + ", " + other + " " + compared + " " + shown(*theirs) +
 	                      " (a gap under 0.5% never overrides the selector)"};
 }
 
@@ -96,7 +96,7 @@ RouteStep next_route_step(const RouteDecision &decision, const std::optional<std
 }
 
 WinnerChoice choose_winner(const std::string &favoured, const std::vector<Candidate> &candidates,
-                           bool higher_is_better) {
+                           bool higher_is_better, const std::string &compared) {
 	if (candidates.empty()) {
 		throw InternalError("choose_winner: no candidates");
 	}
@@ -113,15 +113,16 @@ WinnerChoice choose_winner(const std::string &favoured, const std::vector<Candid
 	}
 	const Candidate &top = candidates[*best];
 	if (!best_favoured || *best == *best_favoured) {
-		return {*best, top.method + " has the best val (" + shown(top.val) + ")"};
+		return {*best, top.method + " has the best " + compared + " (" + shown(top.val) + ")"};
 	}
 	const Candidate &mine = candidates[*best_favoured];
 	if (clearly_better(top.val, mine.val, higher_is_better)) {
-		return {*best, top.method + " has the best val (" + shown(top.val) + "), clearly ahead of the best " +
+		return {*best, top.method + " has the best " + compared + " (" + shown(top.val) + "), clearly ahead of the best " +
 		                   favoured + " model (" + shown(mine.val) + ")"};
 	}
-	return {*best_favoured, "the best " + favoured + " model (val " + shown(mine.val) + ") is kept: " + top.method +
-	                            " is ahead by less than 0.5% (val " + shown(top.val) + "), which never overrides the "
+	return {*best_favoured, "the best " + favoured + " model (" + compared + " " + shown(mine.val) + ") is kept: " +
+	                            top.method + " is ahead by less than 0.5% (" + compared + " " + shown(top.val) +
+	                            "), which never overrides the "
 	                            "family the route searched"};
 }
 

@@ -23,6 +23,8 @@ std::string route_family(const std::string &method);
 // The family a route falls back to from `family` ("dfs" <-> "rdl").
 std::string other_family(const std::string &family);
 
+// What the rules compare trials by: their val, or their late val where the task has one (the router's choice);
+// `compared` names it in the reasons.
 struct TrialSummary {
 	std::string method;
 	bool finished = false;
@@ -40,7 +42,7 @@ bool clearly_better(double a, double b, bool higher_is_better);
 // The family the rest of the budget searches, from the trials so far: the favourite unless the other family's
 // best val is clearly better, or the favourite has no finished trial (it failed) while the other has one.
 FamilyChoice choose_searched_family(const RouteDecision &decision, const std::vector<TrialSummary> &trials,
-                                    bool higher_is_better);
+                                    bool higher_is_better, const std::string &compared = "val");
 
 struct RouteStep {
 	enum class Kind { Train, Finish };
@@ -67,6 +69,6 @@ struct WinnerChoice {
 // The candidate to keep: the best val, except that a candidate of another family than `favoured` (an ensemble
 // counts as another family) must beat the best of `favoured` clearly. Candidates must not be empty.
 WinnerChoice choose_winner(const std::string &favoured, const std::vector<Candidate> &candidates,
-                           bool higher_is_better);
+                           bool higher_is_better, const std::string &compared = "val");
 
 } // namespace relml

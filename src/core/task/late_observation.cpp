@@ -34,4 +34,22 @@ std::vector<LateCopy> late_observed_copies(const std::vector<EpochMicros> &train
 	return copies;
 }
 
+std::vector<EpochMicros> late_validation_times(const std::vector<EpochMicros> &val_times,
+                                               const std::vector<EpochMicros> &test_times, EpochMicros input_cutoff,
+                                               EpochMicros val_start, EpochMicros test_start) {
+	const EpochMicros max_lag = largest_observation_lag(test_times, input_cutoff);
+	if (max_lag <= 0) {
+		return {};
+	}
+	const EpochMicros frozen_at = input_cutoff - (test_start - val_start);
+	std::vector<EpochMicros> observed;
+	bool any_late = false;
+	for (EpochMicros time : val_times) {
+		const EpochMicros at = std::min(time, std::max(frozen_at, time - max_lag));
+		any_late = any_late || at < time;
+		observed.push_back(at);
+	}
+	return any_late ? observed : std::vector<EpochMicros>();
+}
+
 } // namespace relml

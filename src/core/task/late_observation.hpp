@@ -28,4 +28,14 @@ struct LateCopy {
 std::vector<LateCopy> late_observed_copies(const std::vector<EpochMicros> &train_times, EpochMicros input_cutoff,
                                            EpochMicros max_lag, double fraction, uint64_t seed);
 
+// Val rows observed as the test rows are. When test rows lie past the input cutoff, a val that is observed on
+// time cannot show what a model gains or loses on late observations, and choices made on it (the route's pilot
+// and keep rule) miss it. Each val row is observed as if the data had been frozen one period earlier, at
+// input_cutoff - (test_start - val_start), as the test rows' data are frozen at the cutoff, but never more than
+// the test rows' largest lag before its own time nor after it. Observation times in `val_times` order; empty
+// when no test row lies past the cutoff or no val row would be observed late.
+std::vector<EpochMicros> late_validation_times(const std::vector<EpochMicros> &val_times,
+                                               const std::vector<EpochMicros> &test_times, EpochMicros input_cutoff,
+                                               EpochMicros val_start, EpochMicros test_start);
+
 } // namespace relml

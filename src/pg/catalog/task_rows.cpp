@@ -1,5 +1,9 @@
 #include "pg/catalog/task_rows.hpp"
 
+#include "pg/data/sql_text.hpp"
+
+#include "task/late_observation.hpp"
+
 namespace relml::pg {
 
 const std::vector<size_t> &TaskRows::of(Split split) const {
@@ -31,6 +35,18 @@ TaskRows read_task_rows(SpiConnection &spi, const TaskInfo &task) {
 		rows.keys.push_back(result.text(r, 3));
 		rows.times.push_back(result.integer(r, 4));
 		(kind == Split::Train ? rows.train : kind == Split::Val ? rows.val : rows.test).push_back(r);
+	}
+	if (task.input_cutoff) {
+		std::vector<EpochMicros> val_times, test_times;
+		for (size_t position : rows.val) {
+			val_times.push_back(rows.times[position]);
+		}
+		for (size_t position : rows.test) {
+			test_times.push_back(rows.times[position]);
+		}
+		rows.late_val_times =
+		    late_validation_times(val_times, test_times, epoch_micros(spi, task.input_cutoff),
+		                          epoch_micros(spi, task.val_timestamp), epoch_micros(spi, task.test_timestamp));
 	}
 	return rows;
 }

@@ -22,6 +22,9 @@ struct TaskRows {
 	std::vector<std::string> keys;  // entity keys as text
 	std::vector<EpochMicros> times; // seed times as the graph counts time
 	std::vector<size_t> train, val, test;
+	// When the task's test rows lie past its input cutoff, the late val: the time each val row (in `val` order)
+	// is observed at to be as late as the test rows are (late_observation.hpp); empty otherwise.
+	std::vector<EpochMicros> late_val_times;
 
 	size_t size() const {
 		return row_ids.size();
@@ -31,7 +34,7 @@ struct TaskRows {
 	std::vector<double> labels_at(const std::vector<size_t> &positions) const;
 };
 
-// The task's rows as the caller sees them; PermissionError when it sees none (row-level security keeps them
+// The task's rows as the caller sees them, with its late val; PermissionError when it sees none (row-level security keeps them
 // to the task's owner).
 TaskRows read_task_rows(SpiConnection &spi, const TaskInfo &task);
 

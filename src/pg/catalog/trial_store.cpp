@@ -30,22 +30,24 @@ int64_t record_trial(SpiConnection &spi, const TaskInfo &task, const Trial &tria
 	AsExtensionOwner owner(spi);
 	auto id = spi.scalar(
 	    "INSERT INTO relml.trials (task_id, route_id, method, options, signals, state, error, metric, val_metric, "
-	    "test_metric, val_predictions, test_predictions, seconds, model_id, trained_by) VALUES ($1::int, $2::int8, "
-	    "$3, $4::jsonb, $5::jsonb, $6, $7, $8, $9::float8, $10::float8, $11::float8[], $12::float8[], $13::float8, "
-	    "$14::int8, $15) RETURNING trial_id",
+	    "test_metric, val_predictions, test_predictions, seconds, model_id, trained_by, late_val_metric, "
+	    "late_val_predictions) VALUES ($1::int, $2::int8, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9::float8, "
+	    "$10::float8, $11::float8[], $12::float8[], $13::float8, $14::int8, $15, $16::float8, $17::float8[]) "
+	    "RETURNING trial_id",
 	    {std::to_string(task.task_id), optional_id(trial.route_id), trial.method, trial.options.dump(),
 	     trial.signals ? SqlParam(trial.signals->dump()) : std::nullopt, trial.finished ? "finished" : "failed",
 	     trial.error, trial.finished ? SqlParam(trial.metric) : std::nullopt, number_param(trial.val_metric),
 	     number_param(trial.test_metric),
 	     trial.finished ? SqlParam(float8_array_param(trial.val_predictions)) : std::nullopt,
 	     trial.finished ? SqlParam(float8_array_param(trial.test_predictions)) : std::nullopt,
-	     *number_param(trial.seconds), optional_id(trial.model_id), trained_by});
+	     *number_param(trial.seconds), optional_id(trial.model_id), trained_by, number_param(trial.late_val_metric),
+	     trial.late_val_predictions.empty() ? std::nullopt : SqlParam(float8_array_param(trial.late_val_predictions))});
 	return std::stoll(*id);
 }
 
 std::vector<Trial> route_trials(SpiConnection &spi, int64_t route_id) {
 	SpiResult r = spi.query("SELECT trial_id, method, options::text, state, error, metric, val_metric, test_metric, "
-	                        "seconds, model_id FROM relml.trials WHERE route_id = $1::int8 ORDER BY trial_id",
+	                        "seconds, model_id, late_val_metric FROM relml.trials WHERE route_id = $1::int8 ORDER BY trial_id",
 	                        {std::to_string(route_id)});
 	std::vector<Trial> trials;
 	for (size_t i = 0; i < r.rows(); ++i) {
@@ -69,6 +71,9 @@ std::vector<Trial> route_trials(SpiConnection &spi, int64_t route_id) {
 		if (!r.is_null(i, 9)) {
 			trial.model_id = r.integer(i, 9);
 		}
+		if (!r.is_null(i, 10)) {
+			trial.late_val_metric = r.number(i, 10);
+		}
 		trials.push_back(std::move(trial));
 	}
 	return trials;
@@ -87,11 +92,13 @@ void read_trial_predictions(SpiConnection &spi, Trial &trial) {
 	};
 	trial.val_predictions = numbers_of(spi.query(column_sql("val_predictions"), id));
 	trial.test_predictions = numbers_of(spi.query(column_sql("test_predictions"), id));
+	trial.late_val_predictions = numbers_of(spi.query(column_sql("late_val_predictions"), id));
 }
 
 std::vector<BankEntry> read_bank(SpiConnection &spi) {
 	SpiResult r = spi.query(
-	    "SELECT k.task_id, k.name, k.task_type, s.signals::text, t.method, t.metric, t.val_metric, "
+	    "SELECT k.task_id, k.name, k.task_type, s.signals::text, t.method, t.metric, "
+	    "coalesce(t.late_val_metric, t.val_metric), "
 	    "coalesce(t.test_metric, t.val_metric), t.options::text "
 	    "FROM relml.trials t JOIN relml.tasks k USING (task_id) JOIN relml.task_signals s USING (task_id) "
 	    "WHERE t.state = 'finished' AND t.val_metric IS NOT NULL ORDER BY k.task_id, t.trial_id");

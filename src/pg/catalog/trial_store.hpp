@@ -25,8 +25,12 @@ struct Trial {
 	std::string metric;
 	std::optional<double> val_metric;
 	std::optional<double> test_metric;
+	// Of the val rows observed as late as the test rows, when the task has a late val (task_rows.hpp): what a
+	// route compares.
+	std::optional<double> late_val_metric;
 	std::vector<double> val_predictions; // finished trials; read back only by trial_predictions
 	std::vector<double> test_predictions;
+	std::vector<double> late_val_predictions;
 	double seconds = 0;
 	std::optional<int64_t> model_id;
 };
@@ -37,7 +41,7 @@ int64_t record_trial(SpiConnection &spi, const TaskInfo &task, const Trial &tria
 // The trials of a route in the order they ran, without their predictions.
 std::vector<Trial> route_trials(SpiConnection &spi, int64_t route_id);
 
-// A finished trial's predictions of val and test, as recorded (read as the extension owner: callers may not
+// A finished trial's predictions of val, test and late val, as recorded (read as the extension owner: callers may not
 // read those columns).
 void read_trial_predictions(SpiConnection &spi, Trial &trial);
 
@@ -51,7 +55,7 @@ struct BankEntry {
 	bool higher_is_better = true;
 	std::optional<double> best_dfs;
 	std::optional<double> best_rdl;
-	std::optional<nlohmann::json> best_dfs_options; // of the best dfs / rdl trial by val
+	std::optional<nlohmann::json> best_dfs_options; // of the best dfs / rdl trial by val (late val where recorded)
 	std::optional<nlohmann::json> best_rdl_options;
 };
 

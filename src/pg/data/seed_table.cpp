@@ -2,6 +2,8 @@
 
 #include "task/task_sql.hpp"
 
+#include <algorithm>
+
 namespace relml::pg {
 
 namespace {
@@ -74,6 +76,32 @@ SeedRelation SeedFrame::relation() const {
 
 void drop_seed_table(SpiConnection &spi) {
 	spi.drop_temp_table("relml_seeds");
+}
+
+SeedCopies add_seed_copies(SpiConnection &spi, const TaskRows &rows, const std::vector<size_t> &sources,
+                           const std::vector<EpochMicros> &obs_times, const SeedCopies &before) {
+	SeedCopies copies;
+	if (sources.empty()) {
+		return copies;
+	}
+	const int64_t first_id =
+	    *std::max_element(rows.row_ids.begin(), rows.row_ids.end()) + 1 + int64_t(before.row_ids.size());
+	std::vector<int64_t> source_ids;
+	for (size_t i = 0; i < sources.size(); ++i) {
+		copies.row_ids.push_back(first_id + int64_t(i));
+		copies.sources.push_back(sources[i]);
+		source_ids.push_back(rows.row_ids[sources[i]]);
+	}
+	spi.execute(add_seed_copies_sql(),
+	            {int8_array_param(copies.row_ids), int8_array_param(source_ids), int8_array_param(obs_times)});
+	return copies;
+}
+
+SeedCopies add_late_val_seeds(SpiConnection &spi, const TaskRows &rows, const SeedCopies &before) {
+	if (rows.late_val_times.empty()) {
+		return {};
+	}
+	return add_seed_copies(spi, rows, rows.val, rows.late_val_times, before);
 }
 
 SeedFrame load_prediction_seeds(SpiConnection &spi, const TaskInfo &task, const SchemaGraph &graph,

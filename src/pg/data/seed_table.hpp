@@ -4,6 +4,7 @@
 
 #include "pg/boundary/spi.hpp"
 #include "pg/catalog/task_catalog.hpp"
+#include "pg/catalog/task_rows.hpp"
 
 #include "graph/rel_graph.hpp"
 #include "schema/schema_graph.hpp"
@@ -52,6 +53,21 @@ struct SeedFrame {
 std::vector<int64_t> load_seed_table(SpiConnection &spi, const std::string &select_sql, const SqlParams &params,
                                      const std::optional<std::string> &input_cutoff, const std::string &key_type);
 void drop_seed_table(SpiConnection &spi);
+
+// Copies of task rows in the seed relation, observed at other times: their row ids and the positions in TaskRows
+// of the rows they copy.
+struct SeedCopies {
+	std::vector<int64_t> row_ids;
+	std::vector<size_t> sources;
+};
+
+// Adds copies of the task rows at `sources`, observed at `obs_times`, to a seed relation loaded with the task's
+// rows, numbered after those rows and the copies `before`.
+SeedCopies add_seed_copies(SpiConnection &spi, const TaskRows &rows, const std::vector<size_t> &sources,
+                           const std::vector<EpochMicros> &obs_times, const SeedCopies &before);
+
+// The task's late val (TaskRows::late_val_times) as copies of its val rows; none when it has none.
+SeedCopies add_late_val_seeds(SpiConnection &spi, const TaskRows &rows, const SeedCopies &before);
 
 // Fills the seed relation for a prediction of `task` and reads it back. `user_seeds` names seeds that come from
 // the user: errors reading them start with it, and entities missing from `graph`'s entity table or times before

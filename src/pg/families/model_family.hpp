@@ -51,6 +51,8 @@ struct FittedModel {
 	std::vector<uint8_t> bytes;
 	std::vector<double> val_predictions;
 	std::vector<double> test_predictions;
+	// The val rows observed at TaskRows::late_val_times, when the task has a late val.
+	std::vector<double> late_val_predictions;
 	std::optional<std::vector<double>> train_predictions; // where scoring the training rows is cheap
 	nlohmann::json metrics = nlohmann::json::object();    // the family's own (importance, epochs, ...)
 	nlohmann::json timings = nlohmann::json::object();    // the family's phases, in seconds

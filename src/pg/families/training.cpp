@@ -35,6 +35,9 @@ NewModel model_row(const ModelFamily &family, const TaskInfo &task, const TaskRo
 	model.metrics = std::move(fitted.metrics);
 	model.metrics["val"] = metrics_of_split(task, rows.labels_at(rows.val), fitted.val_predictions);
 	model.metrics["test"] = metrics_of_split(task, rows.labels_at(rows.test), fitted.test_predictions);
+	if (!fitted.late_val_predictions.empty()) {
+		model.metrics["late_val"] = metrics_of_split(task, rows.labels_at(rows.val), fitted.late_val_predictions);
+	}
 	if (fitted.train_predictions) {
 		model.metrics["train"] = metrics_of_split(task, rows.labels_at(rows.train), *fitted.train_predictions);
 	}
@@ -73,6 +76,10 @@ Trial finished_trial(const std::string &method, const nlohmann::json &options, c
 	trial.test_metric = model.test_metric;
 	trial.val_predictions = fitted.val_predictions;
 	trial.test_predictions = fitted.test_predictions;
+	if (!fitted.late_val_predictions.empty()) {
+		trial.late_val_metric = primary_value(model.metrics["late_val"], model.metric);
+		trial.late_val_predictions = fitted.late_val_predictions;
+	}
 	trial.seconds = model.timings.value("total", 0.0);
 	trial.model_id = model_id;
 	return trial;

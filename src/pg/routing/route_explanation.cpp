@@ -6,6 +6,7 @@
 #include "relatron/route_decision.hpp"
 #include "relatron/task_signals.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -48,11 +49,17 @@ void explain_trials(const Route &route, const std::vector<Trial> &trials, std::v
 			line += " failed: " + trial.error.value_or("unknown error") + ".";
 		} else {
 			line += ", val " + trial.metric + " " + (trial.val_metric ? number(*trial.val_metric) : "n/a") +
+			        (trial.late_val_metric ? ", late val " + number(*trial.late_val_metric) : std::string()) +
 			        (trial.test_metric ? ", test " + number(*trial.test_metric) : std::string()) + ", " +
 			        number(trial.seconds, "%.1f") + " s" + (trial.model_id ? " (model " + std::to_string(*trial.model_id) + ")" : "") +
 			        ".";
 		}
 		lines.push_back(line);
+	}
+	if (std::any_of(trials.begin(), trials.end(), [](const Trial &t) { return t.late_val_metric; })) {
+		lines.push_back("The task's test rows lie past its input cutoff, so they are scored on data that ends before "
+		                "their time. The route compared trials on their late val: the validation rows scored as "
+		                "late, on data frozen one period before them.");
 	}
 	if (route.state == "running") {
 		lines.push_back("The route is still running: " + std::to_string(trials.size()) + " of " +

@@ -50,10 +50,22 @@ RouteSignals read_signals(SpiConnection &spi, const TaskInfo &task) {
 	return signals;
 }
 
+// What the route compares a trial by: its late val where the task has one (its test rows are observed late, and
+// a val observed on time cannot show what a family gains or loses on them), else its val.
+std::optional<double> compared_metric(const Trial &trial) {
+	return trial.late_val_metric ? trial.late_val_metric : trial.val_metric;
+}
+
+// The name of what the route compares, for its reasons: the trials of one task all have a late val or none.
+std::string compared_name(const std::vector<Trial> &trials) {
+	const bool late = std::any_of(trials.begin(), trials.end(), [](const Trial &t) { return t.late_val_metric; });
+	return late ? "late val" : "val";
+}
+
 std::vector<TrialSummary> summaries_of(const std::vector<Trial> &trials) {
 	std::vector<TrialSummary> summaries;
 	for (const Trial &trial : trials) {
-		summaries.push_back({trial.method, trial.finished, trial.val_metric});
+		summaries.push_back({trial.method, trial.finished, compared_metric(trial)});
 	}
 	return summaries;
 }
@@ -156,8 +168,9 @@ FittedModel fitted_from_trial(SpiConnection &spi, Trial trial) {
 	fitted.bytes = load_model_bytes(spi, model.model_id);
 	fitted.val_predictions = std::move(trial.val_predictions);
 	fitted.test_predictions = std::move(trial.test_predictions);
+	fitted.late_val_predictions = std::move(trial.late_val_predictions);
 	fitted.metrics = load_model_metrics(spi, model.model_id);
-	for (const char *split : {"train", "val", "test"}) {
+	for (const char *split : {"train", "val", "test", "late_val"}) {
 		fitted.metrics.erase(split);
 	}
 	fitted.timings = {{"training", trial.seconds}};
@@ -165,23 +178,23 @@ FittedModel fitted_from_trial(SpiConnection &spi, Trial trial) {
 	return fitted;
 }
 
-// Whether the trial left a model with a val metric: what the finish can keep.
+// Whether the trial left a model with a metric to compare: what the finish can keep.
 bool keepable(const Trial &trial) {
-	return trial.finished && trial.val_metric && trial.model_id;
+	return trial.finished && compared_metric(trial) && trial.model_id;
 }
 
 bool listed(const std::vector<int64_t> &ids, int64_t id) {
 	return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-// The best finished trial of `method` by val, passing over the `passed` trials.
+// The best finished trial of `method` by what the route compares, passing over the `passed` trials.
 const Trial *best_trial(const std::vector<Trial> &trials, const std::string &method, bool higher_is_better,
                         const std::vector<int64_t> &passed) {
 	const Trial *best = nullptr;
 	for (const Trial &trial : trials) {
 		if (keepable(trial) && trial.method == method && !listed(passed, trial.trial_id) &&
-		    (!best || (higher_is_better ? *trial.val_metric > *best->val_metric
-		                                : *trial.val_metric < *best->val_metric))) {
+		    (!best || (higher_is_better ? *compared_metric(trial) > *compared_metric(*best)
+		                                : *compared_metric(trial) < *compared_metric(*best)))) {
 			best = &trial;
 		}
 	}
@@ -214,7 +227,8 @@ FlatOutcome weigh_flatness(SpiConnection &spi, const std::vector<Trial> &trials,
 		}
 	}
 	std::stable_sort(family.begin(), family.end(), [&](const Trial *a, const Trial *b) {
-		return higher_is_better ? *a->val_metric > *b->val_metric : *a->val_metric < *b->val_metric;
+		return higher_is_better ? *compared_metric(*a) > *compared_metric(*b)
+		                        : *compared_metric(*a) < *compared_metric(*b);
 	});
 	std::vector<const Trial *> weighed;
 	std::vector<FlatCandidate> candidates;
@@ -225,7 +239,7 @@ FlatOutcome weigh_flatness(SpiConnection &spi, const std::vector<Trial> &trials,
 		const json metrics = load_model_metrics(spi, *trial->model_id);
 		if (metrics.contains("landscape")) {
 			weighed.push_back(trial);
-			candidates.push_back({*trial->val_metric, flatness_from_json(metrics.at("landscape"))});
+			candidates.push_back({*compared_metric(*trial), flatness_from_json(metrics.at("landscape"))});
 		}
 	}
 	if (candidates.size() < 2) {
@@ -285,6 +299,9 @@ json trial_json(const Trial &trial) {
 	if (trial.val_metric) {
 		row["val"] = *trial.val_metric;
 	}
+	if (trial.late_val_metric) {
+		row["late_val"] = *trial.late_val_metric;
+	}
 	if (trial.error) {
 		row["error"] = *trial.error;
 	}
@@ -316,7 +333,7 @@ RouteResult finish(SpiConnection &spi, const TaskInfo &task, const Route &route,
 	for (const Trial &trial : trials) {
 		outcome["trials"].push_back(trial_json(trial));
 		if (keepable(trial) && !listed(flat.passed, trial.trial_id)) {
-			candidates.push_back({trial.method, *trial.val_metric});
+			candidates.push_back({trial.method, *compared_metric(trial)});
 			candidate_trials.push_back(&trial);
 		}
 	}
@@ -327,7 +344,7 @@ RouteResult finish(SpiConnection &spi, const TaskInfo &task, const Route &route,
 		}
 		throw InvalidInputError("relml.train(\"" + task.name + "\", 'auto'): every trial failed (" + errors + ")");
 	}
-	const WinnerChoice winner = choose_winner(searched, candidates, higher);
+	const WinnerChoice winner = choose_winner(searched, candidates, higher, compared_name(trials));
 	const Trial &kept = *candidate_trials[winner.index];
 	const std::string caller = current_role(spi);
 	const bool deployed = deploy_by_policy(spi, task, *kept.model_id, options.common.deploy, caller);
@@ -415,7 +432,7 @@ RouteResult run_route_step(SpiConnection &spi, int64_t route_id, const RunHooks 
 	// Once the pilots ran, and again when the searched family only failed while the other finished.
 	if (pilots_ran && (!searched || (!has_finished(trials, *searched) &&
 	                                 has_finished(trials, other_family(*searched))))) {
-		const FamilyChoice choice = choose_searched_family(decision, summaries, higher);
+		const FamilyChoice choice = choose_searched_family(decision, summaries, higher, compared_name(trials));
 		route.decision["searched"] = choice.family;
 		route.decision["search_reason"] = choice.reason;
 		update_route_decision(spi, route_id, route.decision);

@@ -66,19 +66,12 @@ nlohmann::json feature_importance(const GbtModel &model, const FeatureSpec &spec
 	return importance;
 }
 
-// Late copies of training rows in the seed relation: their row ids and the positions of the rows they copy.
-struct LateSeeds {
-	std::vector<int64_t> row_ids;
-	std::vector<size_t> sources;
-};
-
 // When the task's test rows lie past its input cutoff, copies of a `fraction` of the training rows observed up to
 // the test rows' largest lag before their seed time (late_observation.hpp), added to the seed relation; none
 // otherwise. The copies' count and the lag go into the model's metrics.
-LateSeeds add_late_seeds(const TrainingRun &run, double fraction, int seed, FittedModel &fitted) {
-	LateSeeds late;
+SeedCopies add_late_training_seeds(const TrainingRun &run, double fraction, int seed, FittedModel &fitted) {
 	if (fraction <= 0 || !run.task.input_cutoff) {
-		return late;
+		return {};
 	}
 	const EpochMicros cutoff = epoch_micros(run.spi, run.task.input_cutoff);
 	std::vector<EpochMicros> test_times, train_times;
@@ -91,20 +84,15 @@ LateSeeds add_late_seeds(const TrainingRun &run, double fraction, int seed, Fitt
 	const EpochMicros max_lag = largest_observation_lag(test_times, cutoff);
 	const std::vector<LateCopy> copies = late_observed_copies(train_times, cutoff, max_lag, fraction, uint64_t(seed));
 	if (copies.empty()) {
-		return late;
+		return {};
 	}
-	const int64_t first_id = *std::max_element(run.rows.row_ids.begin(), run.rows.row_ids.end()) + 1;
-	std::vector<int64_t> source_ids, obs_times;
-	for (size_t i = 0; i < copies.size(); ++i) {
-		const size_t position = run.rows.train[copies[i].source];
-		late.row_ids.push_back(first_id + int64_t(i));
-		late.sources.push_back(position);
-		source_ids.push_back(run.rows.row_ids[position]);
-		obs_times.push_back(copies[i].obs_time);
+	std::vector<size_t> sources;
+	std::vector<EpochMicros> obs_times;
+	for (const LateCopy &copy : copies) {
+		sources.push_back(run.rows.train[copy.source]);
+		obs_times.push_back(copy.obs_time);
 	}
-	run.spi.execute(add_seed_copies_sql(),
-	                {int8_array_param(late.row_ids), int8_array_param(source_ids), int8_array_param(obs_times)});
-	run.spi.execute(analyze_seed_table_sql());
+	SeedCopies late = add_seed_copies(run.spi, run.rows, sources, obs_times, {});
 	const double lag_days = double(max_lag) / 86400e6;
 	fitted.metrics["late_training_rows"] = late.row_ids.size();
 	fitted.metrics["max_training_lag_days"] = lag_days;
@@ -185,13 +173,17 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 		throw_training_table_hidden(run.spi, run.task);
 	}
 	FeatureSpec spec = plan_features(run.spi, graph, run.task.entity_table, options.features, run.fit_cutoff);
-	const LateSeeds late = add_late_seeds(run, options.lag_augmentation, params.seed, fitted);
+	const SeedCopies late = add_late_training_seeds(run, options.lag_augmentation, params.seed, fitted);
 	spec.observation_lag = !late.row_ids.empty();
+	const SeedCopies late_val = add_late_val_seeds(run.spi, run.rows, late);
+	if (!late.row_ids.empty() || !late_val.row_ids.empty()) {
+		run.spi.execute(analyze_seed_table_sql());
+	}
 	run.hooks.report("features: planned " + std::to_string(spec.feature_count()) + " features over " +
 	                 std::to_string(spec.paths.size()) + " paths and " +
 	                 std::to_string(spec.window_days.size() + 1) + " windows");
-	// The matrix holds the training rows first (late copies last), then val, then test, so that each split goes
-	// to XGBoost in place: the matrix is held once.
+	// The matrix holds the training rows first (late copies last), then val, then test, then the late val, so that
+	// each split goes to XGBoost in place: the matrix is held once.
 	std::vector<int64_t> split_ordered;
 	std::vector<bool> is_train;
 	for (const std::vector<size_t> *split : {&run.rows.train, &run.rows.val, &run.rows.test}) {
@@ -204,11 +196,14 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 			is_train.insert(is_train.end(), late.row_ids.size(), true);
 		}
 	}
+	split_ordered.insert(split_ordered.end(), late_val.row_ids.begin(), late_val.row_ids.end());
+	is_train.insert(is_train.end(), late_val.row_ids.size(), false);
 	std::vector<float> train_labels = float_labels(run.rows, run.rows.train);
 	const std::vector<float> late_labels = float_labels(run.rows, late.sources);
 	train_labels.insert(train_labels.end(), late_labels.begin(), late_labels.end());
 	const size_t train_end = train_labels.size();
 	const size_t val_end = train_end + run.rows.val.size();
+	const size_t test_end = val_end + run.rows.test.size();
 	const double xgboost_mb = xgboost_training_bytes(train_end, val_end - train_end, spec.feature_count()) / 1048576.0;
 	DenseMatrix x = compute_features(run.spi, spec, graph, split_ordered, seed_table_relation(), &is_train, run.hooks,
 	                                 xgboost_mb, "XGBoost's copies of the training and val rows");
@@ -225,7 +220,10 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	fitted.timings["train"] = phase.lap();
 
 	fitted.val_predictions = model.predict(val_x);
-	fitted.test_predictions = model.predict(MatrixRows(x, val_end, x.rows));
+	fitted.test_predictions = model.predict(MatrixRows(x, val_end, test_end));
+	if (!late_val.row_ids.empty()) {
+		fitted.late_val_predictions = model.predict(MatrixRows(x, test_end, x.rows));
+	}
 	fitted.train_predictions = model.predict(MatrixRows(x, 0, run.rows.train.size()));
 	fitted.metrics.update({{"best_iteration", model.best_iteration()},
 	                       {"rounds_trained", model.rounds_trained()},

@@ -56,6 +56,9 @@ nlohmann::json member_metrics(const TaskInfo &task, const TaskRows &rows, const 
 	nlohmann::json metrics = member.metrics;
 	metrics["val"] = metrics_of_split(task, rows.labels_at(rows.val), member.val_predictions);
 	metrics["test"] = metrics_of_split(task, rows.labels_at(rows.test), member.test_predictions);
+	if (!member.late_val_predictions.empty()) {
+		metrics["late_val"] = metrics_of_split(task, rows.labels_at(rows.val), member.late_val_predictions);
+	}
 	if (member.train_predictions) {
 		metrics["train"] = metrics_of_split(task, rows.labels_at(rows.train), *member.train_predictions);
 	}
@@ -91,30 +94,41 @@ std::unique_ptr<ModelFamily> make_ensemble_family() {
 	return std::make_unique<EnsembleFamily>();
 }
 
-// A weighted blend of the two; each member's parts stay whole, so it predicts as it did alone.
+// A weighted blend of the two; each member's parts stay whole, so it predicts as it did alone. The weight is
+// chosen on the late val where the task has one: the test rows are observed late, and a member's share should
+// be what serves late observations.
 FittedModel blend_fitted(const TaskInfo &task, const TaskRows &rows, FittedModel dfs, FittedModel rdl) {
 	const std::vector<double> val_labels = rows.labels_at(rows.val);
+	const bool late = !dfs.late_val_predictions.empty() && !rdl.late_val_predictions.empty();
 	const BlendChoice choice =
-	    choose_blend_weight(task.type, val_labels, dfs.val_predictions, rdl.val_predictions, task.num_classes);
+	    late ? choose_blend_weight(task.type, val_labels, dfs.late_val_predictions, rdl.late_val_predictions,
+	                               task.num_classes)
+	         : choose_blend_weight(task.type, val_labels, dfs.val_predictions, rdl.val_predictions, task.num_classes);
 	const std::string metric = primary_metric(task.type).name;
 	FittedModel fitted;
 	fitted.val_predictions = blend_predictions(dfs.val_predictions, rdl.val_predictions, choice.weight);
 	fitted.test_predictions = blend_predictions(dfs.test_predictions, rdl.test_predictions, choice.weight);
+	if (late) {
+		fitted.late_val_predictions =
+		    blend_predictions(dfs.late_val_predictions, rdl.late_val_predictions, choice.weight);
+	}
 	if (dfs.train_predictions && rdl.train_predictions) {
 		fitted.train_predictions = blend_predictions(*dfs.train_predictions, *rdl.train_predictions, choice.weight);
 	}
 	fitted.bytes = MemberBytes{std::move(dfs.bytes), std::move(rdl.bytes)}.pack();
 	fitted.reads_device = dfs.reads_device || rdl.reads_device;
 	fitted.metrics["weight"] = choice.weight;
+	const std::string chosen_on = late ? "late_val" : "val";
 	fitted.metrics["blend"] = {{"metric", metric},
-	                           {"val", choice.metric ? nlohmann::json(*choice.metric) : nlohmann::json()}};
+	                           {"chosen_on", chosen_on},
+	                           {chosen_on, choice.metric ? nlohmann::json(*choice.metric) : nlohmann::json()}};
 	fitted.feature_spec = {{"weight", choice.weight}, {"graph", dfs.feature_spec.at("graph")}};
 	FittedModel *members[] = {&dfs, &rdl};
 	for (int i = 0; i < 2; ++i) {
 		const std::string name = kMembers[i];
 		FittedModel &member = *members[i];
 		fitted.metrics[name] = member_metrics(task, rows, member);
-		fitted.metrics["blend"][name + "_val"] = primary_of(fitted.metrics[name]["val"], metric);
+		fitted.metrics["blend"][name + "_" + chosen_on] = primary_of(fitted.metrics[name][chosen_on], metric);
 		for (const auto &phase : member.timings.items()) {
 			fitted.timings[name + "_" + phase.key()] = phase.value();
 		}
@@ -167,9 +181,11 @@ FittedModel EnsembleFamily::train(const TrainingRun &run, const FamilyOptions &f
 	}
 	FittedModel blended = blend_fitted(run.task, run.rows, std::move(fitted[0]), std::move(fitted[1]));
 	const nlohmann::json &blend = blended.metrics["blend"];
-	run.hooks.report("ensemble: weight " + std::to_string(blended.metrics["weight"].get<double>()) +
-	                 " on dfs; val " + blend["metric"].get<std::string>() + " dfs " + blend["dfs_val"].dump() +
-	                 ", rdl " + blend["rdl_val"].dump() + ", blend " + blend["val"].dump());
+	const std::string chosen_on = blend["chosen_on"];
+	run.hooks.report("ensemble: weight " + std::to_string(blended.metrics["weight"].get<double>()) + " on dfs; " +
+	                 (chosen_on == "late_val" ? "late val " : "val ") + blend["metric"].get<std::string>() + " dfs " +
+	                 blend["dfs_" + chosen_on].dump() + ", rdl " + blend["rdl_" + chosen_on].dump() + ", blend " +
+	                 blend[chosen_on].dump());
 	return blended;
 }
 

@@ -97,6 +97,7 @@ std::string encode_fitted(const FittedModel &fitted) {
 	              {"bytes", json::binary(fitted.bytes)},
 	              {"val_predictions", fitted.val_predictions},
 	              {"test_predictions", fitted.test_predictions},
+	              {"late_val_predictions", fitted.late_val_predictions},
 	              {"metrics", fitted.metrics},
 	              {"timings", fitted.timings},
 	              {"reads_device", fitted.reads_device}};
@@ -115,6 +116,7 @@ FittedModel decode_fitted(const std::string &text) {
 	fitted.bytes = value.at("bytes").get_binary();
 	fitted.val_predictions = doubles(value.at("val_predictions"));
 	fitted.test_predictions = doubles(value.at("test_predictions"));
+	fitted.late_val_predictions = doubles(value.at("late_val_predictions"));
 	if (value.contains("train_predictions")) {
 		fitted.train_predictions = doubles(value.at("train_predictions"));
 	}

@@ -96,6 +96,25 @@ LabeledSeeds labeled_seeds(const LoadedGraph &loaded, int entity_table, const Tr
 	        run.rows.labels_at(positions), features.select(positions)};
 }
 
+// The task's late val (TaskRows::late_val_times) as labelled graph seeds, with their rows of `features`, which
+// hold them after the task's rows; none when the task has no late val.
+LabeledSeeds late_val_seeds(const LoadedGraph &loaded, int entity_table, const TrainingRun &run,
+                            const SeedFeatures &features) {
+	LabeledSeeds late;
+	const std::string table_name = run.task.schema_name + "." + run.task.entity_table;
+	std::vector<size_t> feature_rows;
+	for (size_t i = 0; i < run.rows.late_val_times.size(); ++i) {
+		const size_t position = run.rows.val[i];
+		const EpochMicros observed = run.rows.late_val_times[i];
+		late.seeds.push_back(Seed{loaded.require_row(entity_table, run.rows.keys[position], table_name), observed,
+		                          run.rows.times[position] - observed});
+		feature_rows.push_back(run.rows.size() + i);
+	}
+	late.labels = run.rows.labels_at(run.rows.val);
+	late.features = features.select(feature_rows);
+	return late;
+}
+
 // Seeded, on the CPU or a GPU, able to start from a pre-trained encoder, and measuring its landscape if it can.
 std::vector<std::string> shared_keys(const RdlVariant &variant) {
 	std::vector<std::string> keys = {"seed", "device", "encoder"};
@@ -224,6 +243,7 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	data.train = labeled_seeds(loaded, data.entity_table, run, Split::Train, data.input_cutoff, features);
 	data.val = labeled_seeds(loaded, data.entity_table, run, Split::Val, data.input_cutoff, features);
 	const LabeledSeeds test = labeled_seeds(loaded, data.entity_table, run, Split::Test, data.input_cutoff, features);
+	const LabeledSeeds late_val = late_val_seeds(loaded, data.entity_table, run, features);
 	for (const Seed &seed : test.seeds) {
 		data.max_lag = std::max(data.max_lag, seed.lag);
 	}
@@ -239,13 +259,18 @@ FittedModel RdlFamily::train(const TrainingRun &run, const FamilyOptions &family
 	fitted.val_predictions = trained.val_predictions;
 	// Every worker ends with the same network: rank 0's model is the one the coordinator keeps.
 	const bool kept = run.parallel == nullptr || run.parallel->rank == 0;
-	if (!test.seeds.empty() && kept) {
-		run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
-			fitted.test_predictions = api.predict("", loaded.graph, data.entity_table, trained.config, trained.weights,
-			                                      test.seeds, test.features, data.input_cutoff, run.common.threads,
-			                                      worker);
-		});
-	}
+	auto predict_seeds = [&](const LabeledSeeds &seeds) {
+		std::vector<double> predictions;
+		if (!seeds.seeds.empty() && kept) {
+			run_with_relayed_hooks(run.hooks, [&](const RunHooks &worker) {
+				predictions = api.predict("", loaded.graph, data.entity_table, trained.config, trained.weights,
+				                          seeds.seeds, seeds.features, data.input_cutoff, run.common.threads, worker);
+			});
+		}
+		return predictions;
+	};
+	fitted.test_predictions = predict_seeds(test);
+	fitted.late_val_predictions = predict_seeds(late_val);
 	fitted.metrics.update({{"epochs", epochs_json(trained.epochs)},
 	                       {"best_epoch", trained.best_epoch},
 	                       {"val_metric_name", trained.val_metric.name},

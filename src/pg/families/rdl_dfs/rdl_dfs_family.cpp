@@ -55,7 +55,7 @@ nlohmann::json DfsSeedFeatures::parse(const nlohmann::json &given, const TaskInf
 	return DfsOptions::from_json(given, task.horizon_days).to_json();
 }
 
-// The dfs family's training features, row for row: the seed relation holds exactly the task's rows.
+// The dfs family's training features, row for row: the task's rows, then its late val's.
 SeedFeatures DfsSeedFeatures::for_training(const TrainingRun &run, const SchemaGraph &schema,
                                            const nlohmann::json &options, FittedModel &fitted) const {
 	Stopwatch watch;
@@ -66,11 +66,15 @@ SeedFeatures DfsSeedFeatures::for_training(const TrainingRun &run, const SchemaG
 	}
 	FeatureSpec spec = plan_features(run.spi, schema, run.task.entity_table,
 	                                 DfsOptions::from_json(options, run.task.horizon_days), run.fit_cutoff);
+	const SeedCopies late_val = add_late_val_seeds(run.spi, run.rows, {});
 	std::vector<bool> is_train(run.rows.size(), false);
 	for (size_t position : run.rows.train) {
 		is_train[position] = true;
 	}
-	DenseMatrix x = compute_features(run.spi, spec, schema, row_ids, seed_table_relation(), &is_train, run.hooks);
+	std::vector<int64_t> feature_rows = row_ids;
+	feature_rows.insert(feature_rows.end(), late_val.row_ids.begin(), late_val.row_ids.end());
+	is_train.insert(is_train.end(), late_val.row_ids.size(), false);
+	DenseMatrix x = compute_features(run.spi, spec, schema, feature_rows, seed_table_relation(), &is_train, run.hooks);
 	drop_seed_table(run.spi);
 	fitted.timings["features"] = watch.seconds();
 	fitted.metrics["features"] = x.cols;
