@@ -3,7 +3,9 @@
 # relml.train(task, 'auto') keeps at each, and how long signals and routing took. Shows that the route follows
 # the task's signals (its size first of all) rather than a constant.
 #
-#   bench/demo_routes.sh [--scales 1,10] [--budget 2] [--database-prefix relml_routes]
+#   bench/demo_routes.sh [--scales 1,10] [--budget 2] [--database-prefix relml_routes] [--input-cutoff TS]
+#
+# --input-cutoff freezes the task's inputs at TS (2024-10-01, the test timestamp, observes every test row late).
 #
 # Needs a running cluster (scripts/cluster.sh) and psql on PATH (source scripts/env.sh).
 set -euo pipefail
@@ -12,12 +14,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SCALES=1,10
 BUDGET=2
 PREFIX=relml_routes
+CUTOFF=
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--scales) SCALES=$2; shift 2 ;;
 		--budget) BUDGET=$2; shift 2 ;;
 		--database-prefix) PREFIX=$2; shift 2 ;;
-		-h|--help) sed -n 2,8p "$0"; exit 0 ;;
+		--input-cutoff) CUTOFF=$2; shift 2 ;;
+		-h|--help) sed -n 2,10p "$0"; exit 0 ;;
 		*) echo "demo_routes: unknown argument: $1" >&2; exit 1 ;;
 	esac
 done
@@ -30,7 +34,7 @@ for scale in ${SCALES//,/ }; do
 	dropdb --if-exists --force "$db"
 	createdb "$db"
 	psql -X -q -d "$db" -v ON_ERROR_STOP=1 -v scale="$scale" -v budget="$BUDGET" \
-		-v churn_task="$HERE/../scripts/demo_churn_task.sql" <<'SQL'
+		-v churn_task="$HERE/../scripts/demo_churn_task.sql" -v churn_input_cutoff="$CUTOFF" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION relml;
 SELECT relml.generate_demo('demo', :scale, 42) IS NOT NULL AS generated \gset
