@@ -64,8 +64,9 @@ FamilyChoice choose_searched_family(const RouteDecision &decision, const std::ve
 		return {favoured, "the selector's favourite " + favoured + " is searched"};
 	}
 	if (clearly_better(*theirs, *mine, higher_is_better)) {
-		return {other, "the pilot overrode the selector: " + other + " reached " + compared + " " + shown(*theirs) + " against " +
-		                   shown(*mine) + " for " + favoured + ", more than the 0.5% margin that counts as noise"};
+		return {other, "the pilot overrode the selector: " + other + " reached " + compared + " " + shown(*theirs) +
+		                   " against " + shown(*mine) + " for " + favoured +
+		                   ", more than the 0.5% margin that counts as noise"};
 	}
 	return {favoured, "the pilot confirmed or did not clearly contradict the selector: " + favoured + " " + compared +
 	                      " " + shown(*mine) + ", " + other + " " + compared + " " + shown(*theirs) +
@@ -117,8 +118,8 @@ WinnerChoice choose_winner(const std::string &favoured, const std::vector<Candid
 	}
 	const Candidate &mine = candidates[*best_favoured];
 	if (clearly_better(top.val, mine.val, higher_is_better)) {
-		return {*best, top.method + " has the best " + compared + " (" + shown(top.val) + "), clearly ahead of the best " +
-		                   favoured + " model (" + shown(mine.val) + ")"};
+		return {*best, top.method + " has the best " + compared + " (" + shown(top.val) +
+		                   "), clearly ahead of the best " + favoured + " model (" + shown(mine.val) + ")"};
 	}
 	return {*best_favoured, "the best " + favoured + " model (" + compared + " " + shown(mine.val) + ") is kept: " +
 	                            top.method + " is ahead by less than 0.5% (" + compared + " " + shown(top.val) +

@@ -34,8 +34,8 @@ struct TaskRows {
 	std::vector<double> labels_at(const std::vector<size_t> &positions) const;
 };
 
-// The task's rows as the caller sees them, with its late val; PermissionError when it sees none (row-level security keeps them
-// to the task's owner).
+// The task's rows as the caller sees them, with its late val; PermissionError when it sees none (row-level
+// security keeps them to the task's owner).
 TaskRows read_task_rows(SpiConnection &spi, const TaskInfo &task);
 
 } // namespace relml::pg

@@ -47,7 +47,8 @@ int64_t record_trial(SpiConnection &spi, const TaskInfo &task, const Trial &tria
 
 std::vector<Trial> route_trials(SpiConnection &spi, int64_t route_id) {
 	SpiResult r = spi.query("SELECT trial_id, method, options::text, state, error, metric, val_metric, test_metric, "
-	                        "seconds, model_id, late_val_metric FROM relml.trials WHERE route_id = $1::int8 ORDER BY trial_id",
+	                        "seconds, model_id, late_val_metric FROM relml.trials WHERE route_id = $1::int8 "
+	                        "ORDER BY trial_id",
 	                        {std::to_string(route_id)});
 	std::vector<Trial> trials;
 	for (size_t i = 0; i < r.rows(); ++i) {
