@@ -80,7 +80,12 @@ TEST(RoutePlan, AConfidentRouteFallsBackWhenItsFamilyFails) {
 TEST(RoutePlan, ATinyValMarginNeverOverridesTheSelector) {
 	const RouteDecision decision = unsure_dfs();
 	// 0.801 against 0.800 is 0.1%: noise.
-	EXPECT_EQ(choose_searched_family(decision, {{"dfs", true, 0.800}, {"rdl", true, 0.801}}, true).family, "dfs");
+	const FamilyChoice tiny = choose_searched_family(decision, {{"dfs", true, 0.800}, {"rdl", true, 0.801}}, true);
+	EXPECT_EQ(tiny.family, "dfs");
+	EXPECT_NE(tiny.reason.find("did not clearly contradict"), std::string::npos) << tiny.reason;
+	const FamilyChoice ahead = choose_searched_family(decision, {{"dfs", true, 0.810}, {"rdl", true, 0.801}}, true);
+	EXPECT_EQ(ahead.family, "dfs");
+	EXPECT_EQ(ahead.reason, "the pilot confirmed the selector: dfs val 0.8100, rdl val 0.8010") << ahead.reason;
 	EXPECT_EQ(choose_searched_family(decision, {{"dfs", true, 0.800}, {"rdl", true, 0.820}}, true).family, "rdl");
 	// Lower is better for MAE.
 	EXPECT_EQ(choose_searched_family(decision, {{"dfs", true, 3.0}, {"rdl", true, 2.99}}, false).family, "dfs");

@@ -68,8 +68,13 @@ FamilyChoice choose_searched_family(const RouteDecision &decision, const std::ve
 		                   " against " + shown(*mine) + " for " + favoured +
 		                   ", more than the 0.5% margin that counts as noise"};
 	}
-	return {favoured, "the pilot confirmed or did not clearly contradict the selector: " + favoured + " " + compared +
-	                      " " + shown(*mine) + ", " + other + " " + compared + " " + shown(*theirs) +
+	const std::string scores =
+	    favoured + " " + compared + " " + shown(*mine) + ", " + other + " " + compared + " " + shown(*theirs);
+	const bool ahead = higher_is_better ? *mine >= *theirs : *mine <= *theirs;
+	if (ahead) {
+		return {favoured, "the pilot confirmed the selector: " + scores};
+	}
+	return {favoured, "the pilot did not clearly contradict the selector: " + scores +
 	                      " (a gap under 0.5% never overrides the selector)"};
 }
 
