@@ -6,7 +6,7 @@
 -- This session works in one transaction, rolled back at the end.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 
 SELECT lives_ok($$SELECT relml.create_task(name => 'churn_late', database => 'demo', entity_table => 'customers',
 	task_type => 'binary_classification', label_query => (SELECT label_query FROM relml.tasks WHERE name = 'churn'),
@@ -69,6 +69,13 @@ SELECT ok((SELECT string_agg(line, ' ') LIKE '%compared trials on their late val
           'explain_route says what the late val is');
 SELECT ok((SELECT string_agg(line, ' ') ~ 'Trial 1: \S+, val auroc [0-9.]+, late val [0-9.]+'
            FROM relml.explain_route('churn_late')), 'and gives each trial''s');
+
+-- The flat choice weighs the late val too.
+SELECT lives_ok($$SELECT relml.train('churn_late', 'auto', jsonb_build_object('budget', 10, 'flat', true, 'seed', 3,
+	'deploy', 'never', 'dfs', pg_temp.fast('dfs') - 'seed' - 'deploy', 'rdl', pg_temp.fast('rdl') - 'seed' - 'deploy'))$$,
+	'setup: a flat route of 10 trials');
+SELECT ok((SELECT bool_or(line LIKE 'Flat optima: the % trials by late val were scored 0.4 late val + %')
+           FROM relml.explain_route('churn_late')), 'a flat route scores its best trials by the late val');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -92,16 +92,20 @@ void explain_flatness(const nlohmann::json &flat, const std::vector<Trial> &tria
 		           ", sharpness " + metric("sharpness") + ", barrier " + metric("barrier") + ", score " +
 		           number(candidate.at("score").get<double>(), "%.2f");
 	}
+	// Routes recorded before the late val compared val.
+	const std::string compared = flat.value("compared", "val");
 	lines.push_back("Flat optima: the " + std::to_string(flat.at("candidates").size()) + " best " +
-	                flat.at("family").get<std::string>() +
-	                " trials by val were scored 0.4 val + 0.2 each for a small gradient, sharpness and barrier of "
-	                "their loss landscape on val (" + weighed + ").");
+	                flat.at("family").get<std::string>() + " trials by " + compared + " were scored 0.4 " + compared +
+	                " + 0.2 each for a small gradient, sharpness and barrier of their loss landscape on val (" +
+	                weighed + ").");
 	const int64_t chosen = flat.at("chosen").get<int64_t>();
 	lines.push_back(chosen == flat.at("val_best").get<int64_t>()
-	                    ? "The best trial by val, trial " + trial_number(trials, chosen) + ", also scored best."
-	                    : "Trial " + trial_number(trials, chosen) + " scored best and stands for its family instead of trial " +
-	                          trial_number(trials, flat.at("val_best").get<int64_t>()) +
-	                          ", the best by val: its optimum is flatter.");
+	                    ? "The best trial by " + compared + ", trial " + trial_number(trials, chosen) +
+	                          ", also scored best."
+	                    : "Trial " + trial_number(trials, chosen) +
+	                          " scored best and stands for its family instead of trial " +
+	                          trial_number(trials, flat.at("val_best").get<int64_t>()) + ", the best by " + compared +
+	                          ": its optimum is flatter.");
 }
 
 } // namespace

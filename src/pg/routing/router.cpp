@@ -249,7 +249,7 @@ FlatOutcome weigh_flatness(SpiConnection &spi, const std::vector<Trial> &trials,
 	const FlatChoice choice = choose_flat(candidates, higher_is_better);
 	const Trial &chosen = *weighed[choice.index];
 	outcome.record = {{"family", searched}, {"chosen", chosen.trial_id}, {"val_best", family.front()->trial_id},
-	                  {"candidates", json::array()}};
+	                  {"compared", compared_name(trials)}, {"candidates", json::array()}};
 	for (size_t k = 0; k < weighed.size(); ++k) {
 		outcome.record["candidates"].push_back({{"trial_id", weighed[k]->trial_id},
 		                                        {"method", weighed[k]->method},
