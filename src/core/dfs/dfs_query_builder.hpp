@@ -12,8 +12,8 @@
 namespace relml {
 
 // A query returns row_id then one column per feature of `path`, in order (own: then seed month and day of
-// week, then the observation lag in days where the spec has them). Numeric features come back as float8, categorical ones as text. `parameters` are text values bound
-// to $first_parameter.. in order.
+// week, then the observation lag in days where the spec has them). Numeric features come back as float8,
+// categorical ones as text. `parameters` are text values bound to $first_parameter.. in order.
 struct FeatureQuery {
 	const FeaturePath *path = nullptr;
 	bool own = false;

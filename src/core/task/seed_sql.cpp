@@ -18,7 +18,8 @@ std::string fill_seed_table_sql(const std::string &select_sql, const std::string
 
 std::string add_seed_copies_sql() {
 	return std::string("INSERT INTO ") + kSeedTable +
-	       " SELECT c.row_id, s.entity_key, s.seed_time, timestamp '1970-01-01' + c.obs_micros * interval '1 microsecond'"
+	       " SELECT c.row_id, s.entity_key, s.seed_time,"
+	       " timestamp '1970-01-01' + c.obs_micros * interval '1 microsecond'"
 	       " FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS c (row_id, source_row_id, obs_micros) JOIN " +
 	       kSeedTable + " s ON s.row_id = c.source_row_id";
 }

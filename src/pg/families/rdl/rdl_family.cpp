@@ -62,6 +62,12 @@ PretrainedEncoder encoder_for_task(SpiConnection &spi, const TaskInfo &task, int
 	return PretrainedEncoder{std::move(encoder.config), std::move(encoder.weights)};
 }
 
+// The graph seed of entity `key` at `time`, observed at `observed`: its lag is how long before its time.
+Seed graph_seed(const LoadedGraph &loaded, int entity_table, const std::string &table_name, const std::string &key,
+                EpochMicros time, EpochMicros observed) {
+	return Seed{loaded.require_row(entity_table, key, table_name), observed, time - observed};
+}
+
 // Graph seeds of the entities `keys` at `times`. A seed later than the input cutoff is observed at the cutoff,
 // as DFS features are (obs_time): the model then sees a database that ends at the cutoff as one seen right at
 // its end, not as years without any activity. How far its time lies after the cutoff is its lag, which a model
@@ -72,9 +78,8 @@ std::vector<Seed> graph_seeds(const LoadedGraph &loaded, int entity_table, const
 	std::vector<Seed> seeds;
 	seeds.reserve(positions.size());
 	for (size_t position : positions) {
-		const EpochMicros observed = std::min(times[position], input_cutoff);
-		seeds.push_back(Seed{loaded.require_row(entity_table, keys[position], table_name), observed,
-		                     times[position] - observed});
+		seeds.push_back(graph_seed(loaded, entity_table, table_name, keys[position], times[position],
+		                           std::min(times[position], input_cutoff)));
 	}
 	return seeds;
 }
@@ -105,9 +110,8 @@ LabeledSeeds late_val_seeds(const LoadedGraph &loaded, int entity_table, const T
 	std::vector<size_t> feature_rows;
 	for (size_t i = 0; i < run.rows.late_val_times.size(); ++i) {
 		const size_t position = run.rows.val[i];
-		const EpochMicros observed = run.rows.late_val_times[i];
-		late.seeds.push_back(Seed{loaded.require_row(entity_table, run.rows.keys[position], table_name), observed,
-		                          run.rows.times[position] - observed});
+		late.seeds.push_back(graph_seed(loaded, entity_table, table_name, run.rows.keys[position],
+		                                run.rows.times[position], run.rows.late_val_times[i]));
 		feature_rows.push_back(run.rows.size() + i);
 	}
 	late.labels = run.rows.labels_at(run.rows.val);
