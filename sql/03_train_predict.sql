@@ -16,6 +16,9 @@ FROM relml.train('spend', 'dfs', '{"max_rounds": 200}');
 SELECT model_id, method, metric, train_rows > 0 AS has_train_rows, options->'gbt'->>'seed' AS seed,
        jsonb_array_length(feature_spec->'dfs'->'paths') AS paths, timings ? 'features' AS timed
 FROM relml.models ORDER BY model_id;
+-- Small tasks average several boosters by default; the size chosen is stored, and each member's rounds.
+SELECT model_id, options->'gbt'->'bag' AS bag, jsonb_array_length(metrics->'bag_rounds') AS members
+FROM relml.models ORDER BY model_id;
 SELECT task, model_id, reason FROM relml.deployed_models ORDER BY task;
 
 -- A second identical run reproduces the first: not better, so not deployed.
@@ -58,6 +61,7 @@ SELECT relml.train('churn', 'dfs', '{"device": "cpu"}');
 SELECT relml.train('churn', 'dfs', '{"encoder": 1}');
 SELECT relml.train('churn', 'dfs', '{"threads": 2}');
 SELECT relml.train('churn', 'dfs', '{"seed": -1}');
+SELECT relml.train('churn', 'dfs', '{"bag": 0}');
 SELECT relml.train('churn', 'dfs', '{"deploy": "sometimes"}');
 SELECT relml.train('churn', 'dfs', '{"learning_rate": "fast"}');
 SELECT relml.train('churn', 'dfs', '{"windows": [0]}');

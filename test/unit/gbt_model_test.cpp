@@ -1,5 +1,6 @@
 #include "common/error.hpp"
 #include "common/hooks.hpp"
+#include "model/gbt_bag.hpp"
 #include "model/gbt_leaves.hpp"
 #include "model/gbt_model.hpp"
 #include "model/gbt_params.hpp"
@@ -89,6 +90,8 @@ TEST(GbtParamsTest, DefaultsWhenOptionsAreEmpty) {
 		EXPECT_EQ(params.seed, 42);
 		EXPECT_EQ(params.nthread, 1);
 		EXPECT_EQ(params.objective, "");
+		EXPECT_EQ(params.bag, 0) << "resolved by the trainer from the task's size";
+		EXPECT_FALSE(params.to_json().contains("bag"));
 		EXPECT_EQ(params.objective_for(TaskType::BinaryClassification), "binary:logistic");
 		EXPECT_EQ(params.objective_for(TaskType::Regression), "reg:squarederror");
 		EXPECT_EQ(params.objective_for(TaskType::MulticlassClassification), "multi:softprob");
@@ -97,12 +100,14 @@ TEST(GbtParamsTest, DefaultsWhenOptionsAreEmpty) {
 
 TEST(GbtParamsTest, ReadsValuesAndRoundTripsThroughJson) {
 	const json options = {{"max_depth", 4},     {"learning_rate", 0.1},          {"subsample", 1},
-	                      {"max_rounds", 300.0}, {"objective", "reg:absoluteerror"}, {"reg_alpha", 0.5}};
+	                      {"max_rounds", 300.0}, {"objective", "reg:absoluteerror"}, {"reg_alpha", 0.5},
+	                      {"bag", 5}};
 	const GbtParams params = GbtParams::from_json(options);
 	EXPECT_EQ(params.max_depth, 4);
 	EXPECT_DOUBLE_EQ(params.learning_rate, 0.1);
 	EXPECT_DOUBLE_EQ(params.subsample, 1.0);
 	EXPECT_EQ(params.max_rounds, 300);
+	EXPECT_EQ(params.bag, 5);
 	EXPECT_EQ(params.objective_for(TaskType::Regression), "reg:absoluteerror");
 	EXPECT_EQ(GbtParams::from_json(params.to_json()).to_json(), params.to_json());
 	EXPECT_FALSE(params.to_json().contains("nthread"));
@@ -147,6 +152,9 @@ TEST(GbtParamsTest, RejectsUnknownKeysWrongTypesAndOutOfRange) {
 	rejection({{"max_bin", 1}});
 	rejection({{"scale_pos_weight", 0}});
 	rejection({{"objective", "binary:hinge"}});
+	EXPECT_NE(rejection({{"bag", 0}}).find("bag"), std::string::npos);
+	rejection({{"bag", 51}});
+	rejection({{"bag", 2.5}});
 }
 
 TEST(GbtParamsTest, ValidatesAgainstTheTask) {
@@ -403,6 +411,152 @@ TEST(GbtModelTest, RowsReadInPlaceTrainAndPredictAsCopies) {
 	EXPECT_EQ(in_place.serialize(), copied.serialize());
 	EXPECT_EQ(in_place.predict(val_rows), copied.predict(val.x));
 	EXPECT_EQ(in_place.predict(MatrixRows(both, 5, 9)), copied.predict(MatrixRows(train.x, 5, 9)));
+}
+
+double logit(double p) {
+	return std::log(p / (1 - p));
+}
+
+// A bag predicts its members' mean margin: the mean value for regression, the mean log-odds for binary labels.
+TEST(GbtBagTest, PredictsTheMembersMeanMargin) {
+	for (TaskType task : {TaskType::Regression, TaskType::BinaryClassification}) {
+		const Dataset train = make_data(task, 800, 31);
+		const Dataset val = make_data(task, 300, 32);
+		std::vector<GbtModel> members;
+		for (int seed : {1, 2, 3}) {
+			GbtParams params = fast_params();
+			params.seed = seed;
+			members.push_back(train_on(task, train, val, params));
+		}
+		const GbtModel bag = average_gbt_models(members, 1);
+		const std::vector<double> predicted = bag.predict(val.x);
+		int rounds = 0;
+		for (const GbtModel &member : members) {
+			rounds += member.best_iteration() + 1;
+		}
+		EXPECT_EQ(bag.best_iteration() + 1, rounds);
+		for (size_t row = 0; row < val.x.rows; ++row) {
+			double mean = 0;
+			for (const GbtModel &member : members) {
+				const double p = member.predict(MatrixRows(val.x, row, row + 1)).front();
+				mean += (task == TaskType::Regression ? p : logit(p)) / 3;
+			}
+			const double got = task == TaskType::Regression ? predicted[row] : logit(predicted[row]);
+			ASSERT_NEAR(got, mean, 1e-4) << to_string(task) << " row " << row;
+		}
+		const std::vector<uint8_t> bytes = bag.serialize();
+		EXPECT_EQ(GbtModel::deserialize(bytes.data(), bytes.size(), 1).predict(val.x), predicted);
+		EXPECT_EQ(GbtLeaves(bag).values().size(), GbtLeaves(members[0]).values().size() +
+		                                               GbtLeaves(members[1]).values().size() +
+		                                               GbtLeaves(members[2]).values().size());
+	}
+}
+
+// Multiclass members keep their trees' classes: the bag's probabilities still sum to one and classify as well.
+TEST(GbtBagTest, AveragesMulticlassMembers) {
+	const Dataset train = make_data(TaskType::MulticlassClassification, 900, 33);
+	const Dataset val = make_data(TaskType::MulticlassClassification, 300, 34);
+	GbtParams params = fast_params();
+	params.bag = 3;
+	const GbtBag bag = train_gbt_bag(TaskType::MulticlassClassification, 3, train.x, train.y, val.x, val.y, params, {});
+	ASSERT_EQ(bag.member_rounds.size(), 3u);
+	const std::vector<double> probabilities = bag.model.predict(val.x);
+	ASSERT_EQ(probabilities.size(), val.x.rows * 3);
+	EXPECT_NEAR(probabilities[0] + probabilities[1] + probabilities[2], 1.0, 1e-5);
+	EXPECT_GT(multiclass_accuracy(as_double(val.y), probabilities, 3), 0.9);
+}
+
+// Seeds follow on from the given one, so a bag of one is the booster GbtModel::train fits, and a bag whose
+// members could not differ (nothing subsampled) trains one booster.
+TEST(GbtBagTest, OneMemberIsThePlainBooster) {
+	const Dataset train = make_data(TaskType::BinaryClassification, 600, 35);
+	const Dataset val = make_data(TaskType::BinaryClassification, 200, 36);
+	GbtParams params = fast_params();
+	params.bag = 1;
+	const GbtModel plain = train_on(TaskType::BinaryClassification, train, val, params);
+	EXPECT_EQ(train_gbt_bag(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y, params, {})
+	              .model.serialize(),
+	          plain.serialize());
+	params.bag = 4;
+	params.subsample = 1;
+	params.colsample_bytree = 1;
+	const GbtBag unsampled = train_gbt_bag(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y, params, {});
+	EXPECT_EQ(unsampled.member_rounds.size(), 1u);
+	params.bag = 0;
+	EXPECT_THROW(train_gbt_bag(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y, params, {}),
+	             InternalError);
+}
+
+// Members told apart by their weights (each its own rows) differ even when nothing is subsampled; a row of weight 0
+// takes no part: a member that weighs only the first half of the rows grows the trees of that half alone.
+TEST(GbtBagTest, MemberWeightsChooseEachMembersRows) {
+	const Dataset train = make_data(TaskType::Regression, 600, 41);
+	const Dataset val = make_data(TaskType::Regression, 200, 42);
+	GbtParams params = fast_params();
+	params.subsample = 1;
+	params.colsample_bytree = 1;
+	params.bag = 2;
+	std::vector<std::vector<float>> weights(2, std::vector<float>(600, 0.0f));
+	std::fill_n(weights[0].begin(), 300, 1.0f);
+	std::fill(weights[1].begin() + 300, weights[1].end(), 1.0f);
+	const GbtBag bag =
+	    train_gbt_bag(TaskType::Regression, 0, train.x, train.y, val.x, val.y, params, {}, weights);
+	ASSERT_EQ(bag.member_rounds.size(), 2u);
+
+	Dataset first_half{DenseMatrix::filled(300, kFeatures), {train.y.begin(), train.y.begin() + 300}};
+	std::copy_n(train.x.values.begin(), 300 * kFeatures, first_half.x.values.begin());
+	params.bag = 1;
+	const GbtModel alone = train_on(TaskType::Regression, first_half, val, params);
+	const GbtModel weighted = GbtModel::train(TaskType::Regression, 0, train.x, train.y, val.x, val.y, params, {},
+	                                          weights[0]);
+	const std::vector<double> expected = alone.predict(val.x);
+	const std::vector<double> got = weighted.predict(val.x);
+	for (size_t row = 0; row < val.x.rows; ++row) {
+		ASSERT_NEAR(got[row], expected[row], 1e-4) << "row " << row;
+	}
+	EXPECT_THROW(GbtModel::train(TaskType::Regression, 0, train.x, train.y, val.x, val.y, params, {},
+	                             std::vector<float>(5, 1.0f)),
+	             InternalError);
+}
+
+TEST(GbtBagTest, DefaultSizeShrinksWithTheTask) {
+	EXPECT_EQ(default_bag_size(0), kMaxDefaultBag);
+	EXPECT_EQ(default_bag_size(1353), kMaxDefaultBag);
+	EXPECT_EQ(default_bag_size(100000), 5);
+	EXPECT_EQ(default_bag_size(200000), 3);
+	EXPECT_EQ(default_bag_size(1093335), 1);
+	EXPECT_EQ(default_bag_size(50000000), 1);
+}
+
+// On noisy labels the members' draws add variance that the average cancels: the bag's held-out error is below
+// its members' mean error. Progress runs once from 0 to 1 over the whole bag.
+TEST(GbtBagTest, AveragingLowersHeldOutError) {
+	Dataset train = make_data(TaskType::Regression, 500, 37);
+	const Dataset val = make_data(TaskType::Regression, 300, 38);
+	const Dataset held_out = make_data(TaskType::Regression, 2000, 39);
+	std::mt19937 rng(40);
+	std::normal_distribution<float> noise(0.0f, 1.0f);
+	for (float &y : train.y) {
+		y += noise(rng);
+	}
+	GbtParams params = fast_params();
+	params.subsample = 0.5;
+	params.colsample_bytree = 0.6;
+	params.bag = 5;
+	std::vector<double> fractions;
+	RunHooks hooks;
+	hooks.advance = [&](const std::string &, double fraction, long) { fractions.push_back(fraction); };
+	const GbtBag bag = train_gbt_bag(TaskType::Regression, 0, train.x, train.y, val.x, val.y, params, hooks);
+	EXPECT_LT(fractions.front(), 0.2);
+	EXPECT_LE(*std::max_element(fractions.begin(), fractions.end()), 1.0);
+	EXPECT_GT(fractions.back(), 0.8);
+	double members_mae = 0;
+	for (int k = 0; k < 5; ++k) {
+		GbtParams member = params;
+		member.seed = params.seed + k;
+		members_mae += mae(as_double(held_out.y), train_on(TaskType::Regression, train, val, member).predict(held_out.x));
+	}
+	EXPECT_LT(mae(as_double(held_out.y), bag.model.predict(held_out.x)), members_mae / 5);
 }
 
 } // namespace

@@ -173,7 +173,7 @@ GbtModel::GbtModel(BoosterPtr booster, TaskType task, int outputs_per_row, int b
 
 GbtModel GbtModel::train(TaskType task, int num_class, MatrixRows train_x, const std::vector<float> &train_y,
                          MatrixRows val_x, const std::vector<float> &val_y, const GbtParams &params,
-                         const RunHooks &hooks) {
+                         const RunHooks &hooks, const std::vector<float> &train_weights) {
 	params.validate_for(task);
 	const bool multiclass = task == TaskType::MulticlassClassification;
 	if (multiclass && num_class < 2) {
@@ -196,6 +196,14 @@ GbtModel GbtModel::train(TaskType task, int num_class, MatrixRows train_x, const
 
 	DMatrixPtr dtrain = make_dmatrix(train_x, params.nthread);
 	check(XGDMatrixSetFloatInfo(dtrain.get(), "label", train_y.data(), train_y.size()), "XGDMatrixSetFloatInfo");
+	if (!train_weights.empty()) {
+		if (train_weights.size() != train_x.rows) {
+			throw InternalError("training weights: " + std::to_string(train_weights.size()) + " for " +
+			                    std::to_string(train_x.rows) + " rows");
+		}
+		check(XGDMatrixSetFloatInfo(dtrain.get(), "weight", train_weights.data(), train_weights.size()),
+		      "XGDMatrixSetFloatInfo");
+	}
 	DMatrixPtr dval = make_dmatrix(val_x, params.nthread);
 	DMatrixHandle cached[] = {dtrain.get(), dval.get()};
 	BoosterHandle raw_booster = nullptr;

@@ -25,10 +25,11 @@ public:
 	// (early_stopping_metric(task)), then keeps only the rounds up to the best one. num_class is the class count
 	// of a multiclass task and is ignored otherwise. Labels: 0/1 (binary), finite values (regression; >= 0 for
 	// count:poisson and reg:tweedie), class indices in [0, num_class) (multiclass). Polls hooks every round and
-	// reports progress about every 50 rounds and at the end.
+	// reports progress about every 50 rounds and at the end. train_weights weighs the training rows (empty: all
+	// 1); a row of weight 0 takes no part in the trees.
 	static GbtModel train(TaskType task, int num_class, MatrixRows train_x, const std::vector<float> &train_y,
 	                      MatrixRows val_x, const std::vector<float> &val_y, const GbtParams &params,
-	                      const RunHooks &hooks);
+	                      const RunHooks &hooks, const std::vector<float> &train_weights = {});
 	// Restores a model from serialize()'s bytes; nthread bounds the threads its predictions use.
 	static GbtModel deserialize(const uint8_t *data, size_t size, int nthread);
 

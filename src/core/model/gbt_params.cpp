@@ -19,7 +19,7 @@ using nlohmann::json;
 const std::vector<std::string> kAcceptedKeys = {
     "max_rounds", "early_stopping_rounds", "learning_rate", "max_depth", "min_child_weight",
     "subsample",  "colsample_bytree",      "reg_lambda",    "reg_alpha", "gamma",
-    "max_bin",    "seed",                  "objective",     "scale_pos_weight"};
+    "max_bin",    "seed",                  "objective",     "scale_pos_weight", "bag"};
 
 // The objectives relml accepts, each with the task whose prediction layout it produces.
 const std::vector<std::pair<std::string, TaskType>> kObjectives = {
@@ -86,13 +86,14 @@ GbtParams GbtParams::from_json(const json &options) {
 	params.gamma = read_number(options, "gamma", 0, false, kUnbounded, params.gamma);
 	params.max_bin = read_int(options, "max_bin", 2, 4096, params.max_bin);
 	params.seed = read_int(options, "seed", 0, std::numeric_limits<int>::max(), params.seed);
+	params.bag = read_int(options, "bag", 1, 50, params.bag);
 	params.objective = read_objective(options, params.objective);
 	params.scale_pos_weight = read_number(options, "scale_pos_weight", 0, true, kUnbounded, params.scale_pos_weight);
 	return params;
 }
 
 json GbtParams::to_json() const {
-	return json{{"max_rounds", max_rounds},
+	json result{{"max_rounds", max_rounds},
 	            {"early_stopping_rounds", early_stopping_rounds},
 	            {"learning_rate", learning_rate},
 	            {"max_depth", max_depth},
@@ -106,6 +107,10 @@ json GbtParams::to_json() const {
 	            {"seed", seed},
 	            {"objective", objective},
 	            {"scale_pos_weight", scale_pos_weight}};
+	if (bag > 0) {
+		result["bag"] = bag;
+	}
+	return result;
 }
 
 void GbtParams::validate_for(TaskType task) const {

@@ -27,6 +27,9 @@ struct GbtParams {
 	// 64 bins: as good as 256 on rel-f1 validation (docs/benchmarks.md) and about 2.5x faster per round.
 	int max_bin = 64;
 	int seed = 42;
+	// Boosters averaged into the model, seeds seed, seed + 1, ... (model/gbt_bag.hpp); 0 until the trainer
+	// resolves the default from the task's size (default_bag_size).
+	int bag = 0;
 	// Threads XGBoost may use; set by the caller from the host's settings, never by the user's options.
 	int nthread = 1;
 	// Empty: derived from the task type (binary:logistic, reg:squarederror, multi:softprob).

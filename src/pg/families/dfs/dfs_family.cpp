@@ -10,6 +10,7 @@
 #include "common/lru_cache.hpp"
 #include "common/stopwatch.hpp"
 #include "common/thread_pool.hpp"
+#include "model/gbt_bag.hpp"
 #include "model/gbt_model.hpp"
 #include "model/gbt_params.hpp"
 #include "relatron/tree_landscape.hpp"
@@ -66,10 +67,19 @@ nlohmann::json feature_importance(const GbtModel &model, const FeatureSpec &spec
 	return importance;
 }
 
-// When the task's test rows lie past its input cutoff, copies of a `fraction` of the training rows observed up to
-// the test rows' largest lag before their seed time (late_observation.hpp), added to the seed relation; none
-// otherwise. The copies' count and the lag go into the model's metrics.
-SeedCopies add_late_training_seeds(const TrainingRun &run, double fraction, int seed, FittedModel &fitted) {
+// Late copies of training rows, one draw per bag member, in member order.
+struct LateTrainingSeeds {
+	SeedCopies copies;
+	std::vector<size_t> member_counts; // copies drawn for each member
+};
+
+// When the task's test rows lie past its input cutoff, for each of `members` boosters copies of a `fraction` of
+// the training rows observed up to the test rows' largest lag before their seed time (late_observation.hpp),
+// drawn with seed + member, added to the seed relation; none otherwise. Each member draws its own: the copies'
+// lags and rows are a draw the bag averages over, like its row and column subsamples. The copies' count and the
+// lag go into the model's metrics.
+LateTrainingSeeds add_late_training_seeds(const TrainingRun &run, double fraction, int seed, int members,
+                                          FittedModel &fitted) {
 	if (fraction <= 0 || !run.task.input_cutoff) {
 		return {};
 	}
@@ -82,24 +92,48 @@ SeedCopies add_late_training_seeds(const TrainingRun &run, double fraction, int 
 		train_times.push_back(run.rows.times[position]);
 	}
 	const EpochMicros max_lag = largest_observation_lag(test_times, cutoff);
-	const std::vector<LateCopy> copies = late_observed_copies(train_times, cutoff, max_lag, fraction, uint64_t(seed));
-	if (copies.empty()) {
-		return {};
-	}
+	LateTrainingSeeds late;
 	std::vector<size_t> sources;
 	std::vector<EpochMicros> obs_times;
-	for (const LateCopy &copy : copies) {
-		sources.push_back(run.rows.train[copy.source]);
-		obs_times.push_back(copy.obs_time);
+	for (int member = 0; member < members; ++member) {
+		const std::vector<LateCopy> copies =
+		    late_observed_copies(train_times, cutoff, max_lag, fraction, uint64_t(seed) + uint64_t(member));
+		for (const LateCopy &copy : copies) {
+			sources.push_back(run.rows.train[copy.source]);
+			obs_times.push_back(copy.obs_time);
+		}
+		late.member_counts.push_back(copies.size());
 	}
-	SeedCopies late = add_seed_copies(run.spi, run.rows, sources, obs_times, {});
+	if (sources.empty()) {
+		return {};
+	}
+	late.copies = add_seed_copies(run.spi, run.rows, sources, obs_times, {});
 	const double lag_days = double(max_lag) / 86400e6;
-	fitted.metrics["late_training_rows"] = late.row_ids.size();
+	fitted.metrics["late_training_rows"] = late.copies.row_ids.size();
 	fitted.metrics["max_training_lag_days"] = lag_days;
 	run.hooks.report("late observation: the test rows lie up to " + std::to_string(std::lround(lag_days)) +
-	                 " days past the input cutoff; " + std::to_string(late.row_ids.size()) +
-	                 " copies of training rows observed up to that long before their time");
+	                 " days past the input cutoff; " + std::to_string(late.copies.row_ids.size()) +
+	                 " copies of training rows observed up to that long before their time" +
+	                 (members > 1 ? ", a draw for each of " + std::to_string(members) + " boosters" : ""));
 	return late;
+}
+
+// Each member's training-row weights when members drew their own late copies: the task's training rows and the
+// member's copies weigh 1, the other members' copies 0. Empty when every row weighs 1 (no copies, or one member).
+std::vector<std::vector<float>> member_weights(size_t train_rows, const LateTrainingSeeds &late) {
+	std::vector<std::vector<float>> weights;
+	if (late.copies.row_ids.empty() || late.member_counts.size() < 2) {
+		return weights;
+	}
+	size_t begin = train_rows;
+	for (size_t count : late.member_counts) {
+		std::vector<float> member(train_rows + late.copies.row_ids.size(), 0.0f);
+		std::fill_n(member.begin(), train_rows, 1.0f);
+		std::fill_n(member.begin() + begin, count, 1.0f);
+		weights.push_back(std::move(member));
+		begin += count;
+	}
+	return weights;
 }
 
 class DfsFamily : public ModelFamily {
@@ -164,6 +198,9 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	const auto &options = static_cast<const DfsFamilyOptions &>(family_options);
 	GbtParams params = options.trees;
 	params.nthread = run.common.threads;
+	if (params.bag == 0) {
+		params.bag = default_bag_size(run.rows.train.size());
+	}
 	Stopwatch phase;
 	FittedModel fitted;
 	SchemaGraph graph = load_schema_graph(run.spi, run.task.database_id);
@@ -173,7 +210,9 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 		throw_training_table_hidden(run.spi, run.task);
 	}
 	FeatureSpec spec = plan_features(run.spi, graph, run.task.entity_table, options.features, run.fit_cutoff);
-	const SeedCopies late = add_late_training_seeds(run, options.lag_augmentation, params.seed, fitted);
+	const LateTrainingSeeds late_training =
+	    add_late_training_seeds(run, options.lag_augmentation, params.seed, params.bag, fitted);
+	const SeedCopies &late = late_training.copies;
 	spec.observation_lag = !late.row_ids.empty();
 	const SeedCopies late_val = add_late_val_seeds(run.spi, run.rows, late);
 	if (!late.row_ids.empty() || !late_val.row_ids.empty()) {
@@ -215,8 +254,10 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	const MatrixRows train_x(x, 0, train_end);
 	const MatrixRows val_x(x, train_end, val_end);
 	ensure_thread_pool(params.nthread);
-	GbtModel model = GbtModel::train(run.task.type, run.task.num_classes, train_x, train_labels, val_x,
-	                                 float_labels(run.rows, run.rows.val), params, run.hooks);
+	GbtBag bag = train_gbt_bag(run.task.type, run.task.num_classes, train_x, train_labels, val_x,
+	                           float_labels(run.rows, run.rows.val), params, run.hooks,
+	                           member_weights(run.rows.train.size(), late_training));
+	const GbtModel &model = bag.model;
 	fitted.timings["train"] = phase.lap();
 
 	fitted.val_predictions = model.predict(val_x);
@@ -226,6 +267,7 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 	}
 	fitted.train_predictions = model.predict(MatrixRows(x, 0, run.rows.train.size()));
 	fitted.metrics.update({{"best_iteration", model.best_iteration()},
+	                       {"bag_rounds", bag.member_rounds},
 	                       {"rounds_trained", model.rounds_trained()},
 	                       {"feature_importance", feature_importance(model, spec, x.cols)},
 	                       {"features", x.cols}});
@@ -243,7 +285,7 @@ FittedModel DfsFamily::train(const TrainingRun &run, const FamilyOptions &family
 		fitted.metrics["landscape"] = landscape_json(landscape, landscape_loss_name(run.task.type), rows.size());
 	}
 	fitted.timings["evaluate"] = phase.lap();
-	fitted.options = {{"dfs", options.features.to_json()}, {"gbt", options.trees.to_json()}};
+	fitted.options = {{"dfs", options.features.to_json()}, {"gbt", params.to_json()}};
 	fitted.options["dfs"][kLagAugmentationKey] = options.lag_augmentation;
 	fitted.feature_spec = {{"dfs", spec.to_json()}, {"graph", graph.to_json()}};
 	fitted.bytes = model.serialize();
