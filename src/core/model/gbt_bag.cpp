@@ -1,6 +1,7 @@
 #include "model/gbt_bag.hpp"
 
 #include "common/error.hpp"
+#include "model/gbt_leaves.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,21 +12,11 @@ namespace relml {
 
 namespace {
 
-// The gbtree part of a JSON model, which holds its trees.
-nlohmann::json &tree_model(nlohmann::json &model) {
-	nlohmann::json &booster = model.at("learner").at("gradient_booster");
-	if (booster.value("name", "") != "gbtree") {
-		throw InternalError("XGBoost model has booster " + booster.value("name", std::string("?")) +
-		                    ", expected gbtree");
-	}
-	return booster.at("model");
-}
-
-// Divides a tree's leaf values (a leaf has no left child; its value is its split condition) by `count`.
+// Divides a tree's leaf values by `count`.
 void scale_leaves(nlohmann::json &tree, double count) {
 	nlohmann::json &conditions = tree.at("split_conditions");
 	for (size_t node = 0; node < conditions.size(); ++node) {
-		if (tree.at("left_children").at(node).get<int>() == -1) {
+		if (is_leaf(tree, node)) {
 			conditions[node] = conditions[node].get<double>() / count;
 			tree["base_weights"][node] = conditions[node];
 		}
@@ -61,7 +52,7 @@ GbtModel average_gbt_models(const std::vector<GbtModel> &members, int nthread) {
 		return GbtModel::from_json(merged, nthread);
 	}
 	const double count = double(members.size());
-	nlohmann::json &model = tree_model(merged);
+	nlohmann::json &model = gbtree_model(merged);
 	const std::string base_score = merged.at("learner").at("learner_model_param").at("base_score");
 	nlohmann::json trees = nlohmann::json::array();
 	nlohmann::json tree_info = nlohmann::json::array();
@@ -75,7 +66,7 @@ GbtModel average_gbt_models(const std::vector<GbtModel> &members, int nthread) {
 		if (document.at("learner").at("learner_model_param").at("base_score") != base_score) {
 			throw InternalError("average_gbt_models: members have different base scores");
 		}
-		nlohmann::json &member_model = tree_model(document);
+		nlohmann::json &member_model = gbtree_model(document);
 		for (size_t t = 0; t < member_model.at("trees").size(); ++t) {
 			nlohmann::json &tree = member_model["trees"][t];
 			scale_leaves(tree, count);

@@ -6,27 +6,21 @@
 
 namespace relml {
 
-namespace {
-
-// The trees of a JSON model (gbtree, the only booster relml trains).
-nlohmann::json &model_trees(nlohmann::json &model) {
+nlohmann::json &gbtree_model(nlohmann::json &model) {
 	nlohmann::json &booster = model.at("learner").at("gradient_booster");
 	if (booster.value("name", "") != "gbtree") {
 		throw InternalError("XGBoost model has booster " + booster.value("name", std::string("?")) +
 		                    ", expected gbtree");
 	}
-	return booster.at("model").at("trees");
+	return booster.at("model");
 }
 
-// A node is a leaf when it has no left child; its value is its split condition.
 bool is_leaf(const nlohmann::json &tree, size_t node) {
 	return tree.at("left_children").at(node).get<int>() == -1;
 }
 
-} // namespace
-
 GbtLeaves::GbtLeaves(const GbtModel &model) : model_(model.to_json()) {
-	for (const nlohmann::json &tree : model_trees(model_)) {
+	for (const nlohmann::json &tree : gbtree_model(model_).at("trees")) {
 		const nlohmann::json &conditions = tree.at("split_conditions");
 		std::vector<double> leaves;
 		for (size_t node = 0; node < conditions.size(); ++node) {
@@ -44,7 +38,7 @@ GbtModel GbtLeaves::model_with(const std::vector<std::vector<double>> &values, i
 		                    std::to_string(values_.size()));
 	}
 	nlohmann::json model = model_;
-	nlohmann::json &trees = model_trees(model);
+	nlohmann::json &trees = gbtree_model(model).at("trees");
 	for (size_t t = 0; t < trees.size(); ++t) {
 		if (values[t].size() != values_[t].size()) {
 			throw InternalError("GbtLeaves: tree " + std::to_string(t) + " has " + std::to_string(values_[t].size()) +

@@ -11,6 +11,12 @@
 
 namespace relml {
 
+// The gbtree part of an XGBoost JSON model (to_json()): its trees, their classes and their count. Throws
+// InternalError for another booster.
+nlohmann::json &gbtree_model(nlohmann::json &model);
+// A node of a JSON tree is a leaf when it has no left child; a leaf's value is its split condition.
+bool is_leaf(const nlohmann::json &tree, size_t node);
+
 class GbtLeaves {
 public:
 	explicit GbtLeaves(const GbtModel &model);
