@@ -522,8 +522,10 @@ TEST(GbtBagTest, MemberWeightsChooseEachMembersRows) {
 TEST(GbtBagTest, DefaultSizeShrinksWithTheTask) {
 	EXPECT_EQ(default_bag_size(0), kMaxDefaultBag);
 	EXPECT_EQ(default_bag_size(1353), kMaxDefaultBag);
-	EXPECT_EQ(default_bag_size(100000), 5);
-	EXPECT_EQ(default_bag_size(200000), 3);
+	EXPECT_EQ(default_bag_size(11411), 5);
+	EXPECT_EQ(default_bag_size(40000), 3);
+	EXPECT_EQ(default_bag_size(55726), 2);
+	EXPECT_EQ(default_bag_size(100000), 1);
 	EXPECT_EQ(default_bag_size(1093335), 1);
 	EXPECT_EQ(default_bag_size(50000000), 1);
 }

@@ -19,9 +19,11 @@ struct GbtBag {
 	std::vector<int> member_rounds;
 };
 
-// The boosters a bag averages when the user gives no "bag": as many as keep the trees' rows near kBagRows (a
-// booster of a small task is cheap, and its draws move its predictions most), between 1 and kMaxDefaultBag.
-constexpr double kBagRows = 500000;
+// The boosters a bag averages when the user gives no "bag": as many as keep the trees' rows near kBagRows,
+// between 1 and kMaxDefaultBag. A booster of a small task is cheap and its draws move its predictions most; from a
+// few tens of thousands of rows the bag's gain falls to a few thousandths of AUROC while it multiplies the trees'
+// time (docs/benchmarks.md, "Bagged boosters").
+constexpr double kBagRows = 100000;
 constexpr int kMaxDefaultBag = 5;
 int default_bag_size(size_t training_rows);
 
