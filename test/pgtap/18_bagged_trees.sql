@@ -5,7 +5,7 @@
 -- This session works in one transaction, rolled back at the end.
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 SELECT lives_ok($$SELECT relml.create_task(name => 'churn_bag', database => 'demo', entity_table => 'customers',
 	task_type => 'binary_classification', label_query => (SELECT label_query FROM relml.tasks WHERE name = 'churn'),
@@ -42,6 +42,16 @@ SELECT throws_like($$SELECT relml.train('churn_bag', 'dfs', '{"bag": 0}')$$, '%"
                    'a bag of 0 is refused, naming the option and its range');
 SELECT throws_like($$SELECT relml.train('churn_bag', 'dfs', '{"bag": 2.5}')$$, '%"bag"%',
                    'a fractional bag is refused');
+
+-- XGBoost estimates reg:absoluteerror's base score from the weighted labels: members with their own late copies
+-- share the first member's, so they average.
+SELECT lives_ok($$SELECT relml.create_task(name => 'spend_bag', database => 'demo', entity_table => 'customers',
+	task_type => 'regression', label_query => (SELECT label_query FROM relml.tasks WHERE name = 'spend'),
+	horizon => interval '30 days', val_timestamp => timestamp '2024-07-01', test_timestamp => timestamp '2024-10-01',
+	input_cutoff => timestamp '2024-10-01')$$, 'a spend task whose inputs stop where its test rows start');
+SELECT is((SELECT jsonb_array_length(metrics->'bag_rounds') FROM relml.train('spend_bag', 'dfs',
+	'{"max_rounds": 20, "bag": 3, "objective": "reg:absoluteerror", "deploy": "never"}')), 3,
+          'a bag of reg:absoluteerror boosters, each with its own late copies, trains');
 
 SET LOCAL statement_timeout = '1s';
 CREATE TEMP TABLE timed_out AS

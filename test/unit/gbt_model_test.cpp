@@ -519,6 +519,36 @@ TEST(GbtBagTest, MemberWeightsChooseEachMembersRows) {
 	             InternalError);
 }
 
+// XGBoost estimates reg:absoluteerror's base score from the weighted labels, so members weighted apart would start
+// from different margins: the bag trains every member from the first one's, and averaging refuses members that
+// do not share one.
+TEST(GbtBagTest, MembersShareTheFirstMembersBaseScore) {
+	Dataset train = make_data(TaskType::Regression, 600, 43);
+	const Dataset val = make_data(TaskType::Regression, 200, 44);
+	for (size_t row = 300; row < 600; ++row) {
+		train.y[row] += 5.0f;
+	}
+	GbtParams params = fast_params();
+	params.objective = "reg:absoluteerror";
+	params.bag = 2;
+	std::vector<std::vector<float>> weights(2, std::vector<float>(600, 0.0f));
+	std::fill_n(weights[0].begin(), 300, 1.0f);
+	std::fill(weights[1].begin() + 300, weights[1].end(), 1.0f);
+
+	std::vector<GbtModel> apart;
+	for (int k = 0; k < 2; ++k) {
+		GbtParams member = params;
+		member.bag = 1;
+		apart.push_back(GbtModel::train(TaskType::Regression, 0, train.x, train.y, val.x, val.y, member, {}, weights[k]));
+	}
+	ASSERT_NE(apart[0].base_score(), apart[1].base_score()) << "the weighted medians differ";
+	EXPECT_THROW(average_gbt_models(apart, 1), InternalError);
+
+	const GbtBag bag = train_gbt_bag(TaskType::Regression, 0, train.x, train.y, val.x, val.y, params, {}, weights);
+	EXPECT_EQ(bag.model.base_score(), apart[0].base_score());
+	EXPECT_EQ(bag.member_rounds.size(), 2u);
+}
+
 TEST(GbtBagTest, DefaultSizeShrinksWithTheTask) {
 	EXPECT_EQ(default_bag_size(0), kMaxDefaultBag);
 	EXPECT_EQ(default_bag_size(1353), kMaxDefaultBag);

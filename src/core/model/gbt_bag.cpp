@@ -64,7 +64,8 @@ GbtModel average_gbt_models(const std::vector<GbtModel> &members, int nthread) {
 	for (const GbtModel &member : members) {
 		nlohmann::json document = member.to_json();
 		if (document.at("learner").at("learner_model_param").at("base_score") != base_score) {
-			throw InternalError("average_gbt_models: members have different base scores");
+			throw InternalError("average_gbt_models: members have different base scores (train them with the first "
+			                    "member's, as train_gbt_bag does)");
 		}
 		nlohmann::json &member_model = gbtree_model(document);
 		for (size_t t = 0; t < member_model.at("trees").size(); ++t) {
@@ -115,6 +116,11 @@ GbtBag train_gbt_bag(TaskType task, int num_class, MatrixRows train_x, const std
 	for (int k = 0; k < count; ++k) {
 		GbtParams member = params;
 		member.seed = int((static_cast<long long>(params.seed) + k) % std::numeric_limits<int>::max());
+		if (k > 0) {
+			// The first member's base score, which XGBoost may have estimated from its weighted labels: the
+			// average is only a model when every member starts from the same margin.
+			member.base_score = members.front().base_score();
+		}
 		if (count > 1) {
 			hooks.report("bag member " + std::to_string(k + 1) + " of " + std::to_string(count) + " (seed " +
 			             std::to_string(member.seed) + ")");

@@ -36,7 +36,8 @@ GbtBag train_gbt_bag(TaskType task, int num_class, MatrixRows train_x, const std
                      MatrixRows val_x, const std::vector<float> &val_y, const GbtParams &params,
                      const RunHooks &hooks, const std::vector<std::vector<float>> &member_weights = {});
 
-// One model predicting the mean margin of `members` (at least one; same task, features and base score).
+// One model predicting the mean margin of `members` (at least one; same task, features and base score: train_gbt_bag
+// trains every member from the first member's).
 GbtModel average_gbt_models(const std::vector<GbtModel> &members, int nthread);
 
 } // namespace relml

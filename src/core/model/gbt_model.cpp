@@ -233,6 +233,9 @@ GbtModel GbtModel::train(TaskType task, int num_class, MatrixRows train_x, const
 	set_param(booster.get(), "gamma", number_text(params.gamma));
 	set_param(booster.get(), "max_bin", std::to_string(params.max_bin));
 	set_param(booster.get(), "seed", std::to_string(params.seed));
+	if (!params.base_score.empty()) {
+		set_param(booster.get(), "base_score", params.base_score);
+	}
 
 	const MetricSpec metric = early_stopping_metric(task);
 	const std::vector<double> val_labels(val_y.begin(), val_y.end());
@@ -377,6 +380,10 @@ size_t GbtModel::num_features() const {
 	bst_ulong count = 0;
 	check(XGBoosterGetNumFeature(booster_.get(), &count), "XGBoosterGetNumFeature");
 	return count;
+}
+
+std::string GbtModel::base_score() const {
+	return to_json().at("learner").at("learner_model_param").at("base_score").get<std::string>();
 }
 
 nlohmann::json GbtModel::to_json() const {

@@ -47,6 +47,8 @@ public:
 	std::vector<uint8_t> serialize() const;
 	// Total split gain per feature index, 0 for features no split uses; num_features is the result's length.
 	std::vector<double> feature_importance(size_t num_features) const;
+	// The base score the model's margins start from, as XGBoost's JSON model writes it.
+	std::string base_score() const;
 	// The model as XGBoost's JSON document: its trees and relml's attributes (model/gbt_leaves.hpp edits it).
 	nlohmann::json to_json() const;
 	// A model from to_json()'s document, predicting with nthread threads.

@@ -32,6 +32,10 @@ struct GbtParams {
 	int bag = 0;
 	// Threads XGBoost may use; set by the caller from the host's settings, never by the user's options.
 	int nthread = 1;
+	// XGBoost's base_score, as its JSON model writes it; empty: XGBoost's own (its default, or an estimate from the
+	// weighted labels for some objectives, reg:absoluteerror in 1.7). Set by a bag only, never by the user's options:
+	// members must share one to be averaged.
+	std::string base_score;
 	// Empty: derived from the task type (binary:logistic, reg:squarederror, multi:softprob).
 	std::string objective;
 	// Weight of positive rows; binary classification only.
