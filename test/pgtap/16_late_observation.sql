@@ -19,8 +19,8 @@ SELECT * FROM relml.train('churn_cut', 'dfs', '{"max_rounds": 20, "lag_augmentat
 
 SELECT cmp_ok((SELECT (metrics->>'late_training_rows')::int FROM late), '>', 0,
               'training copies training rows as late observations');
-SELECT ok((SELECT abs((metrics->>'late_training_rows')::float8 / jsonb_array_length(metrics->'bag_rounds') / count(*)
-                   - 0.25) < 0.1
+SELECT ok((SELECT abs((metrics->>'late_training_rows')::float8
+                   / jsonb_array_length(metrics->'bag_rounds') / count(*) - 0.25) < 0.1
            FROM late, relml.task_rows r JOIN relml.tasks t USING (task_id)
            WHERE t.name = 'churn_cut' AND r.split = 'train' GROUP BY metrics),
           'about a quarter of the training rows for each booster of the bag, the default lag_augmentation');

@@ -480,7 +480,8 @@ TEST(GbtBagTest, OneMemberIsThePlainBooster) {
 	params.bag = 4;
 	params.subsample = 1;
 	params.colsample_bytree = 1;
-	const GbtBag unsampled = train_gbt_bag(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y, params, {});
+	const GbtBag unsampled =
+	    train_gbt_bag(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y, params, {});
 	EXPECT_EQ(unsampled.member_rounds.size(), 1u);
 	params.bag = 0;
 	EXPECT_THROW(train_gbt_bag(TaskType::BinaryClassification, 0, train.x, train.y, val.x, val.y, params, {}),
@@ -539,7 +540,8 @@ TEST(GbtBagTest, MembersShareTheFirstMembersBaseScore) {
 	for (int k = 0; k < 2; ++k) {
 		GbtParams member = params;
 		member.bag = 1;
-		apart.push_back(GbtModel::train(TaskType::Regression, 0, train.x, train.y, val.x, val.y, member, {}, weights[k]));
+		apart.push_back(
+		    GbtModel::train(TaskType::Regression, 0, train.x, train.y, val.x, val.y, member, {}, weights[k]));
 	}
 	ASSERT_NE(apart[0].base_score(), apart[1].base_score()) << "the weighted medians differ";
 	EXPECT_THROW(average_gbt_models(apart, 1), InternalError);
@@ -586,7 +588,8 @@ TEST(GbtBagTest, AveragingLowersHeldOutError) {
 	for (int k = 0; k < 5; ++k) {
 		GbtParams member = params;
 		member.seed = params.seed + k;
-		members_mae += mae(as_double(held_out.y), train_on(TaskType::Regression, train, val, member).predict(held_out.x));
+		const GbtModel alone = train_on(TaskType::Regression, train, val, member);
+		members_mae += mae(as_double(held_out.y), alone.predict(held_out.x));
 	}
 	EXPECT_LT(mae(as_double(held_out.y), bag.model.predict(held_out.x)), members_mae / 5);
 }

@@ -104,8 +104,8 @@ GbtBag train_gbt_bag(TaskType task, int num_class, MatrixRows train_x, const std
 		throw InternalError("train_gbt_bag: the bag size is unresolved (" + std::to_string(params.bag) + ")");
 	}
 	if (!member_weights.empty() && int(member_weights.size()) != params.bag) {
-		throw InternalError("train_gbt_bag: " + std::to_string(member_weights.size()) + " members' weights for a bag of " +
-		                    std::to_string(params.bag));
+		throw InternalError("train_gbt_bag: " + std::to_string(member_weights.size()) +
+		                    " members' weights for a bag of " + std::to_string(params.bag));
 	}
 	const bool members_differ = params.subsample < 1 || params.colsample_bytree < 1 || !member_weights.empty();
 	const int count = members_differ ? params.bag : 1;
