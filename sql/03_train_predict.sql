@@ -73,7 +73,8 @@ FROM relml.methods();
 SELECT d->>'method' AS method, d->>'task' AS task, d->'options'->>'max_rounds' AS max_rounds,
        d->'options'->>'seed' AS seed, d->'options' ? 'settings' AS options_hold_settings,
        jsonb_array_length(d->'model'->'top_features') BETWEEN 1 AND 10 AS top_features,
-       (d->'model'->'top_features'->0->>'share_of_gain')::float8 BETWEEN 0 AND 1 AS shares
+       (d->'model'->'top_features'->0->>'share_of_gain')::float8 BETWEEN 0 AND 1 AS shares,
+       d->'options'->>'bag' AS bag, jsonb_array_length(d->'model'->'bag_rounds') AS boosters
 FROM relml.describe_model(1) d;
 SELECT options->'settings' AS session_settings FROM relml.models WHERE model_id = 1;
 SELECT relml.describe_model(424242);

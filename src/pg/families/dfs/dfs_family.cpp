@@ -354,6 +354,7 @@ nlohmann::json DfsFamily::describe(const StoredModel &model, const nlohmann::jso
 	        {"windows_days", planned.value("windows", nlohmann::json())},
 	        {"path_depth", planned.value("path_depth", nlohmann::json())},
 	        {"best_iteration", metrics.value("best_iteration", nlohmann::json())},
+	        {"bag_rounds", metrics.value("bag_rounds", nlohmann::json())},
 	        {"top_features", top}};
 }
 
