@@ -36,6 +36,16 @@ RunHooks member_hooks(const RunHooks &hooks, int member, int count, const long &
 	return result;
 }
 
+// A later member's gbtree part (its trees and their classes), which must start from the same base score.
+nlohmann::json member_trees(const GbtModel &member, const std::string &base_score) {
+	nlohmann::json document = member.to_json();
+	if (document.at("learner").at("learner_model_param").at("base_score") != base_score) {
+		throw InternalError("average_gbt_models: members have different base scores (train them with the first "
+		                    "member's, as train_gbt_bag does)");
+	}
+	return std::move(gbtree_model(document));
+}
+
 } // namespace
 
 int default_bag_size(size_t training_rows) {
@@ -47,6 +57,7 @@ GbtModel average_gbt_models(const std::vector<GbtModel> &members, int nthread) {
 	if (members.empty()) {
 		throw InternalError("average_gbt_models: no members");
 	}
+	// The first member's document becomes the average: its trees are replaced by every member's, scaled.
 	nlohmann::json merged = members.front().to_json();
 	if (members.size() == 1) {
 		return GbtModel::from_json(merged, nthread);
@@ -54,26 +65,22 @@ GbtModel average_gbt_models(const std::vector<GbtModel> &members, int nthread) {
 	const double count = double(members.size());
 	nlohmann::json &model = gbtree_model(merged);
 	const std::string base_score = merged.at("learner").at("learner_model_param").at("base_score");
+	const bool has_indptr = model.contains("iteration_indptr"); // XGBoost 2's per-round tree offsets
 	nlohmann::json trees = nlohmann::json::array();
 	nlohmann::json tree_info = nlohmann::json::array();
-	const bool has_indptr = model.contains("iteration_indptr"); // XGBoost 2's per-round tree offsets
 	nlohmann::json indptr = nlohmann::json::array({0});
 	int rounds = 0;
 	int rounds_trained = 0;
 	double val_metric_sum = 0;
-	for (const GbtModel &member : members) {
-		nlohmann::json document = member.to_json();
-		if (document.at("learner").at("learner_model_param").at("base_score") != base_score) {
-			throw InternalError("average_gbt_models: members have different base scores (train them with the first "
-			                    "member's, as train_gbt_bag does)");
-		}
-		nlohmann::json &member_model = gbtree_model(document);
-		for (size_t t = 0; t < member_model.at("trees").size(); ++t) {
-			nlohmann::json &tree = member_model["trees"][t];
+	for (size_t k = 0; k < members.size(); ++k) {
+		const GbtModel &member = members[k];
+		nlohmann::json document = k == 0 ? model : member_trees(member, base_score);
+		for (size_t t = 0; t < document.at("trees").size(); ++t) {
+			nlohmann::json &tree = document["trees"][t];
 			scale_leaves(tree, count);
 			tree["id"] = trees.size();
 			trees.push_back(std::move(tree));
-			tree_info.push_back(member_model.at("tree_info").at(t));
+			tree_info.push_back(document.at("tree_info").at(t));
 		}
 		const int member_rounds = member.best_iteration() + 1;
 		for (int r = 1; r <= member_rounds; ++r) {
@@ -113,14 +120,13 @@ GbtBag train_gbt_bag(TaskType task, int num_class, MatrixRows train_x, const std
 	std::vector<GbtModel> members;
 	std::vector<int> member_rounds;
 	long rounds_before = 0;
+	// The first member's base score, which XGBoost may have estimated from its weighted labels, for the others:
+	// the average is only a model when every member starts from the same margin.
+	std::string base_score = params.base_score;
 	for (int k = 0; k < count; ++k) {
 		GbtParams member = params;
 		member.seed = int((static_cast<long long>(params.seed) + k) % std::numeric_limits<int>::max());
-		if (k > 0) {
-			// The first member's base score, which XGBoost may have estimated from its weighted labels: the
-			// average is only a model when every member starts from the same margin.
-			member.base_score = members.front().base_score();
-		}
+		member.base_score = base_score;
 		if (count > 1) {
 			hooks.report("bag member " + std::to_string(k + 1) + " of " + std::to_string(count) + " (seed " +
 			             std::to_string(member.seed) + ")");
@@ -128,6 +134,9 @@ GbtBag train_gbt_bag(TaskType task, int num_class, MatrixRows train_x, const std
 		members.push_back(GbtModel::train(task, num_class, train_x, train_y, val_x, val_y, member,
 		                                  member_hooks(hooks, k, count, rounds_before),
 		                                  member_weights.empty() ? unweighted : member_weights[k]));
+		if (k == 0) {
+			base_score = members.front().base_score();
+		}
 		rounds_before += members.back().rounds_trained();
 		member_rounds.push_back(members.back().best_iteration() + 1);
 	}

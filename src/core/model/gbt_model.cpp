@@ -382,8 +382,13 @@ size_t GbtModel::num_features() const {
 	return count;
 }
 
+// From the booster's configuration, which is small, rather than the model with its trees.
 std::string GbtModel::base_score() const {
-	return to_json().at("learner").at("learner_model_param").at("base_score").get<std::string>();
+	bst_ulong length = 0;
+	const char *text = nullptr;
+	check(XGBoosterSaveJsonConfig(booster_.get(), &length, &text), "XGBoosterSaveJsonConfig");
+	const nlohmann::json config = nlohmann::json::parse(text, text + length);
+	return config.at("learner").at("learner_model_param").at("base_score").get<std::string>();
 }
 
 nlohmann::json GbtModel::to_json() const {
